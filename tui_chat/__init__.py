@@ -1,0 +1,3 @@
+"""tui-chat: a terminal chat room that speaks IRC."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,202 @@
+"""What a client session tells its user interface.
+
+The session turns IRC lines into these plain, immutable events; the TUI
+renders them and never sees a raw IRC line. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class ConnState(Enum):
+    CONNECTING = "connecting"
+    REGISTERING = "registering"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    DISCONNECTED = "disconnected"
+
+
+class MessageKind(Enum):
+    PRIVMSG = "privmsg"
+    NOTICE = "notice"
+    ACTION = "action"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every event; `time` is server-time when the server sent it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStateChanged(Event):
+    state: ConnState
+    detail: str = ""
+    # Seconds until the next attempt, while RECONNECTING.
+    retry_in: float | None = None
+    # True when the session gave up for good (bad password, banned, user quit).
+    fatal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Registered(Event):
+    nick: str
+    server: str
+    network: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LagMeasured(Event):
+    ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    nick: str
+    # Highest first, e.g. "@+" with multi-prefix.
+    prefixes: str = ""
+    away: bool = False
+    userhost: str | None = None
+    account: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SelfJoined(Event):
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
+class SelfParted(Event):
+    room: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SelfKicked(Event):
+    room: str
+    by: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MembersChanged(Event):
+    """The full member list of `room` after NAMES or any join/part/mode."""
+
+    room: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserJoined(Event):
+    room: str
+    nick: str
+    userhost: str | None = None
+    account: str | None = None
+    realname: str | None = None
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserParted(Event):
+    room: str
+    nick: str
+    reason: str = ""
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserKicked(Event):
+    room: str
+    nick: str
+    by: str
+    reason: str = ""
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuit(Event):
+    nick: str
+    reason: str
+    # The rooms the user was seen in, so each can show the quit.
+    rooms: tuple[str, ...] = ()
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NickChanged(Event):
+    old: str
+    new: str
+    rooms: tuple[str, ...] = ()
+    is_self: bool = False
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived(Event):
+    """A PRIVMSG, NOTICE or CTCP ACTION.
+
+    `target` is where it belongs in the UI: the room for a channel message,
+    the other person's nick for a private one (also for our own echoed
+    private messages).
+    """
+
+    target: str
+    sender: str
+    text: str
+    kind: MessageKind = MessageKind.PRIVMSG
+    time: datetime | None = None
+    msgid: str | None = None
+    is_self: bool = False
+    is_private: bool = False
+    mentions_me: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanged(Event):
+    room: str
+    topic: str
+    set_by: str | None = None
+    time: datetime | None = None
+    # False for the topic shown on join (332/333), True when someone changed it.
+    changed_now: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ModeChanged(Event):
+    target: str
+    by: str
+    modes: str
+    args: tuple[str, ...] = ()
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AwayChanged(Event):
+    nick: str
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Invited(Event):
+    room: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo(Event):
+    """Informational text for the current window (MOTD, WHOIS, LIST...)."""
+
+    text: str
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply(Event):
+    """An error numeric or FAIL, already turned into a sentence."""
+
+    text: str
+    code: str = ""
+    target: str | None = None
