@@ -1,0 +1,506 @@
+"""Slash commands typed in the chat input: `await execute(text, ctx)`.
+
+Pure logic, no Textual: the app implements `CommandContext` and calls
+
+    await execute(input_text, ctx)
+
+for every line the user submits. What `execute` does with a line:
+
+* `/name args` runs the command `name` (or one of its aliases, case-insensitive).
+* `//text` sends `/text` as a plain message (the doubled slash escapes it).
+* anything else is sent as a message to `ctx.current_target`.
+
+Everything that goes wrong ends in exactly one `ctx.show_error(...)` call with a
+sentence to show the user, never an exception: unknown command (with a
+suggestion), wrong arguments ("Usage: /kick <nick> [reason]"), a room command
+used outside a room, a session that is not connected (the session raising
+`ConnectionError`/`OSError`). Results of the IRC commands themselves (WHOIS
+replies, error numerics) arrive later as session events, not from here.
+
+`COMMANDS` maps every command name to a `Command(name, usage, help, aliases)`;
+`/help` and the help screen render it, completion offers `command_names()`.
+
+Commands that act on a room (/part /topic /names /invite /kick /ban /unban
+/op /deop /voice /devoice /mode /close) use the current room, or a room given
+as their first argument: `/kick bob spam` in #lobby equals `/kick #lobby bob spam`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from tui_chat.irc.casemap import casefold, is_channel
+
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_AWAY_MESSAGE",
+    "MODES_PER_LINE",
+    "Command",
+    "CommandContext",
+    "SessionActions",
+    "ban_mask",
+    "command_names",
+    "execute",
+    "lookup",
+]
+
+# Sent with /away when no message is given (an empty AWAY would mean "back").
+DEFAULT_AWAY_MESSAGE = "Away"
+# How many nicks one /op, /voice... line carries: RFC 2812's MODES default.
+# Servers that advertise a higher ISUPPORT MODES still accept 3.
+MODES_PER_LINE = 3
+
+
+class MemberView(Protocol):
+    """What /ban reads of a room member (client.events.Member fits)."""
+
+    @property
+    def nick(self) -> str: ...
+    @property
+    def userhost(self) -> str | None: ...
+
+
+class RoomView(Protocol):
+    @property
+    def members(self) -> Mapping[str, MemberView]: ...
+
+
+class StateView(Protocol):
+    @property
+    def rooms(self) -> Mapping[str, RoomView]: ...
+
+
+class SessionActions(Protocol):
+    """The part of `tui_chat.client.session.ClientSession` that commands use."""
+
+    @property
+    def state(self) -> StateView: ...
+    async def send_message(self, target: str, text: str) -> None: ...
+    async def send_action(self, target: str, text: str) -> None: ...
+    async def send_notice(self, target: str, text: str) -> None: ...
+    async def join(self, room: str, key: str | None = None) -> None: ...
+    async def part(self, room: str, reason: str = "") -> None: ...
+    async def set_nick(self, nick: str) -> None: ...
+    async def set_topic(self, room: str, topic: str) -> None: ...
+    async def set_away(self, message: str | None) -> None: ...
+    async def whois(self, nick: str) -> None: ...
+    async def invite(self, nick: str, room: str) -> None: ...
+    async def kick(self, room: str, nick: str, reason: str = "") -> None: ...
+    async def mode(self, target: str, *args: str) -> None: ...
+    async def names(self, room: str) -> None: ...
+    async def list_rooms(self) -> None: ...
+    async def send_raw(self, line: str) -> None: ...
+
+
+class CommandContext(Protocol):
+    """What the app gives `execute`. Plain attributes satisfy the properties."""
+
+    @property
+    def session(self) -> SessionActions: ...
+
+    @property
+    def current_target(self) -> str | None:
+        """The room or query nick of the focused window; None on the server window."""
+
+    def show_info(self, text: str) -> None: ...
+    def show_error(self, text: str) -> None: ...
+    def open_query(self, nick: str) -> None:
+        """Open (or switch to) the private window with `nick`; execute sends any text."""
+
+    def close_query(self, nick: str) -> None:
+        """Close the private window with `nick` (/close in a query)."""
+
+    def clear(self) -> None:
+        """Empty the current window's log (/clear)."""
+
+    def show_help(self) -> None:
+        """Show the help screen (/help with no argument)."""
+
+    def request_quit(self, message: str) -> None:
+        """Quit the app, sending `message` as the QUIT reason."""
+
+
+class CommandError(Exception):
+    """A sentence for `show_error`, raised by a handler."""
+
+
+class UsageError(CommandError):
+    """The arguments do not fit; execute shows the command's usage line."""
+
+
+Handler = Callable[[list[str], str, CommandContext], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    usage: str
+    help: str
+    aliases: tuple[str, ...]
+    handler: Handler
+
+    @property
+    def usage_line(self) -> str:
+        return f"/{self.name} {self.usage}".rstrip()
+
+
+_commands: dict[str, Command] = {}
+_by_alias: dict[str, Command] = {}
+
+COMMANDS: Mapping[str, Command] = _commands
+
+
+def _command(
+    name: str, usage: str, help: str, aliases: tuple[str, ...] = ()
+) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        command = Command(name, usage, help, aliases, handler)
+        _commands[name] = command
+        for key in (name, *aliases):
+            _by_alias[key] = command
+        return handler
+
+    return register
+
+
+def lookup(name: str) -> Command | None:
+    """The command called `name` or one of its aliases (no slash, any case)."""
+    return _by_alias.get(name.lower())
+
+
+def command_names() -> list[str]:
+    """Every command name, sorted, without aliases (for completion)."""
+    return sorted(_commands)
+
+
+async def execute(text: str, ctx: CommandContext) -> None:
+    """Run one line from the input box; every problem ends in `ctx.show_error`."""
+    if not text.strip():
+        return
+    if not text.startswith("/") or text.startswith("//"):
+        message = text[1:] if text.startswith("//") else text
+        await _guarded(lambda: _say(message, ctx), ctx)
+        return
+    name, _, rest = text[1:].partition(" ")
+    command = lookup(name)
+    if command is None:
+        ctx.show_error(_unknown(name))
+        return
+    rest = rest.strip()
+    args = rest.split()
+
+    async def run() -> None:
+        try:
+            await command.handler(args, rest, ctx)
+        except UsageError as exc:
+            detail = f"{exc} " if str(exc) else ""
+            raise CommandError(f"{detail}Usage: {command.usage_line}") from None
+
+    await _guarded(run, ctx)
+
+
+async def _guarded(action: Callable[[], Awaitable[None]], ctx: CommandContext) -> None:
+    try:
+        await action()
+    except CommandError as exc:
+        ctx.show_error(str(exc))
+    except (ConnectionError, OSError) as exc:
+        ctx.show_error(f"Not connected to the server: {exc}")
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), list(_by_alias), n=1)
+    hint = f" Did you mean /{_by_alias[close[0]].name}?" if close else ""
+    return f"Unknown command /{name}.{hint} Type /help for the list."
+
+
+async def _say(text: str, ctx: CommandContext) -> None:
+    target = ctx.current_target
+    if target is None:
+        raise CommandError(
+            "This is the server window: /join #room to talk in a room,"
+            " /msg <nick> <text> to talk to one person."
+        )
+    await ctx.session.send_message(target, text)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _need(args: list[str], least: int, most: int | None = None) -> None:
+    if len(args) < least or (most is not None and len(args) > most):
+        raise UsageError()
+
+
+def _current_room(ctx: CommandContext) -> str:
+    target = ctx.current_target
+    if target is None or not is_channel(target):
+        raise CommandError("Use this in a room, or name the room first: /<command> #room ...")
+    return target
+
+
+def _room_and_args(args: list[str], ctx: CommandContext) -> tuple[str, list[str]]:
+    """An explicit leading #room, else the current room; the remaining args."""
+    if args and is_channel(args[0]):
+        return args[0], args[1:]
+    return _current_room(ctx), args
+
+
+def _text_after(rest: str, count: int) -> str:
+    """`rest` without its first `count` words: the free text part of a command."""
+    parts = rest.split(maxsplit=count)
+    return parts[count] if len(parts) > count else ""
+
+
+def _as_room(name: str) -> str:
+    return name if is_channel(name) else f"#{name}"
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _host_of(state: StateView, nick: str) -> str | None:
+    wanted = casefold(nick)
+    for room in state.rooms.values():
+        for member in room.members.values():
+            if casefold(member.nick) == wanted and member.userhost and "@" in member.userhost:
+                return member.userhost.rsplit("@", 1)[1]
+    return None
+
+
+def ban_mask(nick_or_mask: str, state: StateView) -> str:
+    """`*!*@host` for a nick whose host we know, `nick!*@*` otherwise; masks pass through."""
+    if any(ch in nick_or_mask for ch in "!@*?"):
+        return nick_or_mask
+    host = _host_of(state, nick_or_mask)
+    return f"*!*@{host}" if host else f"{nick_or_mask}!*@*"
+
+
+# ---------------------------------------------------------------- talking
+
+
+@_command("msg", "<nick|#room> <text>", "Send a message to someone or a room", ("m",))
+async def _msg(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 2)
+    await ctx.session.send_message(args[0], _text_after(rest, 1))
+
+
+@_command("query", "<nick> [text]", "Open a private conversation", ("q",))
+async def _query(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1)
+    nick = args[0]
+    if is_channel(nick):
+        raise CommandError(f"{nick} is a room: use /join {nick}")
+    ctx.open_query(nick)
+    if len(args) > 1:
+        await ctx.session.send_message(nick, _text_after(rest, 1))
+
+
+@_command("me", "<action>", "Describe what you are doing (/me waves)", ("action",))
+async def _me(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1)
+    target = ctx.current_target
+    if target is None:
+        raise CommandError("/me needs a room or a private conversation.")
+    await ctx.session.send_action(target, rest)
+
+
+@_command("notice", "<nick|#room> <text>", "Send a notice (no automatic replies expected)")
+async def _notice(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 2)
+    await ctx.session.send_notice(args[0], _text_after(rest, 1))
+
+
+# ---------------------------------------------------------------- rooms
+
+
+@_command("join", "<#room>[,<#room>...] [key]", "Join a room (created if it is new)", ("j",))
+async def _join(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1, 2)
+    rooms = [_as_room(name) for name in args[0].split(",") if name]
+    if not rooms:
+        raise UsageError()
+    key = args[1] if len(args) > 1 else None
+    for room in rooms:
+        await ctx.session.join(room, key)
+
+
+@_command("part", "[#room] [reason]", "Leave a room", ("leave",))
+async def _part(args: list[str], rest: str, ctx: CommandContext) -> None:
+    room, _ = _room_and_args(args, ctx)
+    skip = 1 if args and is_channel(args[0]) else 0
+    await ctx.session.part(room, _text_after(rest, skip))
+
+
+@_command("close", "", "Close this window: leave the room or close the conversation", ("wc",))
+async def _close(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 0)
+    target = ctx.current_target
+    if target is None:
+        raise CommandError("The server window cannot be closed; use /quit to leave.")
+    if is_channel(target):
+        await ctx.session.part(target)
+    else:
+        ctx.close_query(target)
+
+
+@_command("topic", "[#room] [new topic]", "Show or change the room's topic", ("t",))
+async def _topic(args: list[str], rest: str, ctx: CommandContext) -> None:
+    room, words = _room_and_args(args, ctx)
+    if not words:
+        # TOPIC with no text asks the server; its reply arrives as an event.
+        await ctx.session.send_raw(f"TOPIC {room}")
+        return
+    skip = 1 if args and is_channel(args[0]) else 0
+    await ctx.session.set_topic(room, _text_after(rest, skip))
+
+
+@_command("names", "[#room]", "List who is in the room", ("n",))
+async def _names(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 1)
+    room, _ = _room_and_args(args, ctx)
+    await ctx.session.names(room)
+
+
+@_command("list", "", "List the server's rooms")
+async def _list(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 0)
+    await ctx.session.list_rooms()
+
+
+@_command("invite", "<nick> [#room]", "Invite someone to a room")
+async def _invite(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1, 2)
+    room = args[1] if len(args) > 1 else _current_room(ctx)
+    if not is_channel(room):
+        raise UsageError()
+    await ctx.session.invite(args[0], room)
+
+
+@_command("kick", "[#room] <nick> [reason]", "Remove someone from the room (operators)", ("k",))
+async def _kick(args: list[str], rest: str, ctx: CommandContext) -> None:
+    room, words = _room_and_args(args, ctx)
+    _need(words, 1)
+    skip = len(args) - len(words) + 1
+    await ctx.session.kick(room, words[0], _text_after(rest, skip))
+
+
+@_command("ban", "[#room] <nick|mask>", "Ban someone from the room (operators)", ("b",))
+async def _ban(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _set_ban("+b", args, ctx)
+
+
+@_command("unban", "[#room] <nick|mask>", "Lift a ban (operators)")
+async def _unban(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _set_ban("-b", args, ctx)
+
+
+async def _set_ban(change: str, args: list[str], ctx: CommandContext) -> None:
+    room, words = _room_and_args(args, ctx)
+    _need(words, 1, 1)
+    await ctx.session.mode(room, change, ban_mask(words[0], ctx.session.state))
+
+
+async def _member_modes(change: str, args: list[str], ctx: CommandContext) -> None:
+    room, nicks = _room_and_args(args, ctx)
+    _need(nicks, 1)
+    sign, letter = change[0], change[1]
+    for batch in _chunks(nicks, MODES_PER_LINE):
+        await ctx.session.mode(room, sign + letter * len(batch), *batch)
+
+
+@_command("op", "[#room] <nick> [nick...]", "Make people room operators")
+async def _op(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _member_modes("+o", args, ctx)
+
+
+@_command("deop", "[#room] <nick> [nick...]", "Take operator status away")
+async def _deop(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _member_modes("-o", args, ctx)
+
+
+@_command("voice", "[#room] <nick> [nick...]", "Let people speak in a moderated room")
+async def _voice(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _member_modes("+v", args, ctx)
+
+
+@_command("devoice", "[#room] <nick> [nick...]", "Take voice away")
+async def _devoice(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _member_modes("-v", args, ctx)
+
+
+@_command("mode", "[#room|nick] [+/-modes [args...]]", "Show or change modes")
+async def _mode(args: list[str], rest: str, ctx: CommandContext) -> None:
+    if args and args[0][0] not in "+-":
+        target, changes = args[0], args[1:]
+    else:
+        target, changes = _current_room(ctx), args
+    await ctx.session.mode(target, *changes)
+
+
+# ---------------------------------------------------------------- you
+
+
+@_command("nick", "<new nick>", "Change your name")
+async def _nick(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1, 1)
+    await ctx.session.set_nick(args[0])
+
+
+@_command("away", "[message]", "Mark yourself away")
+async def _away(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await ctx.session.set_away(rest or DEFAULT_AWAY_MESSAGE)
+
+
+@_command("back", "", "Mark yourself back")
+async def _back(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 0)
+    await ctx.session.set_away(None)
+
+
+@_command("whois", "<nick>", "Show who someone is", ("wi",))
+async def _whois(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1, 1)
+    await ctx.session.whois(args[0])
+
+
+@_command("quote", "<raw IRC line>", "Send a line to the server as it is", ("raw",))
+async def _quote(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1)
+    await ctx.session.send_raw(rest)
+
+
+# ---------------------------------------------------------------- the app
+
+
+@_command("clear", "", "Empty this window", ("cls",))
+async def _clear(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 0)
+    ctx.clear()
+
+
+@_command("help", "[command]", "List the commands, or explain one", ("h", "?"))
+async def _help(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 1)
+    if not args:
+        ctx.show_help()
+        return
+    command = lookup(args[0].lstrip("/"))
+    if command is None:
+        raise CommandError(_unknown(args[0].lstrip("/")))
+    ctx.show_info(f"{command.usage_line}: {command.help}{_alias_note(command.aliases)}")
+
+
+def _alias_note(aliases: Iterable[str]) -> str:
+    names = ", ".join(f"/{alias}" for alias in aliases)
+    return f" (also {names})" if names else ""
+
+
+@_command("quit", "[message]", "Leave the server and close tui-chat", ("exit",))
+async def _quit(args: list[str], rest: str, ctx: CommandContext) -> None:
+    ctx.request_quit(rest)
