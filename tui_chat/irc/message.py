@@ -8,21 +8,34 @@ Grammar (modern.ircdocs.horse, IRCv3 message-tags):
 
     [@tags SPACE] [:source SPACE] command *(SPACE param) [SPACE :trailing]
 
-Runs of spaces between atoms are tolerated, as RFC 1459 allows.
+Runs of spaces between atoms are tolerated, as RFC 1459 allows; only the
+ASCII space separates atoms (a tab is part of an atom).
+
+`parse` is lenient, because a client must cope with whatever a server sends:
+any non-empty tag key is kept, and `valid_tag_key` tells a server which ones
+it may relay. `serialize` is strict: it refuses (ValueError) anything that
+would not read back as written, so no field can smuggle a line, an atom or a
+tag into another user's stream.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 __all__ = [
+    "CLIENT_TAG_PREFIX",
     "Message",
     "ParseError",
     "escape_tag_value",
+    "is_client_only_tag",
     "parse",
     "serialize",
     "unescape_tag_value",
+    "valid_tag_key",
 ]
+
+CLIENT_TAG_PREFIX = "+"
 
 
 class ParseError(ValueError):
@@ -31,11 +44,15 @@ class ParseError(ValueError):
 
 _UNESCAPES = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
 _ESCAPES = str.maketrans({";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"})
-# Characters that would let a value break out of its atom or its line.
-_FORBIDDEN_IN_PARAM = frozenset("\r\n\0")
+# Characters that would let a value end its line early on the wire.
+_LINE_BREAKERS = frozenset("\r\n\0")
+# message-tags: <key> ::= ['+'] [<vendor> '/'] <key_name>, where the vendor
+# is a DNS name and the key name is letters, digits and hyphens.
+_TAG_KEY = re.compile(r"\+?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?/)?[A-Za-z0-9-]+")
 
 
 def unescape_tag_value(raw: str) -> str:
+    """Undo message-tags escaping, one character at a time as the spec requires."""
     if "\\" not in raw:
         return raw
     out: list[str] = []
@@ -59,6 +76,16 @@ def escape_tag_value(value: str) -> str:
     return value.translate(_ESCAPES)
 
 
+def valid_tag_key(key: str) -> bool:
+    """Whether `key` follows the message-tags key grammar (`+vendor.tld/name`)."""
+    return _TAG_KEY.fullmatch(key) is not None
+
+
+def is_client_only_tag(key: str) -> bool:
+    """Client-only tags (`+` prefix) are the ones a server relays between clients."""
+    return key.startswith(CLIENT_TAG_PREFIX)
+
+
 def _parse_tags(raw: str) -> dict[str, str]:
     tags: dict[str, str] = {}
     for item in raw.split(";"):
@@ -76,8 +103,9 @@ def _parse_tags(raw: str) -> dict[str, str]:
 class Message:
     """A parsed IRC message.
 
-    `command` is upper-cased on parse (numerics stay as their three digits).
-    `tags` maps key to unescaped value; a tag with no value maps to "".
+    `command` is upper-cased on parse when it is ASCII (numerics stay as
+    their three digits). `tags` maps key to unescaped value; a tag with no
+    value maps to "".
     """
 
     command: str
@@ -89,8 +117,17 @@ class Message:
         return serialize(self)
 
     def to_bytes(self) -> bytes:
-        """The wire form, CR LF terminated, UTF-8 encoded."""
-        return (serialize(self) + "\r\n").encode("utf-8", "surrogateescape")
+        """The wire form, CR LF terminated, UTF-8 encoded.
+
+        Undecodable bytes that the reader kept as surrogate escapes go back
+        out as they came in; any other lone surrogate, which only a bug can
+        produce, becomes "?" rather than an exception on the send path.
+        """
+        line = serialize(self) + "\r\n"
+        try:
+            return line.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return line.encode("utf-8", "replace")
 
     @property
     def nick(self) -> str | None:
@@ -112,86 +149,100 @@ def parse(line: str) -> Message:
         raise ParseError("line contains CR or LF")
     if "\0" in line:
         raise ParseError("line contains NUL")
-    pos = 0
-    n = len(line)
-
-    def skip_spaces(p: int) -> int:
-        while p < n and line[p] == " ":
-            p += 1
-        return p
-
-    def next_atom(p: int) -> tuple[str, int]:
-        end = line.find(" ", p)
-        if end == -1:
-            end = n
-        return line[p:end], end
+    rest = line.lstrip(" ")
 
     tags: dict[str, str] = {}
-    pos = skip_spaces(pos)
-    if pos < n and line[pos] == "@":
-        raw, pos = next_atom(pos + 1)
-        tags = _parse_tags(raw)
-        pos = skip_spaces(pos)
+    if rest[:1] == "@":
+        raw, _, rest = rest.partition(" ")
+        tags = _parse_tags(raw[1:])
+        rest = rest.lstrip(" ")
 
     source: str | None = None
-    if pos < n and line[pos] == ":":
-        source, pos = next_atom(pos + 1)
+    if rest[:1] == ":":
+        source, _, rest = rest.partition(" ")
+        source = source[1:]
         if not source:
             raise ParseError("empty source")
-        pos = skip_spaces(pos)
+        rest = rest.lstrip(" ")
 
-    command, pos = next_atom(pos)
+    # The first " :" starts the trailing parameter: no middle parameter may
+    # begin with a colon, so no earlier one can contain it.
+    head, colon, trailing = rest.partition(" :")
+    atoms = head.split(" ")
+    command = atoms[0]
     if not command:
         raise ParseError("no command")
-    params: list[str] = []
-    while True:
-        pos = skip_spaces(pos)
-        if pos >= n:
-            break
-        if line[pos] == ":":
-            params.append(line[pos + 1 :])
-            break
-        atom, pos = next_atom(pos)
-        params.append(atom)
-    return Message(command.upper(), params, source, tags)
+    params = [atom for atom in atoms[1:] if atom]
+    if colon:
+        params.append(trailing)
+    if command.isascii():
+        command = command.upper()
+    return Message(command, params, source, tags)
 
 
-def _check_param(value: str) -> None:
-    if _FORBIDDEN_IN_PARAM.intersection(value):
-        raise ValueError(f"CR, LF or NUL in parameter {value!r}")
+def _valid_command(command: str) -> bool:
+    # A word or a three-digit numeric; anything else could carry a space or
+    # a colon into the line. str methods beat a regex on this hot path.
+    return (
+        isinstance(command, str)
+        and command.isascii()
+        and (command.isalpha() or (len(command) == 3 and command.isdigit()))
+    )
+
+
+def _check_no_line_breakers(what: str, value: str) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be str, not {type(value).__name__}")
+    if not _LINE_BREAKERS.isdisjoint(value):
+        raise ValueError(f"CR, LF or NUL in {what} {value!r}")
+
+
+def _serialize_tags(tags: dict[str, str]) -> str:
+    items: list[str] = []
+    for key, value in tags.items():
+        if not isinstance(key, str) or not valid_tag_key(key):
+            raise ValueError(f"bad tag key {key!r}")
+        if value:
+            # CR and LF are escaped; NUL has no escape and may not appear.
+            if not isinstance(value, str) or "\0" in value:
+                raise ValueError(f"tag value of {key!r} must be str without NUL")
+            items.append(f"{key}={escape_tag_value(value)}")
+        else:
+            items.append(key)
+    return "@" + ";".join(items)
 
 
 def serialize(msg: Message) -> str:
     """The wire form of `msg`, without CR LF.
 
-    Raises ValueError if a parameter could not be read back as written
-    (CR/LF/NUL anywhere, a space or leading colon in a non-final one):
-    this is what keeps one user's text from injecting lines into another's
-    stream.
+    Raises ValueError if any field could not be read back as written: CR,
+    LF or NUL outside tag values (which escape CR and LF), NUL in a tag
+    value, a tag key outside the grammar, a command that is not
+    a word or numeric, a space in the source, a space or leading colon in a
+    non-final parameter. This is what keeps one user's text from injecting
+    lines, atoms or tags into another user's stream.
     """
     parts: list[str] = []
     if msg.tags:
-        parts.append(
-            "@"
-            + ";".join(
-                f"{key}={escape_tag_value(value)}" if value else key
-                for key, value in msg.tags.items()
-            )
-        )
+        parts.append(_serialize_tags(msg.tags))
     if msg.source:
-        _check_param(msg.source)
+        _check_no_line_breakers("source", msg.source)
+        if " " in msg.source:
+            raise ValueError(f"space in source {msg.source!r}")
         parts.append(":" + msg.source)
-    _check_param(msg.command)
-    parts.append(msg.command)
+    command = msg.command
+    if not _valid_command(command):
+        raise ValueError(f"bad command {command!r}")
+    parts.append(command)
     params = msg.params
     if params:
         for middle in params[:-1]:
-            _check_param(middle)
+            _check_no_line_breakers("parameter", middle)
             if not middle or " " in middle or middle[0] == ":":
                 raise ValueError(f"bad middle parameter {middle!r}")
             parts.append(middle)
         last = params[-1]
-        _check_param(last)
+        _check_no_line_breakers("parameter", last)
         if not last or " " in last or last[0] == ":":
             parts.append(":" + last)
         else:
