@@ -155,20 +155,26 @@ class _Source:
         # tomllib reports no positions for values that parse fine but make no
         # sense to us, so find the key's line ourselves: good enough for the
         # flat files we write and most hand-written ones.
+        wanted = _table_name(table) if table else None
         current: str | None = None
         for number, raw in enumerate(self.text.splitlines(), start=1):
             line = raw.strip()
             header = re.fullmatch(r"\[\s*(.+?)\s*\]", line)
             if header:
-                current = header.group(1).replace('"', "").replace(" ", "")
-                if key is None and current == table:
+                current = _table_name(header.group(1))
+                if key is None and current == wanted:
                     return number
                 continue
-            if key is not None and current == table:
+            if key is not None and current == wanted:
                 name = line.split("=", 1)[0].strip().strip('"')
                 if "=" in line and name == key:
                     return number
         return None
+
+
+def _table_name(header: str) -> str:
+    """`servers."my box"` and `servers.my box` compare equal: quotes and spaces dropped."""
+    return re.sub(r"[\s\"']", "", header)
 
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
@@ -277,7 +283,7 @@ def _servers_from(value: Any, source: _Source) -> dict[str, ServerEntry]:
 def _server_from(name: str, entry: Any, source: _Source) -> ServerEntry:
     table = f"servers.{name}"
     if not isinstance(entry, dict):
-        raise source.error(None, "servers", f"server {name!r} must be a [{table}] table")
+        raise source.error("servers", name, f"server {name!r} must be a [{table}] table")
     known = {f.name for f in fields(ServerEntry)}
     values: dict[str, Any] = {}
     for key, value in entry.items():

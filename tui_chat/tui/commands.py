@@ -344,7 +344,7 @@ async def _close(args: list[str], rest: str, ctx: CommandContext) -> None:
     if target is None:
         raise CommandError("The server window cannot be closed; use /quit to leave.")
     if is_channel(target):
-        await ctx.session.part(target)
+        await ctx.session.part(target, "")
     else:
         ctx.close_query(target)
 
