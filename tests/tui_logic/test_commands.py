@@ -230,6 +230,15 @@ async def test_blank_input_does_nothing(line: str) -> None:
     assert (ctx.errors, ctx.session.calls, ctx.app_calls) == ([], [], [])
 
 
+@pytest.mark.parametrize("line", ["hi\nQUIT", "/quote PRIVMSG #a :x\r\nQUIT", "/msg bob a\0b"])
+async def test_line_breaks_never_reach_the_session(line: str) -> None:
+    ctx = await run(line)
+    assert ctx.errors == [
+        "A line break cannot be sent inside one message; paste the lines instead."
+    ]
+    assert ctx.session.calls == []
+
+
 @pytest.mark.parametrize("failure", [ConnectionResetError("gone"), OSError("broken pipe")])
 @pytest.mark.parametrize("line", ["hello", "/join #x"])
 async def test_a_dead_connection_is_an_error_line_not_a_crash(

@@ -117,3 +117,17 @@ def test_recent_speakers_are_capped() -> None:
         speakers.spoke(nick)
     # "a" fell out of the memory, so it sorts with the silent members.
     assert speakers.ordered(["c", "b", "a", "0"]) == ["c", "b", "0", "a"]
+
+
+def test_spoke_within_tells_quiet_people_apart() -> None:
+    speakers = RecentSpeakers()
+    speakers.spoke("Talker", at=1000.0)
+    speakers.spoke("old", at=100.0)
+    assert speakers.spoke_within("talker", 600, now=1500.0)
+    assert not speakers.spoke_within("old", 600, now=1500.0)
+    assert not speakers.spoke_within("never", 600, now=1500.0)
+    speakers.renamed("talker", "speaker")
+    assert speakers.spoke_within("SPEAKER", 600, now=1500.0)
+    assert not speakers.spoke_within("talker", 600, now=1500.0)
+    speakers.spoke("now")
+    assert speakers.spoke_within("now", 1.0)

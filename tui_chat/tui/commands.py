@@ -14,7 +14,8 @@ Everything that goes wrong ends in exactly one `ctx.show_error(...)` call with a
 sentence to show the user, never an exception: unknown command (with a
 suggestion), wrong arguments ("Usage: /kick <nick> [reason]"), a room command
 used outside a room, a session that is not connected (the session raising
-`ConnectionError`/`OSError`). Results of the IRC commands themselves (WHOIS
+`ConnectionError`/`OSError`), a line holding CR, LF or NUL (several lines go
+through `paste.py`, one message each). Results of the IRC commands themselves (WHOIS
 replies, error numerics) arrive later as session events, not from here.
 
 `COMMANDS` maps every command name to a `Command(name, usage, help, aliases)`;
@@ -52,6 +53,8 @@ DEFAULT_AWAY_MESSAGE = "Away"
 # How many nicks one /op, /voice... line carries: RFC 2812's MODES default.
 # Servers that advertise a higher ISUPPORT MODES still accept 3.
 MODES_PER_LINE = 3
+# Would end the IRC line early and let the rest be read as another command.
+_LINE_BREAKS = frozenset("\r\n\0")
 
 
 class MemberView(Protocol):
@@ -179,6 +182,10 @@ def command_names() -> list[str]:
 async def execute(text: str, ctx: CommandContext) -> None:
     """Run one line from the input box; every problem ends in `ctx.show_error`."""
     if not text.strip():
+        return
+    if _LINE_BREAKS.intersection(text):
+        # One submitted line is one IRC line; several lines come through paste.py.
+        ctx.show_error("A line break cannot be sent inside one message; paste the lines instead.")
         return
     if not text.startswith("/") or text.startswith("//"):
         message = text[1:] if text.startswith("//") else text

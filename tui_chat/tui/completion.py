@@ -24,10 +24,16 @@ Tab again replaces the inserted word with the next candidate, wrapping around.
 If the text or cursor is not what the last completion produced (the user typed
 in between without a reset), completion starts afresh, so a missed `reset()`
 does no harm. `complete` returns None when there is nothing to complete.
+
+Keep one `RecentSpeakers` per room: call `spoke(nick)` for every message,
+`renamed(old, new)` on nick changes. Besides ordering completion it answers
+`spoke_within(nick, settings.quiet_minutes * 60)` for `hide_events = "quiet"`:
+hide the join/part/quit of someone for whom it is False.
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,35 +54,45 @@ MAX_RECENT_SPEAKERS = 100
 
 
 class RecentSpeakers:
-    """Who spoke last in one room, newest first, to order nick completion."""
+    """Who spoke last in one room: orders nick completion, and tells the
+    `hide_events = "quiet"` setting who has been silent for a while.
+
+    Times come from `time.monotonic` unless given (tests pass their own).
+    """
 
     def __init__(self, limit: int = MAX_RECENT_SPEAKERS) -> None:
         self._limit = limit
-        # casefolded nick -> nick as last seen; the newest speaker is last.
-        self._order: OrderedDict[str, str] = OrderedDict()
+        # casefolded nick -> when they last spoke; the newest speaker is last.
+        self._last: OrderedDict[str, float] = OrderedDict()
 
-    def spoke(self, nick: str) -> None:
+    def spoke(self, nick: str, at: float | None = None) -> None:
         key = casefold(nick)
-        self._order.pop(key, None)
-        self._order[key] = nick
-        while len(self._order) > self._limit:
-            self._order.popitem(last=False)
+        self._last.pop(key, None)
+        self._last[key] = time.monotonic() if at is None else at
+        while len(self._last) > self._limit:
+            self._last.popitem(last=False)
+
+    def spoke_within(self, nick: str, seconds: float, now: float | None = None) -> bool:
+        """True if `nick` spoke in the last `seconds` (and is still remembered)."""
+        when = self._last.get(casefold(nick))
+        if when is None:
+            return False
+        return (time.monotonic() if now is None else now) - when <= seconds
 
     def renamed(self, old: str, new: str) -> None:
-        """Keep a speaker's place across a nick change."""
+        """Keep a speaker's place and time across a nick change."""
         old_key = casefold(old)
-        if old_key not in self._order:
+        if old_key not in self._last:
             return
-        items = [
-            (casefold(new), new) if key == old_key else (key, nick)
-            for key, nick in self._order.items()
-        ]
-        self._order = OrderedDict(items)
+        new_key = casefold(new)
+        self._last = OrderedDict(
+            (new_key if key == old_key else key, when) for key, when in self._last.items()
+        )
 
     def ordered(self, members: Iterable[str]) -> list[str]:
         """`members` with the recent speakers first (newest first), the rest alphabetical."""
         present = {casefold(nick): nick for nick in members}
-        recent = [present[key] for key in reversed(self._order) if key in present]
+        recent = [present[key] for key in reversed(self._last) if key in present]
         seen = {casefold(nick) for nick in recent}
         rest = sorted((nick for key, nick in present.items() if key not in seen), key=casefold)
         return recent + rest
