@@ -185,7 +185,10 @@ async def test_usage_errors(line: str, target: str | None, usage: str) -> None:
 @pytest.mark.parametrize("target", [None, "bob"])
 async def test_room_commands_outside_a_room_say_so(line: str, target: str | None) -> None:
     ctx = await run(line, target)
-    assert ctx.errors == ["Use this in a room, or name the room first: /<command> #room ..."]
+    name = line.split()[0]
+    usage = lookup(name[1:])
+    assert usage is not None
+    assert ctx.errors == [f"{name} needs a room: use it in one, or name it: {usage.usage_line}"]
     assert ctx.session.calls == []
 
 

@@ -134,6 +134,10 @@ class UsageError(CommandError):
     """The arguments do not fit; execute shows the command's usage line."""
 
 
+class NeedsRoomError(CommandError):
+    """A room command outside a room with no room named; execute says which."""
+
+
 Handler = Callable[[list[str], str, CommandContext], Awaitable[None]]
 
 
@@ -202,9 +206,12 @@ async def execute(text: str, ctx: CommandContext) -> None:
     async def run() -> None:
         try:
             await command.handler(args, rest, ctx)
-        except UsageError as exc:
-            detail = f"{exc} " if str(exc) else ""
-            raise CommandError(f"{detail}Usage: {command.usage_line}") from None
+        except UsageError:
+            raise CommandError(f"Usage: {command.usage_line}") from None
+        except NeedsRoomError:
+            raise CommandError(
+                f"/{command.name} needs a room: use it in one, or name it: {command.usage_line}"
+            ) from None
 
     await _guarded(run, ctx)
 
@@ -245,7 +252,7 @@ def _need(args: list[str], least: int, most: int | None = None) -> None:
 def _current_room(ctx: CommandContext) -> str:
     target = ctx.current_target
     if target is None or not is_channel(target):
-        raise CommandError("Use this in a room, or name the room first: /<command> #room ...")
+        raise NeedsRoomError()
     return target
 
 
