@@ -46,7 +46,7 @@ import os
 import re
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -250,7 +250,9 @@ def _checked_top_level(key: str, value: Any, source: _Source) -> Any:
             return count
 
 
-def _expect(value: Any, kind: type | tuple[type, ...], wanted: str, bad: Any) -> Any:
+def _expect(
+    value: Any, kind: type | tuple[type, ...], wanted: str, bad: Callable[[str], SettingsError]
+) -> Any:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     # bool is an int in Python but not in TOML: never accept `port = true`.
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
@@ -262,16 +264,18 @@ def _toml_type(value: Any) -> str:
     match value:
         case bool():
             return "a boolean"
-        case int() | float():
-            return "a number"
+        case int():
+            return "a whole number"
+        case float():
+            return "a decimal number"
         case str():
             return "a string"
         case list():
             return "a list"
         case dict():
             return "a table"
-        case _:
-            return type(value).__name__
+        case _:  # tomllib's dates and times
+            return "a date or time"
 
 
 def _servers_from(value: Any, source: _Source) -> dict[str, ServerEntry]:
