@@ -1,0 +1,197 @@
+"""Run the chat server on an event loop of its own thread.
+
+`ServerThread` is what `tui-chat host` uses beside the Textual app and what
+`tui-chat serve` uses in the foreground (`run_foreground`): the same code path
+either way, so the headless server and the hosted one cannot drift apart.
+
+Stopping is thread-safe and may come at any time, even before the socket is
+bound: the request is recorded under a lock, and the loop, once it exists,
+is woken with `call_soon_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from tui_chat.server.core import ServerCore
+from tui_chat.server.listener import Listener, ServerStartError
+
+if TYPE_CHECKING:
+    from tui_chat.server.config import ServerConfig
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "SHUTDOWN_REASON",
+    "START_TIMEOUT",
+    "STOP_TIMEOUT",
+    "ServerStartError",
+    "ServerThread",
+    "new_event_loop",
+    "run_foreground",
+]
+
+log = logging.getLogger("tui_chat.server")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3131
+# Seconds start() waits for the socket to be bound; start(timeout=...) changes it.
+START_TIMEOUT = 10.0
+# Seconds stop() waits for the thread to end; stop(timeout=...) changes it.
+# Longer than the listener's shutdown grace, so clients get their ERROR line.
+STOP_TIMEOUT = 10.0
+SHUTDOWN_REASON = "Server shutting down"
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A uvloop loop when uvloop is installed, the standard one otherwise."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+class ServerThread:
+    """One server core and its listener, on an asyncio loop in a daemon thread.
+
+    `start()` blocks until the socket is bound and returns the bound address,
+    or raises `ServerStartError`. `stop()` may be called from any thread, any
+    number of times. A ServerThread runs once; make a new one to restart.
+    """
+
+    def __init__(
+        self, config: ServerConfig, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+    ) -> None:
+        self._config = config
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._bound = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stop_reason: str | None = None
+        self._start_error: BaseException | None = None
+        self._address: tuple[str, int] | None = None
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """The (host, port) actually bound, once `start()` returned."""
+        return self._address
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_reason is not None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, timeout: float = START_TIMEOUT) -> tuple[str, int]:
+        if self._thread is not None:
+            raise RuntimeError("a ServerThread can be started only once")
+        self._thread = threading.Thread(target=self._run, name="tui-chat-server", daemon=True)
+        self._thread.start()
+        if not self._bound.wait(timeout):
+            self.stop()
+            raise ServerStartError(f"the server did not start within {timeout:g} s")
+        if self._start_error is not None:
+            self._thread.join()
+            if isinstance(self._start_error, ServerStartError):
+                raise self._start_error
+            raise ServerStartError(f"the server failed to start: {self._start_error}")
+        assert self._address is not None
+        return self._address
+
+    def request_stop(self, reason: str = SHUTDOWN_REASON) -> None:
+        """Ask the server to shut down and return at once (safe from signal handlers)."""
+        with self._lock:
+            if self._stop_reason is not None:
+                return
+            self._stop_reason = reason
+            loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            # RuntimeError: the loop already closed, nothing left to stop.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wake.set)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the server thread to end; True if it has (or never started)."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def stop(self, timeout: float = STOP_TIMEOUT, reason: str = SHUTDOWN_REASON) -> None:
+        """Shut down (clients get an ERROR line) and wait for the thread to end."""
+        self.request_stop(reason)
+        if self._thread is not threading.current_thread() and not self.wait(timeout):
+            raise TimeoutError(f"the server thread did not stop within {timeout:g} s")
+
+    def _run(self) -> None:
+        try:
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                runner.run(self._serve())
+        except BaseException as exc:
+            if not self._bound.is_set():
+                self._start_error = exc
+            else:
+                log.exception("the server loop crashed")
+        finally:
+            self._bound.set()
+
+    async def _serve(self) -> None:
+        core = ServerCore(self._config)
+        listener = Listener(core)
+        wake = asyncio.Event()
+        self._address = await listener.listen(self._host, self._port)
+        with self._lock:
+            self._loop, self._wake = asyncio.get_running_loop(), wake
+            if self._stop_reason is not None:
+                wake.set()
+        self._bound.set()
+        try:
+            await wake.wait()
+        finally:
+            await listener.close(self._stop_reason or SHUTDOWN_REASON)
+
+
+def run_foreground(
+    config: ServerConfig,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    on_ready: Callable[[tuple[str, int]], None] | None = None,
+) -> bool:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly.
+
+    Must run on the main thread (signal handlers live there). Raises
+    `ServerStartError` if the server cannot start; returns True after a
+    requested stop, False if the server loop ended on its own (a crash).
+    """
+    server = ServerThread(config, host, port)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        server.request_stop()
+
+    # Installed before start(): a signal during start-up is a stop request too.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        address = server.start()
+        if on_ready is not None:
+            on_ready(address)
+        # join() is interrupted by signals on POSIX, runs on_signal, then resumes.
+        server.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return server.stop_requested
