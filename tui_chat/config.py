@@ -37,6 +37,8 @@ The file looks like this (every key is optional):
 
 The writer is our own: the file only holds strings, booleans, numbers, lists
 of strings and one level of tables, which does not earn a TOML dependency.
+`save_settings` writes every setting and drops comments of a hand-edited file.
+A server's `nick` falls back to the top-level `nick` (the app decides that).
 """
 
 from __future__ import annotations
