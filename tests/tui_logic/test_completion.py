@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tui_chat.tui.commands import command_names
 from tui_chat.tui.completion import Completer, RecentSpeakers
 
@@ -131,3 +134,19 @@ def test_spoke_within_tells_quiet_people_apart() -> None:
     assert not speakers.spoke_within("talker", 600, now=1500.0)
     speakers.spoke("now")
     assert speakers.spoke_within("now", 1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=30), cursor=st.integers(-5, 40), presses=st.integers(1, 4))
+def test_completion_keeps_the_text_after_the_cursor(text: str, cursor: int, presses: int) -> None:
+    completer = Completer()
+    state = (text, cursor)
+    after = text[max(0, min(cursor, len(text))) :]
+    for _ in range(presses):
+        result = completer.complete(*state, nicks=NICKS, rooms=ROOMS, commands=command_names())
+        if result is None:
+            return
+        state = result
+        new_text, new_cursor = state
+        assert 0 <= new_cursor <= len(new_text)
+        assert new_text[new_cursor:] == after

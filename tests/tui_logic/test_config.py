@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 import platformdirs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui_chat.config import (
     CONFIG_ENV_VAR,
@@ -161,3 +164,16 @@ def test_bad_values_name_path_line_and_problem(
     message = error_of(path)
     assert message.startswith(f"{path}, line {line}: ")
     assert problem in message
+
+
+# Any text TOML can hold: everything but lone surrogates, which UTF-8 cannot encode.
+TOML_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(theme=TOML_TEXT, server=TOML_TEXT, host=TOML_TEXT.filter(bool))
+def test_any_text_survives_the_writer(theme: str, server: str, host: str) -> None:
+    written = Settings(theme=theme, timestamp_format=theme, servers={server: ServerEntry(host)})
+    with tempfile.TemporaryDirectory() as folder:
+        path = save_settings(written, Path(folder) / "settings.toml")
+        assert load_settings(path) == written
