@@ -78,6 +78,18 @@ def test_parse_raises_only_parse_error(line: str) -> None:
 
 
 @PROPERTY_SETTINGS
+@given(irc_text.map(lambda s: "@" + s) | irc_text)
+def test_reserializing_a_parsed_line_is_stable(line: str) -> None:
+    """What a server relays reads back as what it received, or is refused."""
+    try:
+        msg = parse(line)
+        again = serialize(msg)
+    except ValueError:
+        return
+    assert parse(again) == msg
+
+
+@PROPERTY_SETTINGS
 @given(
     commands | st.text(max_size=20),
     st.lists(middles | irc_text, max_size=4),
