@@ -1,0 +1,636 @@
+"""The chat app: rooms | log | members, a topic line, the input box and a status line.
+
+    app = ChatApp(settings, server_label="10.0.0.5:3131", nick=None,
+                  session_factory=lambda nick, on_event: ClientSession(options, on_event))
+    app.run()
+
+The app never touches a socket. `session_factory(nick, on_event)` builds the
+IRC client session once the nick is known (from the flag, the settings, or
+the "Your name" screen); its `run()` is the app's socket reader worker on the
+app's own event loop. Every session event is posted as a `SessionEvent`
+message and applied by `apply_event`, which tests also call directly to get a
+deterministic screen with no network at all.
+
+The app is the `CommandContext` of `tui_chat.tui.commands`: every submitted
+line goes through `commands.execute`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Input, OptionList, Static
+
+from tui_chat.client.events import (
+    AwayChanged,
+    ConnectionStateChanged,
+    ConnState,
+    ErrorReply,
+    Event,
+    Invited,
+    LagMeasured,
+    MembersChanged,
+    MessageKind,
+    MessageReceived,
+    ModeChanged,
+    NickChanged,
+    Registered,
+    SelfJoined,
+    SelfKicked,
+    SelfParted,
+    ServerInfo,
+    TopicChanged,
+    UserJoined,
+    UserKicked,
+    UserParted,
+    UserQuit,
+)
+from tui_chat.config import Settings
+from tui_chat.irc.casemap import casefold, is_channel
+from tui_chat.tui import commands
+from tui_chat.tui.commands import SessionActions
+from tui_chat.tui.input_history import HistoryBook
+from tui_chat.tui.paste import PastePolicy
+from tui_chat.tui.screens.confirm import ConfirmScreen
+from tui_chat.tui.screens.help import HelpScreen
+from tui_chat.tui.screens.name_prompt import NamePromptScreen
+from tui_chat.tui.widgets.chat_input import ChatInput, CompletionSource
+from tui_chat.tui.widgets.chat_log import ChatLog
+from tui_chat.tui.widgets.message_lines import LineStyler, Palette
+from tui_chat.tui.widgets.room_list import RoomList
+from tui_chat.tui.widgets.status_line import StatusLine
+from tui_chat.tui.widgets.topic_line import TopicLine
+from tui_chat.tui.widgets.user_list import UserList
+from tui_chat.tui.widgets.windows import SERVER_WINDOW, Window, WindowKind, WindowList
+
+__all__ = ["QUIT_TIMEOUT", "ChatApp", "ChatSession", "SessionEvent", "SessionFactory"]
+
+# How long Ctrl+Q waits for the server to acknowledge QUIT before closing anyway.
+QUIT_TIMEOUT = 2.0
+
+
+class ChatSession(SessionActions, Protocol):
+    """What the app needs of `tui_chat.client.session.ClientSession`."""
+
+    async def run(self) -> None: ...
+    async def quit(self, message: str = "") -> None: ...
+
+
+SessionFactory = Callable[[str, Callable[[Event], None]], ChatSession]
+
+
+class SessionEvent(Message):
+    """One event from the client session, delivered on the app's loop."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ChatApp(App[None]):
+    CSS_PATH = "chat.tcss"
+    TITLE = "tui-chat"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-tiny"),
+        (60, "-narrow"),
+        (100, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit_chat", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+n,alt+down", "next_window", "Next window", priority=True),
+        Binding("ctrl+p,alt+up", "previous_window", "Previous window", priority=True),
+        Binding("alt+a", "next_unread", "Next unread", priority=True),
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
+        Binding("end", "log_end", "Newest", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        server_label: str,
+        nick: str | None,
+        session_factory: SessionFactory | None,
+        banner: Sequence[str] = (),
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.server_label = server_label
+        self.nick = nick or ""
+        self._session_factory = session_factory
+        self._session: ChatSession | None = None
+        self._banner = tuple(banner)
+        self._clock = clock
+        self.windows = WindowList(server_label)
+        self.current_key = SERVER_WINDOW
+        self._logs: dict[str, ChatLog] = {}
+        self._log_ids = 0
+        self._histories = HistoryBook(max_entries=settings.input_history_size)
+        self._paste = PastePolicy.from_settings(settings)
+        # casefolded nick -> monotonic time they last spoke, for hide_events = "quiet".
+        self._last_spoke: dict[str, float] = {}
+        self._quitting = False
+        self.styler = LineStyler(settings.timestamp_format)
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield RoomList(id="rooms")
+            with Vertical(id="main"):
+                yield TopicLine(id="topic")
+                yield ContentSwitcher(id="logs")
+                yield Static("", id="unseen")
+                yield ChatInput(
+                    CompletionSource(
+                        self._completion_nicks, self._room_names, commands.command_names
+                    ),
+                    self._histories.for_window(None),
+                    id="input",
+                )
+            yield UserList(id="users")
+        yield StatusLine(id="status")
+
+    async def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self._refresh_palette()
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._refresh_palette())
+        status = self.query_one(StatusLine)
+        status.server = self.server_label
+        status.nick = self.nick
+        await self._add_log(self.windows.server)
+        self._switch_to(SERVER_WINDOW)
+        for line in self._banner:
+            self._write(self.windows.server, self.styler.info(self._clock(), line))
+        if self.nick:
+            self.start_session(self.nick)
+        elif self._session_factory is not None:
+            self.push_screen(NamePromptScreen(self.server_label), self.start_session)
+        self.query_one(ChatInput).focus()
+
+    def _refresh_palette(self) -> None:
+        theme = self.current_theme
+        default = Palette()
+        self.styler.palette = Palette(
+            mention=theme.warning or default.mention,
+            error=theme.error or default.error,
+            accent=theme.accent or default.accent,
+        )
+
+    # ------------------------------------------------------------ session
+
+    def start_session(self, nick: str | None) -> None:
+        """Build the session for `nick` and run it as the socket reader worker."""
+        if not nick or self._session_factory is None:
+            return
+        self.nick = nick
+        self.query_one(StatusLine).nick = nick
+        self._session = self._session_factory(nick, self._post_event)
+        self._run_session(self._session)
+
+    def _post_event(self, event: Event) -> None:
+        self.post_message(SessionEvent(event))
+
+    @work(exclusive=True, group="session", name="socket reader", exit_on_error=False)
+    async def _run_session(self, session: ChatSession) -> None:
+        try:
+            await session.run()
+        except Exception as exc:  # an unexpected failure is shown, never a traceback
+            await self.apply_event(
+                ConnectionStateChanged(ConnState.DISCONNECTED, f"{exc}", fatal=True)
+            )
+
+    @property
+    def session(self) -> SessionActions:
+        if self._session is None:
+            raise ConnectionError("not connected yet")
+        return self._session
+
+    async def on_session_event(self, message: SessionEvent) -> None:
+        await self.apply_event(message.event)
+
+    # ------------------------------------------------------------ events
+
+    async def apply_event(self, event: Event) -> None:
+        """Show one session event; the snapshot tests feed events through here."""
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        if handler is not None:
+            result = handler(event)
+            if inspect.isawaitable(result):
+                await result
+
+    def _on_ConnectionStateChanged(self, event: ConnectionStateChanged) -> None:
+        status = self.query_one(StatusLine)
+        status.state = event.state
+        status.detail = event.detail
+        status.count_down(event.retry_in)
+        if event.state is ConnState.RECONNECTING:
+            wait = f", trying again in {event.retry_in:.0f} s" if event.retry_in else ""
+            self._everywhere_error(f"Connection lost: {event.detail or 'server gone'}{wait}")
+        elif event.state is ConnState.DISCONNECTED:
+            end = " Ctrl+Q to quit." if event.fatal else ""
+            self._everywhere_error(f"Disconnected: {event.detail or 'server gone'}.{end}")
+        elif event.state is ConnState.CONNECTED:
+            self._write(self.windows.server, self.styler.info(self._clock(), "Connected."))
+
+    def _on_Registered(self, event: Registered) -> None:
+        self.nick = event.nick
+        status = self.query_one(StatusLine)
+        status.nick = event.nick
+        status.state = ConnState.CONNECTED
+        self._write(
+            self.windows.server,
+            self.styler.info(
+                self._clock(), f"Welcome to {event.network or event.server}, {event.nick}."
+            ),
+        )
+
+    def _on_LagMeasured(self, event: LagMeasured) -> None:
+        self.query_one(StatusLine).lag_ms = event.ms
+
+    async def _on_SelfJoined(self, event: SelfJoined) -> None:
+        window, _ = await self._ensure_window(event.room)
+        window.active = True
+        self._switch_to(window.key)
+
+    def _on_SelfParted(self, event: SelfParted) -> None:
+        self._close_window(event.room)
+
+    def _on_SelfKicked(self, event: SelfKicked) -> None:
+        window = self.windows.get(event.room)
+        if window is None:
+            return
+        window.active = False
+        reason = f" ({event.reason})" if event.reason else ""
+        self._write(window, self.styler.error(self._clock(), f"{event.by} kicked you out{reason}."))
+        self._refresh_rooms()
+
+    def _on_MembersChanged(self, event: MembersChanged) -> None:
+        window = self.windows.get(event.room)
+        if window is None:
+            return
+        window.set_members(event.members)
+        if window.key == self.current_key:
+            self.query_one(UserList).show(window.members.values())
+
+    def _on_UserJoined(self, event: UserJoined) -> None:
+        where = f" ({event.userhost})" if event.userhost else ""
+        self._room_event(event.room, event.nick, event.time, f"{event.nick}{where} joined")
+
+    def _on_UserParted(self, event: UserParted) -> None:
+        reason = f" ({event.reason})" if event.reason else ""
+        self._room_event(event.room, event.nick, event.time, f"{event.nick} left{reason}")
+
+    def _on_UserKicked(self, event: UserKicked) -> None:
+        reason = f" ({event.reason})" if event.reason else ""
+        text = f"{event.by} kicked {event.nick}{reason}"
+        self._room_event(event.room, event.nick, event.time, text, always=True)
+
+    def _on_UserQuit(self, event: UserQuit) -> None:
+        reason = f" ({event.reason})" if event.reason else ""
+        for room in (*event.rooms, event.nick):
+            self._room_event(room, event.nick, event.time, f"{event.nick} quit{reason}")
+
+    def _on_NickChanged(self, event: NickChanged) -> None:
+        if event.is_self:
+            self.nick = event.new
+            self.query_one(StatusLine).nick = event.new
+        query = self.windows.rename(event.old, event.new)
+        if query is not None and query.key != casefold(event.new):
+            self._logs[query.key] = self._logs.pop(casefold(event.old))
+            if self.current_key == casefold(event.old):
+                self.current_key = query.key
+        for room in event.rooms:
+            window = self.windows.get(room)
+            if window is not None:
+                window.speakers.renamed(event.old, event.new)
+        text = f"{event.old} is now known as {event.new}"
+        for room in (*event.rooms, event.new):
+            self._room_event(room, event.new, event.time, text, always=event.is_self)
+        self._refresh_rooms()
+
+    async def _on_MessageReceived(self, event: MessageReceived) -> None:
+        window, _ = await self._ensure_window(event.target or SERVER_WINDOW)
+        mention = event.mentions_me and not event.is_self
+        match event.kind:
+            case MessageKind.ACTION:
+                line = self.styler.action(event.time, event.sender, event.text, mention=mention)
+            case MessageKind.NOTICE:
+                line = self.styler.notice(event.time, event.sender, event.text)
+            case _:
+                line = self.styler.message(
+                    event.time, event.sender, event.text, mention=mention, own=event.is_self
+                )
+        self._last_spoke[casefold(event.sender)] = time.monotonic()
+        window.speakers.spoke(event.sender)
+        self._write(
+            window,
+            line,
+            counts=not event.is_self,
+            mention=mention or (event.is_private and not event.is_self),
+        )
+        if mention and self.settings.bell_on_mention:
+            self.bell()
+
+    def _on_TopicChanged(self, event: TopicChanged) -> None:
+        window = self.windows.get(event.room)
+        if window is None:
+            return
+        window.topic = event.topic
+        if event.changed_now:
+            by = event.set_by or "Someone"
+            self._write(window, self.styler.event(event.time, f"{by} set the topic: {event.topic}"))
+        if window.key == self.current_key:
+            self.query_one(TopicLine).topic = event.topic
+
+    def _on_ModeChanged(self, event: ModeChanged) -> None:
+        window = self.windows.get(event.target) or self.windows.server
+        change = " ".join((event.modes, *event.args))
+        self._write(window, self.styler.event(event.time, f"{event.by} sets mode {change}"))
+
+    def _on_AwayChanged(self, event: AwayChanged) -> None:
+        key = casefold(event.nick)
+        for window in self.windows:
+            member = window.members.get(key)
+            if member is not None:
+                window.members[key] = replace(member, away=event.message is not None)
+        current = self.windows.get(self.current_key)
+        if current is not None and key in current.members:
+            self.query_one(UserList).show(current.members.values())
+
+    def _on_Invited(self, event: Invited) -> None:
+        self.show_info(f"{event.by} invites you to {event.room}: /join {event.room}")
+
+    def _on_ServerInfo(self, event: ServerInfo) -> None:
+        self.show_info(event.text)
+
+    def _on_ErrorReply(self, event: ErrorReply) -> None:
+        window = self.windows.get(event.target) if event.target else None
+        self._write(window or self._current_window, self.styler.error(self._clock(), event.text))
+
+    # ------------------------------------------------------------ windows
+
+    @property
+    def _current_window(self) -> Window:
+        return self.windows.get(self.current_key) or self.windows.server
+
+    async def _ensure_window(self, name: str) -> tuple[Window, bool]:
+        window, created = self.windows.ensure(name)
+        if created:
+            await self._add_log(window)
+            self._refresh_rooms()
+        return window, created
+
+    async def _add_log(self, window: Window) -> None:
+        self._log_ids += 1
+        log = ChatLog(window.key, max_lines=self.settings.scrollback_lines)
+        log.id = f"log-{self._log_ids}"
+        self._logs[window.key] = log
+        await self.query_one(ContentSwitcher).mount(log)
+
+    def _close_window(self, name: str) -> None:
+        window = self.windows.remove(name)
+        if window is None:
+            return
+        log = self._logs.pop(window.key, None)
+        if log is not None:
+            log.remove()
+        self._histories.forget(window.name)
+        if self.current_key == window.key:
+            self._switch_to(SERVER_WINDOW)
+        self._refresh_rooms()
+
+    def _switch_to(self, key: str) -> None:
+        window = self.windows.get(key)
+        if window is None:
+            return
+        self.current_key = window.key
+        window.unread = 0
+        window.mentioned = False
+        log = self._logs[window.key]
+        self.query_one(ContentSwitcher).current = log.id
+        topic = self.query_one(TopicLine)
+        topic.window_name = window.name
+        topic.topic = window.topic
+        self.query_one(UserList).show(window.members.values())
+        self.query_one(ChatInput).history = self._histories.for_window(window.target)
+        self._show_unseen(log.unseen)
+        self._refresh_rooms()
+
+    def _refresh_rooms(self) -> None:
+        self.query_one(RoomList).show(self.windows.ordered(), self.current_key)
+
+    def _step_window(self, step: int, *, unread_only: bool = False) -> None:
+        ordered = self.windows.ordered()
+        keys = [window.key for window in ordered]
+        start = keys.index(self.current_key) if self.current_key in keys else 0
+        for offset in range(1, len(keys) + 1):
+            window = ordered[(start + step * offset) % len(keys)]
+            if not unread_only or window.unread or window.mentioned:
+                self._switch_to(window.key)
+                return
+
+    def _write(
+        self, window: Window, line: Text, *, counts: bool = False, mention: bool = False
+    ) -> None:
+        self._logs[window.key].add(line)
+        if window.key == self.current_key or not (counts or mention):
+            return
+        window.unread += 1 if counts else 0
+        window.mentioned = window.mentioned or mention
+        self._refresh_rooms()
+
+    def _room_event(
+        self, room: str, nick: str, when: datetime | None, text: str, *, always: bool = False
+    ) -> None:
+        window = self.windows.get(room)
+        if window is None or not (always or self._shows_event_of(nick)):
+            return
+        self._write(window, self.styler.event(when, text))
+
+    def _shows_event_of(self, nick: str) -> bool:
+        match self.settings.hide_events:
+            case "all":
+                return False
+            case "quiet":
+                spoke = self._last_spoke.get(casefold(nick))
+                recent = self.settings.quiet_minutes * 60
+                return spoke is not None and time.monotonic() - spoke < recent
+        return True
+
+    def _everywhere_error(self, text: str) -> None:
+        line = self.styler.error(self._clock(), text)
+        for window in self.windows:
+            if window.kind is not WindowKind.QUERY:
+                self._write(window, line.copy())
+
+    def _show_unseen(self, count: int) -> None:
+        marker = self.query_one("#unseen", Static)
+        marker.update(f"↓ {count} new below (End)" if count else "")
+        marker.display = count > 0
+
+    def _room_names(self) -> list[str]:
+        return [w.name for w in self.windows.ordered() if w.kind is WindowKind.ROOM]
+
+    def _completion_nicks(self) -> list[str]:
+        window = self._current_window
+        if window.kind is WindowKind.QUERY:
+            return [window.name]
+        return window.speakers.ordered(member.nick for member in window.members.values())
+
+    # ------------------------------------------------------------ CommandContext
+
+    @property
+    def current_target(self) -> str | None:
+        return self._current_window.target
+
+    def show_info(self, text: str) -> None:
+        self._write(self._current_window, self.styler.info(self._clock(), text))
+
+    def show_error(self, text: str) -> None:
+        self._write(self._current_window, self.styler.error(self._clock(), text))
+
+    def open_query(self, nick: str) -> None:
+        self.run_worker(self._open_query(nick), group="windows")
+
+    async def _open_query(self, nick: str) -> None:
+        window, _ = await self._ensure_window(nick)
+        self._switch_to(window.key)
+
+    def close_query(self, nick: str) -> None:
+        self._close_window(nick)
+
+    def clear(self) -> None:
+        self._logs[self.current_key].clear()
+        self._show_unseen(0)
+
+    def show_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def request_quit(self, message: str) -> None:
+        self._quit(message)
+
+    # ------------------------------------------------------------ input
+
+    @on(Input.Submitted, "#input")
+    async def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        chat_input = self.query_one(ChatInput)
+        chat_input.value = ""
+        chat_input.history.add(text)
+        await commands.execute(text, self)
+
+    @on(ChatInput.MultiLinePaste)
+    def _pasted(self, event: ChatInput.MultiLinePaste) -> None:
+        lines = self._paste.lines(event.text)
+        target = self.current_target
+        if not lines:
+            return
+        if target is None:
+            self.show_error("Pasted text needs a room or a private conversation to go to.")
+            return
+        if self._paste.too_long(lines):
+            self.show_error(self._paste.refusal(lines))
+            return
+        if not self._paste.needs_confirmation(lines):
+            self._send_paced(target, lines)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send_paced(target, lines)
+
+        self.push_screen(ConfirmScreen(self._paste.question(lines, target)), answered)
+
+    @work(group="paste")
+    async def _send_paced(self, target: str, lines: list[str]) -> None:
+        try:
+            async for line in self._paste.paced(lines):
+                await self.session.send_message(target, line)
+        except (ConnectionError, OSError) as exc:
+            self.show_error(f"Paste stopped, not connected: {exc}")
+
+    @on(OptionList.OptionSelected, "#rooms")
+    def _room_clicked(self, event: OptionList.OptionSelected) -> None:
+        key = RoomList.key_of(event.option_id)
+        if key is not None:
+            self._switch_to(key)
+        self.query_one(ChatInput).focus()
+
+    @on(OptionList.OptionSelected, "#users")
+    def _user_clicked(self, event: OptionList.OptionSelected) -> None:
+        nick = UserList.nick_of(event.option_id)
+        if nick is not None and casefold(nick) != casefold(self.nick):
+            self.open_query(nick)
+        self.query_one(ChatInput).focus()
+
+    def on_chat_log_unseen_changed(self, event: ChatLog.UnseenChanged) -> None:
+        if event.log.window_key == self.current_key:
+            self._show_unseen(event.unseen)
+
+    # ------------------------------------------------------------ actions
+
+    def action_next_window(self) -> None:
+        self._step_window(1)
+
+    def action_previous_window(self) -> None:
+        self._step_window(-1)
+
+    def action_next_unread(self) -> None:
+        self._step_window(1, unread_only=True)
+
+    def action_help(self) -> None:
+        self.show_help()
+
+    def action_scroll_log(self, pages: int) -> None:
+        log = self._logs[self.current_key]
+        if pages < 0:
+            log.scroll_page_up(animate=False)
+        else:
+            log.scroll_page_down(animate=False)
+
+    def action_log_end(self) -> None:
+        self._logs[self.current_key].jump_to_end()
+
+    def action_query(self, nick: str) -> None:
+        if casefold(nick) != casefold(self.nick) and not is_channel(nick):
+            self.open_query(nick)
+
+    def action_open_link(self, url: str) -> None:
+        self.open_url(url)
+
+    def action_quit_chat(self) -> None:
+        self._quit("")
+
+    @work(group="quit", exclusive=True)
+    async def _quit(self, message: str) -> None:
+        if self._quitting:
+            return
+        self._quitting = True
+        if self._session is not None:
+            # The server being gone or slow must not keep anyone from leaving.
+            with contextlib.suppress(TimeoutError, ConnectionError, OSError):
+                await asyncio.wait_for(self._session.quit(message), QUIT_TIMEOUT)
+        self.exit()
+
+    def log_lines(self, name: str = SERVER_WINDOW) -> list[str]:
+        """The plain text of a window's log, for tests and debugging."""
+        window = self.windows.get(name)
+        return self._logs[window.key].plain_lines() if window is not None else []

@@ -1,0 +1,1 @@
+"""Screens shown over the chat: the name prompt, help, and questions."""

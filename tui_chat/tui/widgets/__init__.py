@@ -1,0 +1,1 @@
+"""The widgets of the chat screen; each draws from `windows.Window` data."""

@@ -1,0 +1,91 @@
+"""The input box: Up/Down history, Tab completion, multi-line paste handed to the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+from tui_chat.tui.completion import Completer
+from tui_chat.tui.input_history import InputHistory
+
+__all__ = ["ChatInput", "CompletionSource"]
+
+
+class CompletionSource:
+    """What Tab may insert, asked for at the moment Tab is pressed."""
+
+    def __init__(
+        self,
+        nicks: Callable[[], Sequence[str]],
+        rooms: Callable[[], Sequence[str]],
+        commands: Callable[[], Sequence[str]],
+    ) -> None:
+        self.nicks = nicks
+        self.rooms = rooms
+        self.commands = commands
+
+
+class ChatInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "complete(False)", "Complete", show=False, priority=True),
+        Binding("shift+tab", "complete(True)", "Complete back", show=False, priority=True),
+        Binding("up", "history_previous", "Previous line", show=False),
+        Binding("down", "history_next", "Next line", show=False),
+    ]
+
+    class MultiLinePaste(Message):
+        """Text with line breaks was pasted; the app decides how to send it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, source: CompletionSource, history: InputHistory, **kwargs: object) -> None:
+        super().__init__(placeholder="Type a message, or /help", **kwargs)  # type: ignore[arg-type]
+        self.source = source
+        self.history = history
+        self._completer = Completer()
+
+    def action_complete(self, backward: bool) -> None:
+        result = self._completer.complete(
+            self.value,
+            self.cursor_position,
+            nicks=self.source.nicks(),
+            rooms=self.source.rooms(),
+            commands=self.source.commands(),
+            backward=backward,
+        )
+        if result is not None:
+            self.value, self.cursor_position = result
+
+    def action_history_previous(self) -> None:
+        text = self.history.previous(self.value)
+        if text is not None:
+            self._show(text)
+
+    def action_history_next(self) -> None:
+        text = self.history.next()
+        if text is not None:
+            self._show(text)
+
+    def _show(self, text: str) -> None:
+        self.value = text
+        self.cursor_position = len(text)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key not in ("tab", "shift+tab"):
+            self._completer.reset()
+        await super()._on_key(event)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if "\n" in event.text.strip("\r\n") or "\r" in event.text.strip("\r\n"):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.MultiLinePaste(event.text))
+            return
+        super()._on_paste(event)

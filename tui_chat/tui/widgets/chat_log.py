@@ -1,0 +1,83 @@
+"""One window's message log: a capped `RichLog` that does not yank a reader back down.
+
+Only the visible rows are drawn (RichLog is a line-API widget) and the lines
+kept are capped at `max_lines` (the `scrollback_lines` setting), so a room with
+10,000 messages or a burst of hundreds per second costs a bounded amount of
+memory. While the reader is scrolled up, new lines are appended without moving
+the view and counted in `unseen`; scrolling back to the end clears the count.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.text import Text
+from textual.events import Resize
+from textual.message import Message
+from textual.widgets import RichLog
+
+from tui_chat.config import DEFAULT_SCROLLBACK_LINES
+
+__all__ = ["ChatLog"]
+
+
+class ChatLog(RichLog):
+    class UnseenChanged(Message):
+        """The number of lines below the view changed (0: the reader is at the end)."""
+
+        def __init__(self, log: ChatLog, unseen: int) -> None:
+            super().__init__()
+            self.log = log
+            self.unseen = unseen
+
+    def __init__(self, window_key: str, max_lines: int = DEFAULT_SCROLLBACK_LINES) -> None:
+        super().__init__(max_lines=max_lines, wrap=True, markup=False, auto_scroll=False)
+        self.window_key = window_key
+        self.unseen = 0
+        # True while the view sits at the end and should follow new lines.
+        self.following = True
+        # Lines written before the log was ever shown (RichLog's own queue for
+        # that case has no cap); rendered once the width is known.
+        self._before_shown: deque[Text] = deque(maxlen=max_lines)
+        self._shown = False
+
+    def add(self, line: Text) -> None:
+        if not self._shown:
+            self._before_shown.append(line)
+            return
+        self.write(line, scroll_end=self.following)
+        if not self.following:
+            self._set_unseen(self.unseen + 1)
+
+    def clear(self) -> ChatLog:
+        self._before_shown.clear()
+        self._set_unseen(0)
+        super().clear()
+        return self
+
+    def plain_lines(self) -> list[str]:
+        """The text of every kept line, rendered or still waiting to be shown."""
+        return [strip.text for strip in self.lines] + [line.plain for line in self._before_shown]
+
+    def on_resize(self, event: Resize) -> None:
+        super().on_resize(event)
+        if event.size.width and not self._shown:
+            self._shown = True
+            while self._before_shown:
+                self.write(self._before_shown.popleft(), scroll_end=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.following = new_value >= self.max_scroll_y
+        if self.following:
+            self._set_unseen(0)
+
+    def jump_to_end(self) -> None:
+        self.following = True
+        self._set_unseen(0)
+        self.scroll_end(animate=False)
+
+    def _set_unseen(self, count: int) -> None:
+        if count != self.unseen:
+            self.unseen = count
+            self.post_message(self.UnseenChanged(self, count))

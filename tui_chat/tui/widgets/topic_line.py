@@ -1,0 +1,20 @@
+"""The topic line above the log: the window's name and topic on one row."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+__all__ = ["TopicLine"]
+
+
+class TopicLine(Static):
+    window_name: reactive[str] = reactive("")
+    topic: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f" {self.window_name} ", style="bold")
+        line.append(self.topic or "", style="italic")
+        return line
