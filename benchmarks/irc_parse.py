@@ -10,7 +10,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from tui_chat.irc.message import parse, serialize
+from tui_chat.irc.message import Message, parse, serialize
 
 # What a busy room sends: chat, tags from IRCv3 clients, pings, joins.
 SAMPLE_LINES = [
@@ -21,6 +21,11 @@ SAMPLE_LINES = [
     ":carol!c@example.org JOIN #lobby",
     "MODE #lobby +o alice",
     "@label=42 WHO #lobby %tnuhiar,42",
+]
+# Near the 512-byte limit, where per-character work shows up.
+LONG_LINES = [
+    ":alice!alice@127.0.0.1 PRIVMSG #lobby :" + "hello everyone " * 28,
+    "@+draft/reply=abc;+typing=active;label=" + "x" * 200 + " PRIVMSG #lobby :" + "y" * 250,
 ]
 DEFAULT_SECONDS = 2.0
 
@@ -39,18 +44,19 @@ def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__)
     cli.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
     seconds = cli.parse_args().seconds
-    messages = [parse(line) for line in SAMPLE_LINES]
+    for label, lines in (("typical", SAMPLE_LINES), ("long", LONG_LINES)):
+        messages = [parse(line) for line in lines]
 
-    def parse_all() -> None:
-        for line in SAMPLE_LINES:
-            parse(line)
+        def parse_all(lines: list[str] = lines) -> None:
+            for line in lines:
+                parse(line)
 
-    def serialize_all() -> None:
-        for msg in messages:
-            serialize(msg)
+        def serialize_all(messages: list[Message] = messages) -> None:
+            for msg in messages:
+                serialize(msg)
 
-    print(f"parse:     {_rate(parse_all, len(SAMPLE_LINES), seconds):,.0f} lines/s")
-    print(f"serialize: {_rate(serialize_all, len(messages), seconds):,.0f} lines/s")
+        print(f"{label:8} parse:     {_rate(parse_all, len(lines), seconds):,.0f} lines/s")
+        print(f"{label:8} serialize: {_rate(serialize_all, len(lines), seconds):,.0f} lines/s")
 
 
 if __name__ == "__main__":
