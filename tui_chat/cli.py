@@ -7,12 +7,16 @@ Heavy imports (Textual, the server) happen inside each command so that
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from tui_chat import __version__
+
+if TYPE_CHECKING:
+    from tui_chat.config import Settings
 
 app = typer.Typer(
     name="tui-chat",
@@ -105,6 +109,160 @@ def serve(
         _fail(str(exc))
     if not stopped_cleanly:
         _fail("the server stopped unexpectedly (see the log above)")
+
+
+# --- join and host: the chat screen (owned by the TUI side) ----------------
+
+# The OPER name `host` logs the hosting user in with, so they run their own room.
+HOST_OPER_NAME = "host"
+# Random OPER password length in bytes (token_urlsafe makes it ~1.3x longer).
+HOST_OPER_PASSWORD_BYTES = 18
+# A private address no packet is ever sent to: connecting a UDP socket to it
+# only asks the kernel which local address would be used.
+_LAN_PROBE_ADDRESS = ("10.255.255.255", 1)
+DEFAULT_JOIN_PORT = 3131
+
+
+def lan_address() -> str | None:
+    """This machine's address on the local network, found without sending traffic."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(_LAN_PROBE_ADDRESS)
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith(("0.", "127.")) else address
+
+
+def _check_port(port: int, *, allow_zero: bool) -> int:
+    low = 0 if allow_zero else 1
+    if not low <= port <= 65535:
+        _fail(f"bad port {port}: use a number from {low} to 65535", 2)
+    return port
+
+
+def _chat_settings(nick: str | None) -> Settings:
+    from tui_chat.config import SettingsError, load_settings
+    from tui_chat.irc.casemap import valid_nick
+
+    if nick is not None and not valid_nick(nick):
+        _fail(f"bad nick {nick!r}: letters, digits and -_[]{{}}\\`^| only, no spaces", 2)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+    return settings.with_overrides(nick=nick)
+
+
+def _run_chat(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    rooms: tuple[str, ...] = (),
+    tls: bool = False,
+    oper: tuple[str, str] | None = None,
+    banner: tuple[str, ...] = (),
+) -> None:
+    from tui_chat.client.events import Event
+    from tui_chat.client.session import ClientSession, ConnectOptions
+    from tui_chat.tui.app import ChatApp
+
+    def new_session(nick: str, on_event: Callable[[Event], None]) -> ClientSession:
+        options = ConnectOptions(host, port, nick, tls=tls, rooms=rooms, oper=oper)
+        return ClientSession(options, on_event)
+
+    label = f"{host}:{port}"
+    ChatApp(
+        settings,
+        server_label=label,
+        nick=settings.nick,
+        session_factory=new_session,
+        banner=banner,
+    ).run()
+
+
+@app.command()
+def join(
+    host: Annotated[str, typer.Argument(help="Server address, e.g. 192.168.1.20.")],
+    port: Annotated[int, typer.Argument(help="Server port.")] = DEFAULT_JOIN_PORT,
+    nick: Annotated[str | None, typer.Option(help="Your name; asked for when missing.")] = None,
+    room: Annotated[
+        list[str] | None, typer.Option(help="Room to join (repeatable), e.g. --room dev.")
+    ] = None,
+    tls: Annotated[bool, typer.Option("--tls", help="Connect with TLS.")] = False,
+) -> None:
+    """Join a chat room: any IRC server, or one that `tui-chat host` runs."""
+    settings = _chat_settings(nick)
+    rooms = tuple(_room_name(name) for name in room or ())
+    _run_chat(settings, host, _check_port(port, allow_zero=False), rooms=rooms, tls=tls)
+
+
+@app.command()
+def host(
+    host: Annotated[
+        str, typer.Argument(help="Address to listen on; 0.0.0.0 lets your network join.")
+    ] = "0.0.0.0",
+    port: Annotated[int, typer.Argument(help="TCP port; 0 picks a free one.")] = DEFAULT_JOIN_PORT,
+    nick: Annotated[str | None, typer.Option(help="Your name; asked for when missing.")] = None,
+) -> None:
+    """Host a chat room: start a server here and open the chat, as its operator."""
+    import secrets
+
+    from tui_chat.server.config import ServerConfig
+    from tui_chat.server.thread import ServerStartError, ServerThread
+
+    settings = _chat_settings(nick)
+    password = secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES)
+    server = ServerThread(
+        ServerConfig(operators={HOST_OPER_NAME: password}),
+        host,
+        _check_port(port, allow_zero=True),
+    )
+    try:
+        bound_host, bound_port = server.start()
+    except ServerStartError as exc:
+        _fail(str(exc))
+    try:
+        _run_chat(
+            settings,
+            _local_address_of(bound_host),
+            bound_port,
+            oper=(HOST_OPER_NAME, password),
+            banner=_how_friends_join(bound_host, bound_port),
+        )
+    finally:
+        server.stop()
+
+
+def _local_address_of(bound_host: str) -> str:
+    """Where this machine reaches a server listening on `bound_host`."""
+    if bound_host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if bound_host == "::":
+        return "::1"
+    return bound_host
+
+
+def _how_friends_join(bound_host: str, port: int) -> tuple[str, ...]:
+    if bound_host.startswith("127.") or bound_host in ("localhost", "::1"):
+        return (
+            f"Hosting on {bound_host}:{port}: only this machine can join.",
+            f"To let friends in, run: tui-chat host 0.0.0.0 {port}",
+        )
+    if bound_host in ("0.0.0.0", "::", ""):
+        lan = lan_address()
+        where = lan or "<this machine's address>"
+        return (
+            f"Hosting on port {port}. Friends join with:",
+            f"    tui-chat join {where} {port}",
+        )
+    return (
+        f"Hosting on {bound_host}:{port}. Friends join with:",
+        f"    tui-chat join {bound_host} {port}",
+    )
 
 
 def main() -> None:
