@@ -1,0 +1,81 @@
+"""ServerThread: start, stop, errors, and nothing left behind."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from e2e.ircpeer import IrcPeer
+from tui_chat.server.config import ServerConfig
+from tui_chat.server.thread import ServerStartError, ServerThread
+
+
+def server_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "tui-chat-server"]
+
+
+def assert_refused(address: tuple[str, int]) -> None:
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(address, timeout=5).close()
+
+
+async def test_stop_sends_error_closes_sockets_and_leaves_no_thread() -> None:
+    server = ServerThread(ServerConfig(), "127.0.0.1", 0)
+    address = server.start()
+    assert address == server.address and address[1] != 0
+    peer = await IrcPeer.connect(address)
+    await peer.register("alice")
+    before = len(server_threads())
+
+    stopper = threading.Thread(target=server.stop, kwargs={"reason": "Maintenance"})
+    stopper.start()
+    last = await peer.closed()
+    stopper.join(10)
+
+    errors = [m for m in last if m.command == "ERROR"]
+    assert errors and "Maintenance" in errors[0].params[-1]
+    assert not stopper.is_alive() and not server.running
+    assert len(server_threads()) == before - 1
+    assert_refused(address)
+    server.stop()  # idempotent
+    await peer.close()
+
+
+def test_stop_before_start_finished_still_stops() -> None:
+    server = ServerThread(ServerConfig(), "127.0.0.1", 0)
+    server.request_stop()
+    address = server.start()
+    assert server.wait(10)
+    assert_refused(address)
+
+
+def test_stop_without_start_is_harmless() -> None:
+    ServerThread(ServerConfig()).stop()
+
+
+def test_port_in_use_is_one_readable_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = ServerThread(ServerConfig(), "127.0.0.1", port)
+        with pytest.raises(ServerStartError, match=f"port {port} is already in use") as info:
+            server.start()
+    assert "\n" not in str(info.value)
+    assert not server.running
+
+
+def test_unknown_address_is_one_readable_line() -> None:
+    # 192.0.2.0/24 is TEST-NET-1: never an address of this machine.
+    with pytest.raises(ServerStartError, match="not an address of this machine"):
+        ServerThread(ServerConfig(), "192.0.2.1", 0).start()
+
+
+def test_a_server_thread_runs_once() -> None:
+    server = ServerThread(ServerConfig(), "127.0.0.1", 0)
+    server.start()
+    server.stop()
+    with pytest.raises(RuntimeError):
+        server.start()
