@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 
+from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message, parse
 
 __all__ = ["DEFAULT_TIMEOUT", "END_OF_BURST", "IrcPeer", "PeerClosed"]
@@ -172,8 +173,12 @@ class IrcPeer:
     async def join(self, channel: str, timeout: float = DEFAULT_TIMEOUT) -> list[Message]:
         """Join and wait for the end of NAMES; returns what came on the way."""
         await self.send(f"JOIN {channel}")
+        folded = casefold(channel)
         got: list[Message] = []
-        got.append(await self.expect("366", timeout, skipped=got))
+        end = await self.expect(
+            lambda m: m.command == "366" and casefold(m.param(1)) == folded, timeout, skipped=got
+        )
+        got.append(end)
         return got
 
     async def closed(self, timeout: float = DEFAULT_TIMEOUT) -> list[Message]:
