@@ -176,7 +176,7 @@ class ChatApp(App[None]):
         status.server = self.server_label
         status.nick = self.nick
         await self._add_log(self.windows.server)
-        self._switch_to(SERVER_WINDOW)
+        self.switch_to(SERVER_WINDOW)
         for line in self._banner:
             self._write(self.windows.server, self.styler.info(self._clock(), line))
         if self.nick:
@@ -268,7 +268,7 @@ class ChatApp(App[None]):
     async def _on_SelfJoined(self, event: SelfJoined) -> None:
         window, _ = await self._ensure_window(event.room)
         window.active = True
-        self._switch_to(window.key)
+        self.switch_to(window.key)
 
     def _on_SelfParted(self, event: SelfParted) -> None:
         self._close_window(event.room)
@@ -414,11 +414,12 @@ class ChatApp(App[None]):
             log.remove()
         self._histories.forget(window.name)
         if self.current_key == window.key:
-            self._switch_to(SERVER_WINDOW)
+            self.switch_to(SERVER_WINDOW)
         self._refresh_rooms()
 
-    def _switch_to(self, key: str) -> None:
-        window = self.windows.get(key)
+    def switch_to(self, name: str) -> None:
+        """Show the window called `name` (a room, a nick, or "" for the server window)."""
+        window = self.windows.get(name)
         if window is None:
             return
         self.current_key = window.key
@@ -429,7 +430,9 @@ class ChatApp(App[None]):
         topic = self.query_one(TopicLine)
         topic.window_name = window.name
         topic.topic = window.topic
-        self.query_one(UserList).show(window.members.values())
+        users = self.query_one(UserList)
+        users.show(window.members.values())
+        users.display = window.kind is WindowKind.ROOM
         self.query_one(ChatInput).history = self._histories.for_window(window.target)
         self._show_unseen(log.unseen)
         self._refresh_rooms()
@@ -444,7 +447,7 @@ class ChatApp(App[None]):
         for offset in range(1, len(keys) + 1):
             window = ordered[(start + step * offset) % len(keys)]
             if not unread_only or window.unread or window.mentioned:
-                self._switch_to(window.key)
+                self.switch_to(window.key)
                 return
 
     def _write(
@@ -512,7 +515,7 @@ class ChatApp(App[None]):
 
     async def _open_query(self, nick: str) -> None:
         window, _ = await self._ensure_window(nick)
-        self._switch_to(window.key)
+        self.switch_to(window.key)
 
     def close_query(self, nick: str) -> None:
         self._close_window(nick)
@@ -571,7 +574,7 @@ class ChatApp(App[None]):
     def _room_clicked(self, event: OptionList.OptionSelected) -> None:
         key = RoomList.key_of(event.option_id)
         if key is not None:
-            self._switch_to(key)
+            self.switch_to(key)
         self.query_one(ChatInput).focus()
 
     @on(OptionList.OptionSelected, "#users")

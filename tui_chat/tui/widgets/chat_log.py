@@ -31,7 +31,9 @@ class ChatLog(RichLog):
             self.unseen = unseen
 
     def __init__(self, window_key: str, max_lines: int = DEFAULT_SCROLLBACK_LINES) -> None:
-        super().__init__(max_lines=max_lines, wrap=True, markup=False, auto_scroll=False)
+        super().__init__(
+            max_lines=max_lines, min_width=1, wrap=True, markup=False, auto_scroll=False
+        )
         self.window_key = window_key
         self.unseen = 0
         # True while the view sits at the end and should follow new lines.
