@@ -1,0 +1,53 @@
+"""The IRCv3 capabilities the server offers, and which tags each unlocks.
+
+Only capabilities the core really implements are listed. `cap-notify` is
+always on for clients that ask `CAP LS 302` (as the spec says); the set of
+capabilities never changes while a server runs, so no CAP NEW/DEL is sent.
+"""
+
+from __future__ import annotations
+
+MESSAGE_TAGS = "message-tags"
+SERVER_TIME = "server-time"
+ECHO_MESSAGE = "echo-message"
+MULTI_PREFIX = "multi-prefix"
+USERHOST_IN_NAMES = "userhost-in-names"
+AWAY_NOTIFY = "away-notify"
+EXTENDED_JOIN = "extended-join"
+CAP_NOTIFY = "cap-notify"
+BATCH = "batch"
+LABELED_RESPONSE = "labeled-response"
+SETNAME = "setname"
+INVITE_NOTIFY = "invite-notify"
+STANDARD_REPLIES = "standard-replies"
+
+SUPPORTED: tuple[str, ...] = (
+    AWAY_NOTIFY,
+    BATCH,
+    CAP_NOTIFY,
+    ECHO_MESSAGE,
+    EXTENDED_JOIN,
+    INVITE_NOTIFY,
+    LABELED_RESPONSE,
+    MESSAGE_TAGS,
+    MULTI_PREFIX,
+    SERVER_TIME,
+    SETNAME,
+    STANDARD_REPLIES,
+    USERHOST_IN_NAMES,
+)
+SUPPORTED_SET = frozenset(SUPPORTED)
+
+# Bits of `Client.form`: which server-added tags a client receives. A
+# relayed message is serialized once per distinct form among its recipients.
+FORM_TIME = 1  # server-time: the `time` tag
+FORM_TAGS = 2  # message-tags: `msgid` and relayed client-only `+tags`
+
+
+def form_of(caps: set[str]) -> int:
+    return (FORM_TIME if SERVER_TIME in caps else 0) | (FORM_TAGS if MESSAGE_TAGS in caps else 0)
+
+
+def ls_tokens() -> list[str]:
+    """The CAP LS list; none of our capabilities carries a value."""
+    return list(SUPPORTED)

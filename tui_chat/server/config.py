@@ -1,0 +1,51 @@
+"""What a server is told at start: its names, default room, operators and limits.
+
+`ServerConfig()` is a working server with a `#lobby` room; `default_room=None`
+makes a plain IRC server. Every limit field defaults to the constant of the
+same name in `tui_chat.server.limits`, where each is documented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui_chat.server import limits
+
+DEFAULT_MOTD = ["Welcome to tui-chat: a chat room that speaks IRC."]
+
+
+@dataclass
+class ServerConfig:
+    server_name: str = "tui-chat.local"
+    network: str = "tui-chat"
+    # Every newly registered user is joined to it; None = a plain IRC server.
+    default_room: str | None = "#lobby"
+    motd: list[str] = field(default_factory=lambda: list(DEFAULT_MOTD))
+    # OPER name -> password.
+    operators: dict[str, str] = field(default_factory=dict)
+    # PASS for the whole server; None = no password.
+    password: str | None = None
+    # Seconds of silence before the server PINGs, before it drops the client,
+    # and a connection may take to register.
+    ping_interval: float = 60.0
+    ping_timeout: float = 120.0
+    registration_timeout: float = 30.0
+
+    linelen: int = limits.LINELEN
+    client_tags_len: int = limits.CLIENT_TAGS_LEN
+    nicklen: int = limits.NICKLEN
+    channellen: int = limits.CHANNELLEN
+    topiclen: int = limits.TOPICLEN
+    kicklen: int = limits.KICKLEN
+    awaylen: int = limits.AWAYLEN
+    userlen: int = limits.USERLEN
+    realnamelen: int = limits.REALNAMELEN
+    chanlimit: int = limits.CHANLIMIT
+    maxlist: int = limits.MAXLIST
+    modes: int = limits.MODES
+    maxtargets: int = limits.MAXTARGETS
+    ison_max_nicks: int = limits.ISON_MAX_NICKS
+    userhost_max_nicks: int = limits.USERHOST_MAX_NICKS
+    whowas_history: int = limits.WHOWAS_HISTORY
+    max_query_replies: int = limits.MAX_QUERY_REPLIES
+    max_sendq: int = limits.MAX_SENDQ

@@ -1,0 +1,458 @@
+"""The sans-IO server core: bytes in from transports, bytes out to them.
+
+The listener hands every connection's transport and received bytes to a
+`ServerCore`; the core frames lines, dispatches commands to the handlers
+registry (`tui_chat.server.handlers`) and writes replies to the transports.
+It never touches a socket, a loop or a thread, so tests drive it with plain
+objects.
+
+Framing: lines end at LF, an optional CR before it is stripped, empty lines
+are ignored. A line longer than `linelen` (without its tags) or with a tag
+section longer than `client_tags_len` gets 417 ERR_INPUTTOOLONG and is
+discarded whole, even when it arrives without LF: the buffer never grows past
+the limit, the rest of the line is skipped up to its LF.
+
+Invalid UTF-8: we advertise `UTF8ONLY`. A line that is not valid UTF-8 is
+rejected whole, never relayed: the sender gets `FAIL <CMD> INVALID_UTF8`
+when it negotiated standard-replies, otherwise a NOTICE saying so. Nothing
+else happens, the connection stays open.
+
+Hot path: `relay` serializes a message once per distinct `Client.form`
+(which server tags a recipient takes) and hands the same bytes object to
+every recipient's `transport.write`.
+
+A client leaves exactly once, whether the core closes it (`disconnect`) or
+the transport reports the loss (`connection_lost`): its QUIT is announced to
+the channels it shared, its nick freed and a WHOWAS entry kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from itertools import count
+from typing import Protocol
+
+from tui_chat.irc import isupport
+from tui_chat.irc.casemap import casefold
+from tui_chat.irc.message import Message, ParseError, escape_tag_value, parse
+from tui_chat.irc.numerics import ERR_INPUTTOOLONG, ERR_NOTREGISTERED, ERR_UNKNOWNCOMMAND, TEXTS
+from tui_chat.server import caps
+from tui_chat.server.config import ServerConfig
+from tui_chat.server.handlers import load_all
+from tui_chat.server.state import (
+    FLAG_MODES,
+    LIST_MODES,
+    PARAM_MODES,
+    SET_PARAM_MODES,
+    USER_MODES,
+    Channel,
+    Client,
+    Whowas,
+    WhowasEntry,
+)
+
+__all__ = ["Client", "ServerCore", "Transport"]
+
+log = logging.getLogger("tui_chat.server")
+
+VERSION = "tui-chat-0.1.0"
+# ERR_NEEDMOREPARAMS and friends need the command; a reply for a handler
+# that failed unexpectedly uses this generic numeric.
+ERR_UNKNOWNERROR = "400"
+# labeled-response: labels longer than this are ignored (the spec's limit).
+MAX_LABEL_BYTES = 64
+
+
+class Transport(Protocol):
+    """What the core needs of a connection; asyncio.Transport satisfies it."""
+
+    def write(self, data: bytes) -> None: ...
+    def close(self) -> None: ...
+    def get_write_buffer_size(self) -> int: ...
+
+
+def iso_time(t: float) -> str:
+    """server-time format: `2026-01-02T03:04:05.678Z`."""
+    ms = int(t * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+class ServerCore:
+    def __init__(self, config: ServerConfig, *, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.started = clock()
+        self.clients: set[Client] = set()
+        # folded nick -> client, registered or not (a NICK reserves it).
+        self.nicks: dict[str, Client] = {}
+        self.channels: dict[str, Channel] = {}
+        self.whowas = Whowas(config.whowas_history)
+        self.handlers = load_all()
+        self.isupport_lines = isupport.split_lines(isupport.format_tokens(self._isupport()))
+        self._msgid_prefix = secrets.token_hex(4)
+        self._msgids = count(1)
+        self._batch_ids = count(1)
+        self._drops: list[Client] = []
+
+    # -- the listener's API ------------------------------------------------
+
+    def connection_made(
+        self, transport: Transport, host: str, port: int, *, tls: bool = False
+    ) -> Client:
+        client = Client(transport, host, port, tls, self.clock())
+        self.clients.add(client)
+        log.info("connect %s:%s%s", host, port, " (tls)" if tls else "")
+        return client
+
+    def data_received(self, client: Client, data: bytes) -> None:
+        if client.gone:
+            return
+        if client.discarding:
+            # Inside an overlong line: skip up to its end.
+            nl = data.find(b"\n")
+            if nl < 0:
+                return
+            data = data[nl + 1 :]
+            client.discarding = False
+        buf = client.buffer
+        if b"\n" in data:
+            chunk = bytes(buf) + data if buf else data
+            *lines, rest = chunk.split(b"\n")
+            buf[:] = rest
+            for line in lines:
+                if client.gone:
+                    break
+                self._line(client, line)
+        else:
+            buf += data
+        if len(buf) > self._max_input and not client.gone:
+            buf.clear()
+            client.discarding = True
+            self.reply(client, ERR_INPUTTOOLONG)
+        self._drain_drops()
+
+    def connection_lost(self, client: Client, reason: str = "Connection closed") -> None:
+        if client.gone:
+            return
+        client.gone = True
+        self._remove(client, reason)
+        self._drain_drops()
+
+    def tick(self) -> None:
+        now = self.clock()
+        cfg = self.config
+        for client in list(self.clients):
+            if client.gone:
+                continue
+            if not client.registered:
+                if now - client.connected_at > cfg.registration_timeout:
+                    self.disconnect(client, "Registration timed out")
+                continue
+            idle = now - client.last_activity
+            if idle > cfg.ping_timeout:
+                self.disconnect(client, f"Ping timeout: {int(idle)} seconds")
+            elif idle > cfg.ping_interval and not client.ping_sent:
+                client.ping_sent = True
+                self.send(client, Message("PING", [cfg.server_name]))
+        self._drain_drops()
+
+    def shutdown(self, reason: str = "Server shutting down") -> None:
+        data = Message("ERROR", [reason]).to_bytes()
+        for client in list(self.clients):
+            if client.gone:
+                continue
+            client.outbox = None
+            client.transport.write(data)
+            client.gone = True
+            client.transport.close()
+        self.clients.clear()
+        self.nicks.clear()
+        self.channels.clear()
+        log.info("shutdown: %s", reason)
+
+    # -- sending -------------------------------------------------------------
+
+    def new_msgid(self) -> str:
+        return f"{self._msgid_prefix}-{next(self._msgids):x}"
+
+    def write(self, client: Client, data: bytes) -> None:
+        """Hand already-serialized bytes to one client."""
+        if client.outbox is not None:
+            client.outbox.append(data)
+            return
+        if client.gone:
+            return
+        transport = client.transport
+        transport.write(data)
+        if transport.get_write_buffer_size() > self.config.max_sendq:
+            self._drops.append(client)
+
+    def send(self, client: Client, msg: Message) -> None:
+        """Send one message to one client, adding the tags its caps ask for."""
+        if client.form & caps.FORM_TIME:
+            msg.tags["time"] = iso_time(self.clock())
+        self.write(client, msg.to_bytes())
+
+    def reply(self, client: Client, code: str, *params: str, text: str | None = None) -> None:
+        """A numeric from the server; `text` defaults to the code's usual text."""
+        args = [client.nick, *params]
+        trailing = TEXTS.get(code) if text is None else text
+        if trailing is not None:
+            args.append(trailing)
+        self.send(client, Message(code, args, self.config.server_name))
+
+    def notice(self, client: Client, text: str) -> None:
+        self.send(client, Message("NOTICE", [client.nick, text], self.config.server_name))
+
+    def fail(self, client: Client, command: str, code: str, *context: str, text: str) -> None:
+        """A standard-replies FAIL, or a NOTICE to a client that did not ask for them."""
+        if caps.STANDARD_REPLIES in client.caps:
+            self.send(
+                client, Message("FAIL", [command, code, *context, text], self.config.server_name)
+            )
+        else:
+            self.notice(client, f"{command}: {text}")
+
+    def relay(
+        self,
+        recipients: Iterable[Client],
+        msg: Message,
+        *,
+        client_tags: dict[str, str] | None = None,
+        msgid: str | None = None,
+    ) -> None:
+        """Send `msg` to many clients, serialized once per distinct form."""
+        forms: list[bytes | None] = [None, None, None, None]
+        stamp = ""
+        for client in recipients:
+            form = client.form
+            data = forms[form]
+            if data is None:
+                tags: dict[str, str] = {}
+                if form & caps.FORM_TIME:
+                    stamp = stamp or iso_time(self.clock())
+                    tags["time"] = stamp
+                if form & caps.FORM_TAGS:
+                    if msgid:
+                        tags["msgid"] = msgid
+                    if client_tags:
+                        tags.update(client_tags)
+                data = forms[form] = Message(msg.command, msg.params, msg.source, tags).to_bytes()
+            self.write(client, data)
+
+    def members_and_self(self, client: Client) -> dict[Client, None]:
+        """Everyone who shares a channel with `client`, and `client`, once each."""
+        seen: dict[Client, None] = {client: None}
+        for channel in client.channels.values():
+            seen.update(dict.fromkeys(channel.members))
+        return seen
+
+    # -- leaving -------------------------------------------------------------
+
+    def disconnect(self, client: Client, reason: str, quit_reason: str | None = None) -> None:
+        """Close a client from the server side: ERROR, then QUIT to its channels."""
+        if client.gone:
+            return
+        self._flush_outbox(client)
+        client.transport.write(
+            Message("ERROR", [f"Closing Link: {client.host} ({reason})"]).to_bytes()
+        )
+        client.gone = True
+        client.transport.close()
+        self._remove(client, quit_reason or reason)
+
+    def _remove(self, client: Client, reason: str) -> None:
+        self.clients.discard(client)
+        if client.registered:
+            others = self.members_and_self(client)
+            del others[client]
+            self.relay(others, Message("QUIT", [reason], client.source))
+            self.whowas.add(
+                WhowasEntry(
+                    client.nick,
+                    client.user,
+                    client.host,
+                    client.realname,
+                    self.config.server_name,
+                    self.clock(),
+                )
+            )
+        for channel in list(client.channels.values()):
+            self.leave_channel(client, channel)
+        if client.folded and self.nicks.get(client.folded) is client:
+            del self.nicks[client.folded]
+        log.info("disconnect %s (%s:%s): %s", client.nick, client.host, client.port, reason)
+
+    def _drain_drops(self) -> None:
+        while self._drops:
+            client = self._drops.pop()
+            self.disconnect(client, "SendQ exceeded")
+
+    # -- channels and nicks ----------------------------------------------------
+
+    def find_client(self, nick: str) -> Client | None:
+        """A registered client by nick, any case."""
+        client = self.nicks.get(casefold(nick))
+        return client if client is not None and client.registered else None
+
+    def find_channel(self, name: str) -> Channel | None:
+        return self.channels.get(casefold(name))
+
+    def leave_channel(self, client: Client, channel: Channel) -> None:
+        """Drop the membership (no message); an emptied channel ceases to exist."""
+        channel.members.pop(client, None)
+        client.channels.pop(channel.folded, None)
+        if not channel.members:
+            self.channels.pop(channel.folded, None)
+
+    # -- lines ---------------------------------------------------------------
+
+    @property
+    def _max_input(self) -> int:
+        return self.config.linelen + self.config.client_tags_len
+
+    def _too_long(self, raw: bytes) -> bool:
+        body = len(raw)
+        if raw[:1] == b"@":
+            space = raw.find(b" ")
+            tags_len = space + 1 if space >= 0 else body
+            if tags_len > self.config.client_tags_len:
+                return True
+            body -= tags_len
+        # linelen counts the CR LF.
+        return body + 2 > self.config.linelen
+
+    def _line(self, client: Client, raw: bytes) -> None:
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if not raw.strip(b" "):
+            return
+        if self._too_long(raw):
+            self.reply(client, ERR_INPUTTOOLONG)
+            return
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self._invalid_utf8(client, raw)
+            return
+        try:
+            msg = parse(text)
+        except ParseError as exc:
+            self.reply(client, ERR_UNKNOWNERROR, "*", text=f"Malformed message: {exc}")
+            return
+        client.last_activity = self.clock()
+        client.ping_sent = False
+        self.dispatch(client, msg)
+
+    def _invalid_utf8(self, client: Client, raw: bytes) -> None:
+        try:
+            command = parse(raw.decode("utf-8", "replace")).command
+        except ParseError:
+            command = "*"
+        if not (command.isascii() and command.isalnum()):
+            command = "*"
+        self.fail(client, command, "INVALID_UTF8", text="Message rejected: it is not valid UTF-8")
+
+    def dispatch(self, client: Client, msg: Message) -> None:
+        spec = self.handlers.get(msg.command)
+        if spec is None:
+            if client.registered:
+                self.reply(client, ERR_UNKNOWNCOMMAND, msg.command)
+            else:
+                self.reply(client, ERR_NOTREGISTERED)
+            return
+        if spec.registered and not client.registered:
+            self.reply(client, ERR_NOTREGISTERED)
+            return
+        if len(msg.params) < spec.min_params:
+            self.reply(client, "461", msg.command)
+            return
+        label = self._label_of(client, msg)
+        if label is not None:
+            client.outbox = []
+        try:
+            spec.func(self, client, msg)
+        except Exception:
+            log.exception("handler %s failed for %r", msg.command, client)
+            self.reply(client, ERR_UNKNOWNERROR, msg.command, text="Internal error")
+        finally:
+            if label is not None:
+                self._send_labeled(client, label)
+
+    # -- labeled-response ---------------------------------------------------
+
+    @staticmethod
+    def _label_of(client: Client, msg: Message) -> str | None:
+        label = msg.tags.get("label")
+        if not label or caps.LABELED_RESPONSE not in client.caps:
+            return None
+        if len(label.encode()) > MAX_LABEL_BYTES:
+            return None
+        return label
+
+    def _flush_outbox(self, client: Client) -> None:
+        lines, client.outbox = client.outbox, None
+        for data in lines or ():
+            client.transport.write(data)
+
+    def _send_labeled(self, client: Client, label: str) -> None:
+        lines, client.outbox = client.outbox or [], None
+        if client.gone:
+            return
+        tag = b"label=" + escape_tag_value(label).encode()
+        if not lines:
+            self.send(client, Message("ACK", [], self.config.server_name, {"label": label}))
+        elif len(lines) == 1:
+            self.write(client, _add_tag(lines[0], tag))
+        elif caps.BATCH in client.caps:
+            ref = f"L{next(self._batch_ids):x}"
+            start = Message("BATCH", [f"+{ref}", "labeled-response"], self.config.server_name)
+            start.tags["label"] = label
+            self.send(client, start)
+            batch_tag = f"batch={ref}".encode()
+            for data in lines:
+                self.write(client, _add_tag(data, batch_tag))
+            self.send(client, Message("BATCH", [f"-{ref}"], self.config.server_name))
+        else:
+            for data in lines:
+                self.write(client, data)
+
+    # -- ISUPPORT ------------------------------------------------------------
+
+    def _isupport(self) -> dict[str, str | None]:
+        cfg = self.config
+        targets = cfg.maxtargets
+        return {
+            "AWAYLEN": str(cfg.awaylen),
+            "CASEMAPPING": "rfc1459",
+            "CHANLIMIT": f"#&:{cfg.chanlimit}",
+            "CHANMODES": f"{LIST_MODES},{PARAM_MODES},{SET_PARAM_MODES},{FLAG_MODES}",
+            "CHANNELLEN": str(cfg.channellen),
+            "CHANTYPES": "#&",
+            "KICKLEN": str(cfg.kicklen),
+            "LINELEN": str(cfg.linelen),
+            "MAXLIST": f"b:{cfg.maxlist}",
+            "MODES": str(cfg.modes),
+            "NETWORK": cfg.network,
+            "NICKLEN": str(cfg.nicklen),
+            "PREFIX": "(ov)@+",
+            "TARGMAX": (
+                f"PRIVMSG:{targets},NOTICE:{targets},TAGMSG:{targets},JOIN:{targets},"
+                f"PART:{targets},KICK:{targets},NAMES:1,WHOIS:1,USERHOST:{cfg.userhost_max_nicks}"
+            ),
+            "TOPICLEN": str(cfg.topiclen),
+            "USERLEN": str(cfg.userlen),
+            "USERMODES": USER_MODES,
+            "UTF8ONLY": None,
+            "WHOX": None,
+        }
+
+
+def _add_tag(data: bytes, tag: bytes) -> bytes:
+    """Put one more tag on an already serialized line."""
+    if data[:1] == b"@":
+        return b"@" + tag + b";" + data[1:]
+    return b"@" + tag + b" " + data

@@ -1,0 +1,298 @@
+"""Channel membership and channel facts: JOIN, PART, NAMES, TOPIC, KICK, INVITE, LIST."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui_chat.irc.casemap import valid_channel
+from tui_chat.irc.masks import match_mask
+from tui_chat.irc.message import Message
+from tui_chat.irc.numerics import (
+    ERR_BADCHANNELKEY,
+    ERR_BANNEDFROMCHAN,
+    ERR_CHANNELISFULL,
+    ERR_CHANOPRIVSNEEDED,
+    ERR_INVITEONLYCHAN,
+    ERR_NOSUCHCHANNEL,
+    ERR_NOSUCHNICK,
+    ERR_NOTONCHANNEL,
+    ERR_TOOMANYCHANNELS,
+    ERR_TOOMANYTARGETS,
+    ERR_USERNOTINCHANNEL,
+    ERR_USERONCHANNEL,
+    RPL_ENDOFNAMES,
+    RPL_INVITING,
+    RPL_LIST,
+    RPL_LISTEND,
+    RPL_LISTSTART,
+    RPL_NAMREPLY,
+    RPL_NOTOPIC,
+    RPL_TOPIC,
+    RPL_TOPICWHOTIME,
+)
+from tui_chat.server import caps
+from tui_chat.server.core import log
+from tui_chat.server.handlers import command
+from tui_chat.server.state import Channel
+
+if TYPE_CHECKING:
+    from tui_chat.server.core import ServerCore
+    from tui_chat.server.state import Client
+
+# Bytes of nicks per 353 line, leaving room for the prefix, numeric and channel.
+NAMES_LINE_BUDGET = 400
+
+
+def split_targets(core: ServerCore, client: Client, command_name: str, raw: str) -> list[str]:
+    """Comma targets of a command, or [] after 407 when there are too many."""
+    targets = [t for t in raw.split(",") if t]
+    if len(targets) > core.config.maxtargets:
+        core.reply(client, ERR_TOOMANYTARGETS, raw[:64])
+        return []
+    return targets
+
+
+def is_banned(channel: Channel, client: Client) -> bool:
+    source = client.source
+    return any(match_mask(mask, source) for mask, _, _ in channel.bans)
+
+
+def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -> None:
+    """JOIN one channel, with every check, reply and announcement a JOIN gets."""
+    if not valid_channel(name, core.config.channellen):
+        core.reply(client, ERR_NOSUCHCHANNEL, name)
+        return
+    channel = core.find_channel(name)
+    if channel is not None and client in channel.members:
+        return
+    if len(client.channels) >= core.config.chanlimit:
+        core.reply(client, ERR_TOOMANYCHANNELS, name)
+        return
+    if channel is None:
+        channel = Channel(name, core.clock())
+        core.channels[channel.folded] = channel
+        prefix = "o"
+    else:
+        error = _join_error(channel, client, key)
+        if error:
+            core.reply(client, error, channel.name)
+            return
+        channel.invites.discard(client.folded)
+        prefix = ""
+    if client.is_oper:
+        prefix = "o"
+    channel.members[client] = prefix
+    client.channels[channel.folded] = channel
+    log.info("join %s %s", channel.name, client.nick)
+    plain = Message("JOIN", [channel.name], client.source)
+    extended = Message("JOIN", [channel.name, "*", client.realname], client.source)
+    members = list(channel.members)
+    core.relay([m for m in members if caps.EXTENDED_JOIN not in m.caps], plain)
+    core.relay([m for m in members if caps.EXTENDED_JOIN in m.caps], extended)
+    if channel.topic:
+        send_topic(core, client, channel)
+    send_names(core, client, channel)
+
+
+def _join_error(channel: Channel, client: Client, key: str | None) -> str | None:
+    invited = client.folded in channel.invites
+    if client.is_oper:
+        return None
+    if is_banned(channel, client) and not invited:
+        return ERR_BANNEDFROMCHAN
+    if "i" in channel.modes and not invited:
+        return ERR_INVITEONLYCHAN
+    if channel.key is not None and key != channel.key:
+        return ERR_BADCHANNELKEY
+    if channel.limit is not None and len(channel.members) >= channel.limit:
+        return ERR_CHANNELISFULL
+    return None
+
+
+def part_channel(core: ServerCore, client: Client, channel: Channel, reason: str) -> None:
+    params = [channel.name, reason] if reason else [channel.name]
+    core.relay(list(channel.members), Message("PART", params, client.source))
+    log.info("part %s %s", channel.name, client.nick)
+    core.leave_channel(client, channel)
+
+
+def send_topic(core: ServerCore, client: Client, channel: Channel) -> None:
+    if not channel.topic:
+        core.reply(client, RPL_NOTOPIC, channel.name)
+        return
+    core.reply(client, RPL_TOPIC, channel.name, text=channel.topic)
+    core.reply(
+        client, RPL_TOPICWHOTIME, channel.name, channel.topic_by, text=str(int(channel.topic_time))
+    )
+
+
+def can_see(channel: Channel, client: Client) -> bool:
+    return "s" not in channel.modes or client in channel.members
+
+
+def send_names(core: ServerCore, client: Client, channel: Channel) -> None:
+    if can_see(channel, client):
+        symbol = "@" if "s" in channel.modes else "="
+        multi = caps.MULTI_PREFIX in client.caps
+        full = caps.USERHOST_IN_NAMES in client.caps
+        names = [
+            channel.prefix(member, multi) + (member.source if full else member.nick)
+            for member in channel.members
+        ]
+        line: list[str] = []
+        size = 0
+        for name in names:
+            if line and size + len(name) + 1 > NAMES_LINE_BUDGET:
+                core.reply(client, RPL_NAMREPLY, symbol, channel.name, text=" ".join(line))
+                line, size = [], 0
+            line.append(name)
+            size += len(name) + 1
+        if line:
+            core.reply(client, RPL_NAMREPLY, symbol, channel.name, text=" ".join(line))
+    core.reply(client, RPL_ENDOFNAMES, channel.name)
+
+
+@command("JOIN", min_params=1)
+def join(core: ServerCore, client: Client, msg: Message) -> None:
+    if msg.params[0] == "0":
+        for channel in list(client.channels.values()):
+            part_channel(core, client, channel, "")
+        return
+    keys = msg.param(1).split(",")
+    for i, name in enumerate(split_targets(core, client, "JOIN", msg.params[0])):
+        key = keys[i] if i < len(keys) and keys[i] else None
+        join_channel(core, client, name, key)
+
+
+@command("PART", min_params=1)
+def part(core: ServerCore, client: Client, msg: Message) -> None:
+    reason = msg.param(1)[: core.config.kicklen]
+    for name in split_targets(core, client, "PART", msg.params[0]):
+        channel = core.find_channel(name)
+        if channel is None:
+            core.reply(client, ERR_NOSUCHCHANNEL, name)
+        elif client not in channel.members:
+            core.reply(client, ERR_NOTONCHANNEL, channel.name)
+        else:
+            part_channel(core, client, channel, reason)
+
+
+@command("NAMES")
+def names(core: ServerCore, client: Client, msg: Message) -> None:
+    if not msg.params:
+        core.reply(client, RPL_ENDOFNAMES, "*")
+        return
+    for name in split_targets(core, client, "NAMES", msg.params[0]):
+        channel = core.find_channel(name)
+        if channel is None:
+            core.reply(client, RPL_ENDOFNAMES, name)
+        else:
+            send_names(core, client, channel)
+
+
+@command("TOPIC", min_params=1)
+def topic(core: ServerCore, client: Client, msg: Message) -> None:
+    channel = core.find_channel(msg.params[0])
+    if channel is None or not can_see(channel, client):
+        core.reply(client, ERR_NOSUCHCHANNEL, msg.params[0])
+        return
+    if len(msg.params) < 2:
+        send_topic(core, client, channel)
+        return
+    if client not in channel.members:
+        core.reply(client, ERR_NOTONCHANNEL, channel.name)
+        return
+    if "t" in channel.modes and not channel.is_op(client):
+        core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
+        return
+    channel.topic = msg.params[1][: core.config.topiclen]
+    channel.topic_by = client.source
+    channel.topic_time = core.clock()
+    log.info("topic %s %s: %s", channel.name, client.nick, channel.topic)
+    core.relay(
+        list(channel.members), Message("TOPIC", [channel.name, channel.topic], client.source)
+    )
+
+
+def _op_channel(core: ServerCore, client: Client, name: str) -> Channel | None:
+    """The channel `name` if `client` may act on it as an operator, else None after the error."""
+    channel = core.find_channel(name)
+    if channel is None:
+        core.reply(client, ERR_NOSUCHCHANNEL, name)
+        return None
+    if client not in channel.members and not client.is_oper:
+        core.reply(client, ERR_NOTONCHANNEL, channel.name)
+        return None
+    if not channel.is_op(client) and not client.is_oper:
+        core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
+        return None
+    return channel
+
+
+@command("KICK", min_params=2)
+def kick(core: ServerCore, client: Client, msg: Message) -> None:
+    channel = _op_channel(core, client, msg.params[0])
+    if channel is None:
+        return
+    reason = (msg.param(2) or client.nick)[: core.config.kicklen]
+    for nick in split_targets(core, client, "KICK", msg.params[1]):
+        victim = core.find_client(nick)
+        if victim is None or victim not in channel.members:
+            core.reply(client, ERR_USERNOTINCHANNEL, nick, channel.name)
+            continue
+        core.relay(
+            list(channel.members),
+            Message("KICK", [channel.name, victim.nick, reason], client.source),
+        )
+        log.info("kick %s %s by %s: %s", channel.name, victim.nick, client.nick, reason)
+        core.leave_channel(victim, channel)
+
+
+@command("INVITE", min_params=2)
+def invite(core: ServerCore, client: Client, msg: Message) -> None:
+    target = core.find_client(msg.params[0])
+    if target is None:
+        core.reply(client, ERR_NOSUCHNICK, msg.params[0])
+        return
+    channel = core.find_channel(msg.params[1])
+    if channel is None:
+        core.reply(client, ERR_NOSUCHCHANNEL, msg.params[1])
+        return
+    if client not in channel.members:
+        core.reply(client, ERR_NOTONCHANNEL, channel.name)
+        return
+    if "i" in channel.modes and not channel.is_op(client):
+        core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
+        return
+    if target in channel.members:
+        core.reply(client, ERR_USERONCHANNEL, target.nick, channel.name)
+        return
+    channel.invites.add(target.folded)
+    core.reply(client, RPL_INVITING, target.nick, text=channel.name)
+    invitation = Message("INVITE", [target.nick, channel.name], client.source)
+    core.send(target, invitation)
+    notified = [
+        m
+        for m in channel.members
+        if m is not client and caps.INVITE_NOTIFY in m.caps and channel.is_op(m)
+    ]
+    core.relay(notified, invitation)
+
+
+@command("LIST")
+def list_(core: ServerCore, client: Client, msg: Message) -> None:
+    if msg.params and msg.params[0]:
+        wanted = [core.find_channel(n) for n in msg.params[0].split(",")]
+        channels = [c for c in wanted if c is not None]
+    else:
+        channels = list(core.channels.values())
+    core.reply(client, RPL_LISTSTART)
+    shown = 0
+    for channel in channels:
+        if not can_see(channel, client):
+            continue
+        if shown >= core.config.max_query_replies:
+            break
+        shown += 1
+        core.reply(client, RPL_LIST, channel.name, str(len(channel.members)), text=channel.topic)
+    core.reply(client, RPL_LISTEND)

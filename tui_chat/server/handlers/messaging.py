@@ -1,0 +1,102 @@
+"""PRIVMSG, NOTICE and TAGMSG to channels and users, several comma targets each.
+
+Channel messages carry `time` (server-time) and `msgid`; client-only `+tags`
+go to recipients with message-tags. NOTICE never gets an error reply, as
+the spec says, so two bots cannot loop on each other's errors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tui_chat.irc.casemap import is_channel
+from tui_chat.irc.message import Message, is_client_only_tag, valid_tag_key
+from tui_chat.irc.numerics import (
+    ERR_CANNOTSENDTOCHAN,
+    ERR_NORECIPIENT,
+    ERR_NOSUCHCHANNEL,
+    ERR_NOSUCHNICK,
+    ERR_NOTEXTTOSEND,
+    RPL_AWAY,
+)
+from tui_chat.server import caps
+from tui_chat.server.core import log
+from tui_chat.server.handlers import command
+from tui_chat.server.handlers.channels import is_banned, split_targets
+
+if TYPE_CHECKING:
+    from tui_chat.server.core import ServerCore
+    from tui_chat.server.state import Channel, Client
+
+
+def client_tags(msg: Message) -> dict[str, str]:
+    """The tags a server relays: client-only ones with a well-formed key."""
+    return {k: v for k, v in msg.tags.items() if is_client_only_tag(k) and valid_tag_key(k)}
+
+
+def may_send(channel: Channel, client: Client) -> bool:
+    if client in channel.members:
+        return not ("m" in channel.modes or is_banned(channel, client)) or channel.can_speak(client)
+    return "n" not in channel.modes and "m" not in channel.modes and not is_banned(channel, client)
+
+
+def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None) -> None:
+    """Shared by PRIVMSG, NOTICE (`text` set) and TAGMSG (`text` None)."""
+    quiet = msg.command == "NOTICE"
+    if not msg.params or not msg.params[0]:
+        if not quiet:
+            core.reply(client, ERR_NORECIPIENT, text=f"No recipient given ({msg.command})")
+        return
+    if text is not None and not text:
+        if not quiet:
+            core.reply(client, ERR_NOTEXTTOSEND)
+        return
+    tags = client_tags(msg)
+    echo = caps.ECHO_MESSAGE in client.caps
+    only_tagged = text is None
+    for target in split_targets(core, client, msg.command, msg.params[0]):
+        params = [target] if text is None else [target, text]
+        if is_channel(target):
+            channel = core.find_channel(target)
+            if channel is None:
+                if not quiet:
+                    core.reply(client, ERR_NOSUCHCHANNEL, target)
+                continue
+            if not may_send(channel, client):
+                if not quiet:
+                    core.reply(client, ERR_CANNOTSENDTOCHAN, channel.name)
+                continue
+            params[0] = channel.name
+            recipients = [m for m in channel.members if m is not client or echo]
+            if text is not None:
+                log.info("<%s> %s: %s", channel.name, client.nick, text)
+        else:
+            user = core.find_client(target)
+            if user is None:
+                if not quiet:
+                    core.reply(client, ERR_NOSUCHNICK, target)
+                continue
+            params[0] = user.nick
+            recipients = [user, client] if echo and user is not client else [user]
+            if user.away is not None and msg.command == "PRIVMSG":
+                core.reply(client, RPL_AWAY, user.nick, text=user.away)
+        if only_tagged:
+            recipients = [r for r in recipients if r.form & caps.FORM_TAGS]
+        out = Message(msg.command, params, client.source)
+        core.relay(recipients, out, client_tags=tags, msgid=core.new_msgid())
+    client.last_message = core.clock()
+
+
+@command("PRIVMSG")
+def privmsg(core: ServerCore, client: Client, msg: Message) -> None:
+    deliver(core, client, msg, text=msg.param(1))
+
+
+@command("NOTICE")
+def notice(core: ServerCore, client: Client, msg: Message) -> None:
+    deliver(core, client, msg, text=msg.param(1))
+
+
+@command("TAGMSG")
+def tagmsg(core: ServerCore, client: Client, msg: Message) -> None:
+    deliver(core, client, msg, text=None)

@@ -1,0 +1,185 @@
+"""The server's state as plain objects: clients, channels, memberships, WHOWAS.
+
+No I/O here. The core and the handlers mutate these objects; `__slots__`
+keeps the per-client and per-channel cost small, since a server holds
+thousands of them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui_chat.irc.casemap import casefold
+
+if TYPE_CHECKING:
+    from tui_chat.server.core import Transport
+
+# Prefix modes from highest to lowest rank, with their NAMES symbol.
+PREFIXES = (("o", "@"), ("v", "+"))
+# Channel modes by ISUPPORT CHANMODES class: list, always a parameter,
+# a parameter when set, never a parameter.
+LIST_MODES = "b"
+PARAM_MODES = "k"
+SET_PARAM_MODES = "l"
+FLAG_MODES = "imnst"
+USER_MODES = "io"
+
+
+class Client:
+    """One connection, registered or not."""
+
+    __slots__ = (
+        "away",
+        "buffer",
+        "cap_negotiating",
+        "cap_version",
+        "caps",
+        "channels",
+        "connected_at",
+        "discarding",
+        "folded",
+        "form",
+        "gone",
+        "host",
+        "last_activity",
+        "last_message",
+        "modes",
+        "nick",
+        "outbox",
+        "pass_ok",
+        "ping_sent",
+        "port",
+        "realname",
+        "registered",
+        "tls",
+        "transport",
+        "user",
+    )
+
+    def __init__(self, transport: Transport, host: str, port: int, tls: bool, now: float) -> None:
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.nick = "*"
+        self.folded = ""
+        self.user = ""
+        self.realname = ""
+        self.registered = False
+        self.pass_ok = False
+        self.cap_negotiating = False
+        self.cap_version = 0
+        self.caps: set[str] = set()
+        self.form = 0
+        self.modes: set[str] = set()
+        self.away: str | None = None
+        self.channels: dict[str, Channel] = {}
+        self.buffer = bytearray()
+        self.discarding = False
+        self.connected_at = now
+        self.last_activity = now
+        self.last_message = now
+        self.ping_sent = False
+        self.gone = False
+        # While a labeled command runs, replies to this client collect here.
+        self.outbox: list[bytes] | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.nick}!{self.user}@{self.host}"
+
+    @property
+    def is_oper(self) -> bool:
+        return "o" in self.modes
+
+    def __repr__(self) -> str:
+        return f"<Client {self.nick} {self.host}:{self.port}>"
+
+
+class Channel:
+    """One channel: members with their prefix modes, topic, modes, lists."""
+
+    __slots__ = (
+        "bans",
+        "created",
+        "folded",
+        "invites",
+        "key",
+        "limit",
+        "members",
+        "modes",
+        "name",
+        "topic",
+        "topic_by",
+        "topic_time",
+    )
+
+    def __init__(self, name: str, now: float) -> None:
+        self.name = name
+        self.folded = casefold(name)
+        self.created = now
+        # member -> its prefix modes ("o", "v", "ov"...)
+        self.members: dict[Client, str] = {}
+        self.modes: set[str] = {"n", "t"}
+        self.key: str | None = None
+        self.limit: int | None = None
+        self.topic = ""
+        self.topic_by = ""
+        self.topic_time = 0.0
+        # (mask, set by, set at)
+        self.bans: list[tuple[str, str, float]] = []
+        # Folded nicks invited past +i; spent on join.
+        self.invites: set[str] = set()
+
+    def is_op(self, client: Client) -> bool:
+        return "o" in self.members.get(client, "")
+
+    def can_speak(self, client: Client) -> bool:
+        return bool(self.members.get(client, ""))
+
+    def prefix(self, client: Client, multi: bool) -> str:
+        modes = self.members.get(client, "")
+        symbols = [symbol for mode, symbol in PREFIXES if mode in modes]
+        if not multi:
+            symbols = symbols[:1]
+        return "".join(symbols)
+
+    def mode_string(self, show_key: bool) -> tuple[str, list[str]]:
+        letters = "".join(sorted(self.modes))
+        params: list[str] = []
+        if self.key is not None:
+            letters += "k"
+            params.append(self.key if show_key else "*")
+        if self.limit is not None:
+            letters += "l"
+            params.append(str(self.limit))
+        return "+" + letters, params
+
+
+@dataclass(frozen=True, slots=True)
+class WhowasEntry:
+    nick: str
+    user: str
+    host: str
+    realname: str
+    server: str
+    when: float
+
+
+class Whowas:
+    """The last `size` departures, newest first on lookup."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[WhowasEntry] = deque(maxlen=size)
+
+    def add(self, entry: WhowasEntry) -> None:
+        self._entries.append(entry)
+
+    def lookup(self, nick: str, count: int = 0) -> list[WhowasEntry]:
+        folded = casefold(nick)
+        found = [e for e in reversed(self._entries) if casefold(e.nick) == folded]
+        return found[:count] if count > 0 else found
