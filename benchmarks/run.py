@@ -1,0 +1,206 @@
+"""Run one benchmark scenario against one server and print one JSON line.
+
+    python -m benchmarks.run fanout --server ours --clients 200 --senders 20 --rate 200
+    python -m benchmarks.run idle --server ngircd --clients 10000
+    python -m benchmarks.run churn --server inspircd --seconds 10
+    python -m benchmarks.run suite --out benchmarks/results/run.jsonl   # the issue's matrix
+    python -m benchmarks.run plot benchmarks/results/run.jsonl docs/benchmarks.png
+
+`--server` starts a fresh server of that kind on a free loopback port (see
+`benchmarks/servers.py`); `--address HOST:PORT --pid PID` measures a server
+you started yourself instead. Run from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from benchmarks.loadgen.churn import ChurnConfig, run_churn
+from benchmarks.loadgen.fanout import FanoutConfig, run_fanout
+from benchmarks.loadgen.idle import IdleConfig, run_idle
+from benchmarks.loadgen.pool import CONNECT_CONCURRENCY
+from benchmarks.loadgen.runtime import raise_fd_limit, run
+from benchmarks.servers import (
+    SERVER_KINDS,
+    ProcessProbe,
+    RunningServer,
+    available_servers,
+    running_server,
+)
+
+Scenario = Callable[[str, int, ProcessProbe], Awaitable[dict[str, object]]]
+
+# The cases issue 6 asks for, run in this order by `suite`.
+SUITE: list[tuple[str, list[str]]] = [
+    ("fanout", ["--clients", "200", "--senders", "20", "--rate", "200", "--seconds", "15"]),
+    ("fanout", ["--clients", "1000", "--senders", "50", "--rate", "50", "--seconds", "15"]),
+    ("idle", ["--clients", "1000"]),
+    ("idle", ["--clients", "5000"]),
+    ("idle", ["--clients", "10000"]),
+    ("churn", ["--seconds", "5"]),
+]
+# A whole scenario, setup included, may not run longer than this.
+SCENARIO_TIMEOUT_S = 300.0
+
+
+def _parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = cli.add_subparsers(dest="scenario", required=True)
+
+    def scenario(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--server", choices=sorted(SERVER_KINDS), help="server kind to start")
+        p.add_argument("--address", help="HOST:PORT of a server already running")
+        p.add_argument("--pid", type=int, help="its process id, for CPU and memory")
+        p.add_argument("--connect-concurrency", type=int, default=CONNECT_CONCURRENCY)
+        return p
+
+    fan = scenario("fanout", "N clients in one room, S senders at R msg/s")
+    fan.add_argument("--clients", type=int, default=FanoutConfig.clients)
+    fan.add_argument("--senders", type=int, default=FanoutConfig.senders)
+    fan.add_argument("--rate", type=float, default=FanoutConfig.rate)
+    fan.add_argument("--seconds", type=float, default=FanoutConfig.seconds)
+    fan.add_argument("--text-bytes", type=int, default=FanoutConfig.text_bytes)
+
+    idle = scenario("idle", "N registered idle connections")
+    idle.add_argument("--clients", type=int, default=IdleConfig.clients)
+    idle.add_argument("--idle-seconds", type=float, default=IdleConfig.idle_seconds)
+
+    churn = scenario("churn", "connect, register, join, say, quit in a loop")
+    churn.add_argument("--seconds", type=float, default=ChurnConfig.seconds)
+    churn.add_argument("--concurrency", type=int, default=ChurnConfig.concurrency)
+    churn.add_argument("--max-connections", type=int, default=ChurnConfig.max_connections)
+
+    suite = sub.add_parser("suite", help="the issue's cases against every installed server")
+    suite.add_argument("--servers", help="comma-separated kinds (default: all installed)")
+    suite.add_argument("--out", type=Path, required=True, help="JSON lines file to append to")
+
+    plot = sub.add_parser("plot", help="PNG of CPU per delivery and p99 against clients")
+    plot.add_argument("results", type=Path)
+    plot.add_argument("png", type=Path)
+    return cli
+
+
+def _scenario(args: argparse.Namespace) -> tuple[Scenario, int]:
+    """The scenario coroutine factory and how many sockets it needs."""
+    concurrency = args.connect_concurrency
+    if args.scenario == "fanout":
+        fan = FanoutConfig(
+            args.clients, args.senders, args.rate, args.seconds, args.text_bytes, concurrency
+        )
+        return (lambda h, p, probe: run_fanout(h, p, probe, fan)), fan.clients
+    if args.scenario == "idle":
+        idle = IdleConfig(args.clients, args.idle_seconds, concurrency)
+        return (lambda h, p, probe: run_idle(h, p, probe, idle)), idle.clients
+    churn = ChurnConfig(args.seconds, args.concurrency, args.max_connections)
+    return (lambda h, p, probe: run_churn(h, p, probe, churn)), churn.concurrency + 1
+
+
+@contextmanager
+def _target(args: argparse.Namespace) -> Iterator[RunningServer]:
+    if args.address:
+        if args.pid is None:
+            raise SystemExit("--address needs --pid (the server's process id)")
+        host, _, port = args.address.rpartition(":")
+        yield RunningServer("external", "unknown", host, int(port), ProcessProbe(args.pid))
+        return
+    kind = args.server or ("ours" if "ours" in available_servers() else "miniircd")
+    with running_server(kind) as server:
+        yield server
+
+
+def run_one(args: argparse.Namespace) -> dict[str, Any]:
+    scenario, sockets = _scenario(args)
+    raise_fd_limit(sockets)
+    with _target(args) as server:
+
+        async def bounded() -> dict[str, object]:
+            async with asyncio.timeout(SCENARIO_TIMEOUT_S):
+                return await scenario(server.host, server.port, server.probe)
+
+        started = time.time()
+        results = run(bounded())
+    return {
+        "scenario": args.scenario,
+        "server": server.kind,
+        "server_version": server.version,
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        **results,
+    }
+
+
+def _suite(args: argparse.Namespace) -> None:
+    kinds = args.servers.split(",") if args.servers else available_servers()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {
+        "scenario": "machine",
+        "cpu": _cpu_model(),
+        "cores": _cores(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+    with args.out.open("a") as out:
+        out.write(json.dumps(machine) + "\n")
+    for name, extra in SUITE:
+        for kind in kinds:
+            argv = [sys.executable, "-m", "benchmarks.run", name, "--server", kind, *extra]
+            done = subprocess.run(argv, capture_output=True, text=True)
+            line = (
+                done.stdout.strip().splitlines()[-1]
+                if done.stdout.strip()
+                else json.dumps(
+                    {
+                        "scenario": name,
+                        "server": kind,
+                        "args": extra,
+                        "error": done.stderr.strip().splitlines()[-1]
+                        if done.stderr.strip()
+                        else "?",
+                    }
+                )
+            )
+            print(line, flush=True)
+            with args.out.open("a") as out:
+                out.write(line + "\n")
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _cores() -> int:
+    return os.cpu_count() or 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.scenario == "suite":
+        _suite(args)
+    elif args.scenario == "plot":
+        from benchmarks.loadgen.plot import plot_results
+
+        plot_results(args.results, args.png)
+    else:
+        print(json.dumps(run_one(args)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
