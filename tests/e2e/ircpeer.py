@@ -170,9 +170,11 @@ class IrcPeer:
         assert sorted(ack.params[-1].split()) == sorted(caps)
         await self.send("CAP END")
 
-    async def join(self, channel: str, timeout: float = DEFAULT_TIMEOUT) -> list[Message]:
+    async def join(
+        self, channel: str, key: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> list[Message]:
         """Join and wait for the end of NAMES; returns what came on the way."""
-        await self.send(f"JOIN {channel}")
+        await self.send(f"JOIN {channel} {key}" if key else f"JOIN {channel}")
         folded = casefold(channel)
         got: list[Message] = []
         end = await self.expect(
