@@ -109,6 +109,13 @@ def is_(event_type: type, /, **fields: object) -> Callable[[Any], bool]:
     )
 
 
+async def both_in_dev(alice: LivePeer, bob: LivePeer) -> None:
+    await alice.run("/join #dev")
+    await alice.expect(is_(ev.SelfJoined, room="#dev"))
+    await bob.run("/join #dev")
+    await alice.expect(is_(ev.UserJoined, room="#dev", nick="bob"))
+
+
 async def test_room_life_through_slash_commands(pair: tuple[LivePeer, LivePeer]) -> None:
     alice, bob = pair
     await alice.run("/join dev")
@@ -134,10 +141,7 @@ async def test_room_life_through_slash_commands(pair: tuple[LivePeer, LivePeer])
 
 async def test_member_modes(pair: tuple[LivePeer, LivePeer]) -> None:
     alice, bob = pair
-    await alice.run("/join #dev")
-    await alice.expect(is_(ev.SelfJoined, room="#dev"))
-    await bob.run("/join #dev")
-    await alice.expect(is_(ev.UserJoined, room="#dev", nick="bob"))
+    await both_in_dev(alice, bob)
 
     await alice.run("/voice bob", target="#dev")
     await bob.expect(is_(ev.ModeChanged, target="#dev", modes="+v", args=("bob",)))
@@ -151,10 +155,7 @@ async def test_member_modes(pair: tuple[LivePeer, LivePeer]) -> None:
 
 async def test_ban_by_host_keeps_them_out_until_unban(pair: tuple[LivePeer, LivePeer]) -> None:
     alice, bob = pair
-    await alice.run("/join #dev")
-    await alice.expect(is_(ev.SelfJoined, room="#dev"))
-    await bob.run("/join #dev")
-    await alice.expect(is_(ev.UserJoined, room="#dev", nick="bob"))
+    await both_in_dev(alice, bob)
 
     await alice.run("/ban bob", target="#dev")
     ban = await alice.expect(is_(ev.ModeChanged, target="#dev", modes="+b"))

@@ -428,24 +428,17 @@ async def _member_modes(change: str, args: list[str], ctx: CommandContext) -> No
         await ctx.session.mode(room, sign + letter * len(batch), *batch)
 
 
-@_command("op", "[#room] <nick> [nick...]", "Make people room operators")
-async def _op(args: list[str], rest: str, ctx: CommandContext) -> None:
-    await _member_modes("+o", args, ctx)
+def _member_mode_command(name: str, change: str, help: str) -> None:
+    async def handler(args: list[str], rest: str, ctx: CommandContext) -> None:
+        await _member_modes(change, args, ctx)
+
+    _command(name, "[#room] <nick> [nick...]", help)(handler)
 
 
-@_command("deop", "[#room] <nick> [nick...]", "Take operator status away")
-async def _deop(args: list[str], rest: str, ctx: CommandContext) -> None:
-    await _member_modes("-o", args, ctx)
-
-
-@_command("voice", "[#room] <nick> [nick...]", "Let people speak in a moderated room")
-async def _voice(args: list[str], rest: str, ctx: CommandContext) -> None:
-    await _member_modes("+v", args, ctx)
-
-
-@_command("devoice", "[#room] <nick> [nick...]", "Take voice away")
-async def _devoice(args: list[str], rest: str, ctx: CommandContext) -> None:
-    await _member_modes("-v", args, ctx)
+_member_mode_command("op", "+o", "Make people room operators")
+_member_mode_command("deop", "-o", "Take operator status away")
+_member_mode_command("voice", "+v", "Let people speak in a moderated room")
+_member_mode_command("devoice", "-v", "Take voice away")
 
 
 @_command("mode", "[#room|nick] [+/-modes [args...]]", "Show or change modes")
