@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from tui_chat.irc.message import Message, parse
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.core import ServerCore
@@ -32,6 +34,9 @@ class Clock:
         return self.now
 
 
+_PEERS: WeakKeyDictionary[ServerCore, list[Peer]] = WeakKeyDictionary()
+
+
 class Peer:
     """One fake connection: send lines in, read parsed messages out."""
 
@@ -40,6 +45,7 @@ class Peer:
         self.transport = FakeTransport()
         self.client: Client = core.connection_made(self.transport, host, port)
         self._read = 0
+        _PEERS.setdefault(core, []).append(self)
 
     def send(self, *lines: str) -> None:
         for line in lines:
@@ -62,7 +68,14 @@ def make_core(clock: Clock | None = None, **config: object) -> ServerCore:
     return ServerCore(ServerConfig(**config), clock=clock or Clock())  # type: ignore[arg-type]
 
 
+def drain(core: ServerCore) -> None:
+    """Forget what every peer of `core` has received so far."""
+    for peer in _PEERS.get(core, []):
+        peer.take()
+
+
 def register(core: ServerCore, nick: str, *, caps: str = "", port: int = 40000) -> Peer:
+    """A registered peer; everyone's pending messages (the burst, its JOIN) are drained."""
     peer = Peer(core, port=port)
     if caps:
         peer.send("CAP LS 302", f"CAP REQ :{caps}")
@@ -70,5 +83,5 @@ def register(core: ServerCore, nick: str, *, caps: str = "", port: int = 40000) 
     if caps:
         peer.send("CAP END")
     assert peer.client.registered, peer.take()
-    peer.take()
+    drain(core)
     return peer

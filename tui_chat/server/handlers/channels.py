@@ -89,6 +89,11 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
     members = list(channel.members)
     core.relay([m for m in members if caps.EXTENDED_JOIN not in m.caps], plain)
     core.relay([m for m in members if caps.EXTENDED_JOIN in m.caps], extended)
+    if client.away is not None:
+        core.relay(
+            [m for m in members if caps.AWAY_NOTIFY in m.caps and m is not client],
+            Message("AWAY", [client.away], client.source),
+        )
     if channel.topic:
         send_topic(core, client, channel)
     send_names(core, client, channel)
