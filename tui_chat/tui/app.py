@@ -116,7 +116,6 @@ class ChatApp(App[None]):
         Binding("alt+a", "next_unread", "Next unread", priority=True),
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
-        Binding("end", "log_end", "Newest", show=False),
     ]
 
     def __init__(
@@ -609,6 +608,7 @@ class ChatApp(App[None]):
         else:
             log.scroll_page_down(animate=False)
 
+    @on(ChatInput.JumpToEnd)
     def action_log_end(self) -> None:
         self._logs[self.current_key].jump_to_end()
 

@@ -45,6 +45,9 @@ class ChatInput(Input):
             super().__init__()
             self.text = text
 
+    class JumpToEnd(Message):
+        """End pressed with the cursor already at the end: show the newest messages."""
+
     def __init__(self, source: CompletionSource, history: InputHistory, **kwargs: object) -> None:
         super().__init__(placeholder="Type a message, or /help", **kwargs)  # type: ignore[arg-type]
         self.source = source
@@ -72,6 +75,11 @@ class ChatInput(Input):
         text = self.history.next()
         if text is not None:
             self._show(text)
+
+    def action_end(self, select: bool = False) -> None:
+        if not select and self.cursor_position == len(self.value):
+            self.post_message(self.JumpToEnd())
+        super().action_end(select)
 
     def _show(self, text: str) -> None:
         self.value = text

@@ -1,0 +1,254 @@
+"""The app driven by Pilot: typing, commands, windows, completion, unread counts, paste, quit."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from textual import events
+
+from tui_chat.client.events import (
+    ConnectionStateChanged,
+    ConnState,
+    Member,
+    MembersChanged,
+    MessageReceived,
+    SelfJoined,
+)
+from tui_chat.config import Settings
+from tui_chat.tui.app import ChatApp
+from tui_chat.tui.screens.confirm import ConfirmScreen
+from tui_chat.tui.screens.name_prompt import NamePromptScreen
+from tui_chat.tui.widgets.chat_input import ChatInput
+from tui_chat.tui.widgets.room_list import RoomList
+from tui_chat.tui.widgets.status_line import StatusLine
+
+from .fakes import RecordingSession, SessionBox, make_app
+
+SIZE = (100, 30)
+
+
+async def in_lobby(app: ChatApp) -> None:
+    await app.apply_event(SelfJoined("#lobby"))
+    await app.apply_event(
+        MembersChanged("#lobby", (Member("alice", "@"), Member("bob"), Member("carol")))
+    )
+
+
+def session_of(box: SessionBox) -> RecordingSession:
+    assert box.session is not None
+    return box.session
+
+
+async def test_typing_sends_a_message_to_the_current_room() -> None:
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await pilot.press(*"hello there", "enter")
+        await pilot.pause()
+        assert ("send_message", "#lobby", "hello there") in session_of(box).calls
+        assert app.query_one(ChatInput).value == ""
+
+
+async def test_commands_reach_the_session_and_mistakes_are_explained() -> None:
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        for line in ("/join #dev", "/me waves", "/frobnicate"):
+            await pilot.press(*line, "enter")
+        await pilot.pause()
+        calls = session_of(box).calls
+        assert ("join", "#dev", None) in calls
+        assert ("send_action", "#lobby", "waves") in calls
+        assert any("Unknown command /frobnicate" in line for line in app.log_lines("#lobby"))
+
+
+async def test_text_in_the_server_window_is_refused_with_a_hint() -> None:
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"hi", "enter")
+        await pilot.pause()
+        assert not [c for c in session_of(box).calls if c[0] == "send_message"]
+        assert any("server window" in line for line in app.log_lines(""))
+
+
+async def test_switching_windows_with_keys_and_clicks() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.apply_event(SelfJoined("#dev"))
+        await in_lobby(app)
+        assert app.current_key == "#lobby"
+        await pilot.press("ctrl+p")
+        assert app.current_key == "#dev"
+        await pilot.press("alt+up")
+        assert app.current_key == ""
+        await pilot.press("ctrl+n", "ctrl+n")
+        assert app.current_key == "#lobby"
+        # Rows of the rooms list: server window, #dev, #lobby.
+        await pilot.click(RoomList, offset=(2, 1))
+        await pilot.pause()
+        assert app.current_key == "#dev"
+
+
+async def test_tab_completes_nicks_then_cycles() -> None:
+    app = make_app(factory=SessionBox())
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await pilot.press("c", "tab")
+        assert app.query_one(ChatInput).value == "carol: "
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.press("backspace", "backspace", "/", "j", "o", "tab")
+        assert app.query_one(ChatInput).value == "/join "
+
+
+async def test_unread_counts_mentions_and_next_unread() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.apply_event(SelfJoined("#dev"))
+        await app.apply_event(SelfJoined("#quiet"))
+        await in_lobby(app)
+        await app.apply_event(MessageReceived("#dev", "bob", "one"))
+        await app.apply_event(MessageReceived("#dev", "bob", "alice: two", mentions_me=True))
+        await app.apply_event(MessageReceived("#lobby", "bob", "seen here"))
+        dev = app.windows.get("#dev")
+        assert dev is not None and (dev.unread, dev.mentioned) == (2, True)
+        assert app.windows.get("#lobby").unread == 0  # type: ignore[union-attr]
+        await pilot.pause()
+        labels = [str(option.prompt) for option in app.query_one(RoomList).options]
+        assert "#dev 2" in labels
+        await pilot.press("alt+a")
+        assert app.current_key == "#dev"
+        assert (dev.unread, dev.mentioned) == (0, False)
+
+
+async def test_mention_rings_the_bell_when_the_setting_says_so() -> None:
+    rings: list[int] = []
+    for bell in (True, False):
+        app = make_app(settings=Settings(bell_on_mention=bell))
+        app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+        async with app.run_test(size=SIZE):
+            await in_lobby(app)
+            await app.apply_event(MessageReceived("#lobby", "bob", "hey alice", mentions_me=True))
+            await app.apply_event(MessageReceived("#lobby", "bob", "no ping here"))
+    assert rings == [1]
+
+
+async def test_scrolled_up_view_stays_put_and_counts_new_lines() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        for number in range(200):
+            await app.apply_event(MessageReceived("#lobby", "bob", f"line {number}"))
+        await pilot.pause()
+        log = app._logs["#lobby"]
+        assert log.scroll_y == log.max_scroll_y
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        held = log.scroll_y
+        assert held < log.max_scroll_y
+        for number in range(3):
+            await app.apply_event(MessageReceived("#lobby", "bob", f"new {number}"))
+        await pilot.pause()
+        assert log.scroll_y == held
+        marker = app.query_one("#unseen")
+        assert marker.display and "3 new" in str(marker.render())
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y
+        assert not marker.display
+
+
+async def test_name_prompt_insists_on_a_valid_nick_then_connects() -> None:
+    box = SessionBox()
+    app = make_app(nick=None, factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, NamePromptScreen)
+        await pilot.press(*"9 lives", "enter")
+        assert isinstance(app.screen, NamePromptScreen)
+        assert box.session is None
+        for _ in range(7):
+            await pilot.press("backspace")
+        await pilot.press(*"zoe", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, NamePromptScreen)
+        assert session_of(box).nick == "zoe"
+        assert app.query_one(StatusLine).nick == "zoe"
+
+
+async def test_long_paste_asks_first_then_sends_every_line() -> None:
+    box = SessionBox()
+    settings = Settings(bell_on_mention=False, paste_confirm_lines=3, paste_lines_per_second=200)
+    app = make_app(factory=box, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        app.query_one(ChatInput).post_message(events.Paste("a\nb\n\nc\nd\ne\n"))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Send 5 lines to #lobby" in app.screen.question
+        await pilot.press("y")
+
+        def sent() -> list[str]:
+            return [c[2] for c in session_of(box).calls if c[0] == "send_message"]
+
+        async with asyncio.timeout(5):
+            while len(sent()) < 5:
+                await pilot.pause(0.01)
+        assert sent() == ["a", "b", "c", "d", "e"]
+
+
+async def test_history_brings_back_the_previous_line() -> None:
+    app = make_app(factory=SessionBox())
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await pilot.press(*"first", "enter", *"draft", "up")
+        assert app.query_one(ChatInput).value == "first"
+        await pilot.press("down")
+        assert app.query_one(ChatInput).value == "draft"
+
+
+async def test_reconnecting_state_is_visible_with_a_countdown() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await app.apply_event(
+            ConnectionStateChanged(ConnState.RECONNECTING, "connection reset", retry_in=30)
+        )
+        await pilot.pause()
+        status = str(app.query_one(StatusLine).render())
+        assert "reconnecting in 30 s" in status
+        assert any("Connection lost: connection reset" in line for line in app.log_lines("#lobby"))
+
+
+async def test_ctrl_q_says_goodbye_to_the_server_and_exits() -> None:
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert ("quit", "") in session_of(box).calls
+    assert app.return_code == 0
+
+
+async def test_ten_thousand_messages_stay_capped_and_input_keeps_working() -> None:
+    scrollback = 1000
+    box = SessionBox()
+    app = make_app(
+        factory=box, settings=Settings(bell_on_mention=False, scrollback_lines=scrollback)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        started = time.perf_counter()
+        for number in range(10_000):
+            await app.apply_event(MessageReceived("#lobby", "bob", f"message number {number}"))
+        elapsed = time.perf_counter() - started
+        await pilot.press(*"still here", "enter")
+        await pilot.pause()
+        lines = app.log_lines("#lobby")
+        assert len(lines) <= scrollback
+        assert lines[-1].endswith("message number 9999")
+        assert ("send_message", "#lobby", "still here") in session_of(box).calls
+        # Generous bound for 2 shared cores; measured ~2 s here.
+        assert elapsed < 30
