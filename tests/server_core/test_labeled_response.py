@@ -38,8 +38,10 @@ def test_no_reply_is_acknowledged_and_echo_is_labeled() -> None:
     assert bob.take()[0].tags == {}
 
 
-def test_label_ignored_without_the_cap() -> None:
+def test_label_ignored_without_labeled_response_and_batch() -> None:
     core = make_core()
     alice = register(core, "alice")
-    alice.send("@label=abc PING x")
-    assert alice.take()[0].tags == {}
+    bob = register(core, "bob", caps="labeled-response")
+    for peer in (alice, bob):
+        peer.send("@label=abc PING x")
+        assert peer.take()[0].tags == {}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from .fakes import Clock, Peer, make_core, register
 
 
@@ -147,3 +151,30 @@ def test_shutdown_sends_error_and_closes_all() -> None:
         last = peer.take()[-1]
         assert (last.command, last.params) == ("ERROR", ["bye"])
         assert peer.transport.closed
+
+
+def test_log_lines_for_the_serve_console(caplog: pytest.LogCaptureFixture) -> None:
+    core = make_core()
+    with caplog.at_level(logging.INFO, logger="tui_chat.server"):
+        alice = register(core, "alice")
+        alice.send("PRIVMSG #lobby :hi there", "NICK alicia", "PART #lobby", "QUIT :bye")
+    lines = [r.getMessage() for r in caplog.records]
+    for expected in (
+        "join #lobby alice",
+        "<#lobby> alice: hi there",
+        "nick alice -> alicia",
+        "part #lobby alicia",
+        "quit alicia: Quit: bye",
+    ):
+        assert expected in lines
+    assert any(line.startswith("connect 127.0.0.1") for line in lines)
+    assert any(line.startswith("disconnect alicia") for line in lines)
+
+
+def test_unregistered_connection_lost_frees_its_nick() -> None:
+    core = make_core()
+    peer = Peer(core)
+    peer.send("NICK early")
+    core.connection_lost(peer.client)
+    assert "early" not in core.nicks
+    assert peer.client not in core.clients

@@ -387,7 +387,9 @@ class ServerCore:
     @staticmethod
     def _label_of(client: Client, msg: Message) -> str | None:
         label = msg.tags.get("label")
-        if not label or caps.LABELED_RESPONSE not in client.caps:
+        # Like other servers, we label only for clients that also took `batch`,
+        # so every labeled command has one well-formed answer.
+        if not label or not {caps.LABELED_RESPONSE, caps.BATCH} <= client.caps:
             return None
         if len(label.encode()) > MAX_LABEL_BYTES:
             return None
@@ -407,7 +409,7 @@ class ServerCore:
             self.send(client, Message("ACK", [], self.config.server_name, {"label": label}))
         elif len(lines) == 1:
             self.write(client, _add_tag(lines[0], tag))
-        elif caps.BATCH in client.caps:
+        else:
             ref = f"L{next(self._batch_ids):x}"
             start = Message("BATCH", [f"+{ref}", "labeled-response"], self.config.server_name)
             start.tags["label"] = label
@@ -416,9 +418,6 @@ class ServerCore:
             for data in lines:
                 self.write(client, _add_tag(data, batch_tag))
             self.send(client, Message("BATCH", [f"-{ref}"], self.config.server_name))
-        else:
-            for data in lines:
-                self.write(client, data)
 
     # -- ISUPPORT ------------------------------------------------------------
 
