@@ -152,6 +152,8 @@ class MessageReceived(Event):
     is_private: bool = False
     mentions_me: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # Replayed from the server's history (a chathistory batch), not said just now.
+    is_history: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,276 @@
+"""ClientSession against a scripted server: registration, CAP, errors, drops."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from tui_chat.client.events import (
+    ConnectionStateChanged,
+    ConnState,
+    ErrorReply,
+    LagMeasured,
+    MembersChanged,
+    MessageKind,
+    MessageReceived,
+    Registered,
+    SelfJoined,
+)
+
+from .helpers import FakeServer, registered, running
+
+
+async def test_registers_without_cap_and_reports_connected() -> None:
+    async with registered("alice") as (conn, run):
+        welcome = await run.events.wait(Registered)
+        assert (welcome.nick, welcome.server, welcome.network) == (
+            "alice",
+            "fake.server",
+            "FakeNet",
+        )
+        assert run.session.state.conn_state is ConnState.CONNECTED
+        assert run.session.state.caps == set()
+        nick_line = next(line for line in conn.lines if line.startswith("NICK"))
+        assert nick_line == "NICK alice"
+
+
+async def test_requests_only_offered_caps_it_uses() -> None:
+    async with FakeServer() as server, running(server.options()) as run:
+        conn = await server.next_connection()
+        await conn.expect("CAP LS 302")
+        await conn.send(
+            "CAP * LS * :sasl=PLAIN server-time multi-prefix",
+            "CAP * LS :echo-message draft/unknown away-notify",
+        )
+        req = await conn.expect("CAP REQ")
+        assert set(req.partition(":")[2].split() or req.split()[2:]) == {
+            "server-time",
+            "multi-prefix",
+            "echo-message",
+            "away-notify",
+        }
+        await conn.send("CAP * ACK :server-time multi-prefix echo-message away-notify")
+        await conn.expect("CAP END")
+        await conn.send(":s 001 me :hi", ":s 376 me :end")
+        await run.events.wait(Registered)
+        assert run.session.state.caps == {
+            "server-time",
+            "multi-prefix",
+            "echo-message",
+            "away-notify",
+        }
+
+
+async def test_taken_nick_tries_alternatives_and_says_so() -> None:
+    async with FakeServer() as server, running(server.options("bob")) as run:
+        conn = await server.next_connection()
+        await conn.expect("USER")
+        await conn.send("433 * bob :Nickname is already in use")
+        await conn.expect("NICK bob_")
+        await conn.send("433 * bob_ :Nickname is already in use")
+        await conn.expect("NICK bob__")
+        await conn.send(":s 001 bob__ :hi", ":s 422 bob__ :no motd")
+        registered = await run.events.wait(Registered)
+        assert registered.nick == "bob__"
+        errors = [e.text for e in run.events.of(ErrorReply)]
+        assert errors[0] == "Nick 'bob' is already taken, trying 'bob_'"
+
+
+async def test_lag_is_measured_from_our_ping() -> None:
+    async with registered() as (conn, run):
+        ping = await conn.expect("PING")
+        await conn.send(f":fake.server PONG fake.server :{ping.split()[-1].lstrip(':')}")
+        lag = await run.events.wait(LagMeasured)
+        assert 0 <= lag.ms < 10_000
+        assert run.session.state.lag_ms == lag.ms
+
+
+async def test_answers_server_ping() -> None:
+    async with registered() as (conn, run):
+        await conn.send("PING :token-123")
+        assert await conn.expect("PONG") == "PONG token-123"
+        assert run.task.done() is False
+
+
+async def test_server_time_members_and_mentions() -> None:
+    async with registered("me", caps="server-time multi-prefix") as (conn, run):
+        await conn.send(
+            ":me!u@h JOIN #room",
+            ":s 353 me = #room :~@op +voiced me",
+            ":s 366 me #room :End",
+            "@time=2024-05-01T12:30:00.000Z :op!o@h PRIVMSG #room :hey ME, look",
+            ":voiced!v@h PRIVMSG #room :mentioning meme is not me-ntion... or is it",
+            ":voiced!v@h PRIVMSG #room :tell someone",
+        )
+        await run.events.wait(SelfJoined)
+        members = await run.events.wait(MembersChanged, lambda e: len(e.members) == 3)
+        assert [(m.nick, m.prefixes) for m in members.members] == [
+            ("op", "~@"),
+            ("voiced", "+"),
+            ("me", ""),
+        ]
+        await run.events.wait(MessageReceived, lambda e: e.text == "tell someone")
+        hey, meme, tell = run.events.of(MessageReceived)
+        assert hey.time == datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+        assert hey.mentions_me and not hey.is_private and hey.target == "#room"
+        # "me-ntion" holds "me" followed by a nick character, so it does not count.
+        assert not meme.mentions_me
+        assert not tell.mentions_me
+        assert tell.time is not None and tell.time.tzinfo is not None
+
+
+async def test_mode_changes_update_prefixes() -> None:
+    async with registered("me") as (conn, run):
+        await conn.send(
+            ":me!u@h JOIN #room",
+            ":s 353 me = #room :me bob",
+            ":s 366 me #room :End",
+            ":me!u@h MODE #room +okv-q bob secret bob bob",
+        )
+        changed = await run.events.wait(
+            MembersChanged, lambda e: any(m.prefixes for m in e.members)
+        )
+        bob = next(m for m in changed.members if m.nick == "bob")
+        assert bob.prefixes == "@+"
+        assert run.session.state.room("#ROOM") is not None
+
+
+async def test_ctcp_version_is_answered_and_action_is_an_action() -> None:
+    async with registered("me") as (conn, run):
+        await conn.send(
+            ":bob!b@h PRIVMSG me :\x01VERSION\x01",
+            ":bob!b@h PRIVMSG #room :\x01ACTION waves\x01",
+        )
+        reply = await conn.expect("NOTICE bob")
+        assert reply.startswith("NOTICE bob :\x01VERSION tui-chat ")
+        action = await run.events.wait(MessageReceived)
+        assert (action.kind, action.text, action.sender) == (MessageKind.ACTION, "waves", "bob")
+
+
+async def test_private_messages_and_own_echo_without_echo_message() -> None:
+    async with registered("me") as (conn, run):
+        await run.events.wait(Registered)
+        await conn.send(":bob!b@h PRIVMSG me :psst")
+        incoming = await run.events.wait(MessageReceived)
+        assert (incoming.target, incoming.is_private, incoming.is_self) == ("bob", True, False)
+        await run.session.send_message("bob", "hi back")
+        assert await conn.expect("PRIVMSG") == "PRIVMSG bob :hi back"
+        echoed = await run.events.wait(MessageReceived, lambda e: e.is_self)
+        assert (echoed.target, echoed.text, echoed.is_private) == ("bob", "hi back", True)
+
+
+async def test_long_text_is_split_to_fit_512_bytes() -> None:
+    async with registered("me", caps="echo-message") as (conn, run):
+        await conn.send(":me!user@some.host JOIN #room")
+        await run.events.wait(SelfJoined)
+        words = " ".join(f"wörd{i}" for i in range(300))
+        await run.session.send_message("#room", words)
+        sent: list[str] = []
+        while " ".join(sent) != words:
+            line = await conn.expect("PRIVMSG #room :")
+            relayed = f":me!user@some.host {line}\r\n"
+            assert len(relayed.encode()) <= 512
+            sent.append(line.partition(" :")[2])
+        assert len(sent) > 2
+        # With echo-message the server's echo, not the session, reports our text.
+        assert run.events.of(MessageReceived) == []
+
+
+async def test_errors_become_sentences() -> None:
+    async with registered("me") as (conn, run):
+        await conn.send(
+            ":s 482 me #lobby :You're not channel operator",
+            ":s 474 me #x :Cannot join channel (+b)",
+            ":s 433 me bob :Nickname is already in use",
+            "FAIL CHATHISTORY INVALID_TARGET #x :Messages could not be retrieved",
+        )
+        await run.events.wait(ErrorReply, lambda e: e.code == "INVALID_TARGET")
+        assert [(e.text, e.target) for e in run.events.of(ErrorReply)] == [
+            ("You're not a channel operator in #lobby", "#lobby"),
+            ("Cannot join #x: you are banned", "#x"),
+            ("Nick 'bob' is already taken", None),
+            ("CHATHISTORY failed: Messages could not be retrieved", None),
+        ]
+
+
+async def test_garbage_from_the_server_does_not_stop_the_session() -> None:
+    async with registered("me") as (conn, run):
+        conn.writer.write(b"\xff\xfe garbage\r\n:\r\n@ \r\n" + b"x" * 40000 + b"\r\n")
+        await conn.send(":s 353", "JOIN", ":x MODE", ":bob!b@h PRIVMSG #r :still here")
+        message = await run.events.wait(MessageReceived)
+        assert message.text == "still here"
+
+
+async def test_connection_refused_is_fatal_at_first_connect() -> None:
+    async with FakeServer() as server:
+        port = server.port
+    async with running(server.options()) as run:
+        run.session.options.port = port
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        await asyncio.wait_for(run.task, 5)
+    assert final.state is ConnState.DISCONNECTED
+    assert final.detail == f"Could not connect to 127.0.0.1:{port}: connection refused"
+
+
+async def test_bad_password_is_fatal() -> None:
+    async with FakeServer() as server, running(server.options(password="nope")) as run:
+        conn = await server.next_connection()
+        await conn.expect("PASS nope")
+        await conn.send(":s 464 * :Password incorrect")
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert final.detail == "The server password is wrong"
+        await asyncio.wait_for(run.task, 5)
+
+
+async def test_banned_error_is_fatal() -> None:
+    async with registered() as (conn, run):
+        await conn.send("ERROR :Closing Link: You are banned (K-lined)")
+        conn.close()
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert "banned" in final.detail
+        await asyncio.wait_for(run.task, 5)
+
+
+async def test_reconnects_with_backoff_and_rejoins_rooms() -> None:
+    options_kw = {"backoff_base": 0.05, "backoff_max": 0.2, "rooms": ("#extra",)}
+    async with FakeServer() as server, running(server.options("me", **options_kw)) as run:
+        first = await server.next_connection()
+        await first.register("me")
+        await first.expect("JOIN #extra")
+        await first.send(":me!u@h JOIN #extra", ":me!u@h JOIN #lobby")
+        await run.events.wait(SelfJoined, lambda e: e.room == "#lobby")
+        first.close()
+        retry = await run.events.wait_state(ConnState.RECONNECTING)
+        assert retry.retry_in is not None and 0.025 <= retry.retry_in <= 0.05
+        second = await server.next_connection()
+        await second.register("me")
+        joins = {(await second.expect("JOIN")), (await second.expect("JOIN"))}
+        assert joins == {"JOIN #extra", "JOIN #lobby"}
+        states = [e.state for e in run.events.of(ConnectionStateChanged)]
+        assert states.count(ConnState.CONNECTED) == 2
+
+
+async def test_quit_during_backoff_stops_at_once() -> None:
+    async with (
+        FakeServer() as server,
+        running(server.options(backoff_base=30, backoff_max=60)) as run,
+    ):
+        conn = await server.next_connection()
+        await conn.register()
+        await run.events.wait(Registered)
+        conn.close()
+        await run.events.wait_state(ConnState.RECONNECTING)
+        await run.session.quit()
+        await asyncio.wait_for(run.task, 2)
+        assert run.events.events[-1] == ConnectionStateChanged(
+            ConnState.DISCONNECTED, "Disconnected", fatal=True
+        )
+
+
+async def test_silent_server_is_dropped_after_ping_timeout() -> None:
+    options = {"ping_interval": 0.05, "ping_timeout": 0.2, "backoff_base": 30}
+    async with FakeServer() as server, running(server.options(**options)) as run:
+        conn = await server.next_connection()
+        await conn.register()
+        retry = await run.events.wait_state(ConnState.RECONNECTING)
+        assert retry.detail.startswith("No answer from the server for")

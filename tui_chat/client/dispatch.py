@@ -1,0 +1,551 @@
+"""Incoming IRC messages -> session state changes and events.
+
+Sans-IO like the registration: `Dispatcher.handle` takes one parsed message,
+updates `SessionState`, and talks back only through the `SessionLink` it was
+given (emit an event, send a line, tell the session about registration,
+PONGs and fatal errors). That keeps every rule here testable without sockets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from tui_chat.client.error_text import describe_error, describe_standard_reply, is_error_numeric
+from tui_chat.client.events import (
+    AwayChanged,
+    ConnectionStateChanged,
+    ConnState,
+    ErrorReply,
+    Event,
+    Invited,
+    Member,
+    MembersChanged,
+    MessageKind,
+    MessageReceived,
+    ModeChanged,
+    NickChanged,
+    Registered,
+    SelfJoined,
+    SelfKicked,
+    SelfParted,
+    ServerInfo,
+    TopicChanged,
+    UserJoined,
+    UserKicked,
+    UserParted,
+    UserQuit,
+)
+from tui_chat.client.registration import Registration
+from tui_chat.client.state import RoomState, SessionState, merge_prefixes
+from tui_chat.irc import numerics
+from tui_chat.irc.ctcp import ACTION, decode_ctcp, encode_ctcp
+from tui_chat.irc.message import Message
+
+__all__ = ["BANNED_WORDS", "Dispatcher", "SessionLink", "message_time"]
+
+# An ERROR line containing one of these means we are banned: reconnecting
+# would only be refused again, so the session stops.
+BANNED_WORDS = ("banned", "k-line", "g-line", "z-line", "kline", "gline", "zline")
+# Batch types whose messages are replayed history, not live conversation.
+HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
+# Characters that may appear in a nick; anything else ends a word when we
+# look for our nick in a message.
+_NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
+# Numerics that end the registration burst: after them the session is ready.
+_END_OF_BURST = frozenset({numerics.RPL_ENDOFMOTD, numerics.ERR_NOMOTD})
+# Numerics with nothing a person needs to read.
+_SILENT_NUMERICS = frozenset(
+    {"002", "003", "004", "250", "251", "252", "253", "254", "255", "265", "266"}
+    | {"318", "321", "331", "369", "375", "376", "422"}
+)
+
+
+class SessionLink(Protocol):
+    """What the dispatcher needs from the session that owns the connection."""
+
+    def emit(self, event: Event) -> None: ...
+    def send(self, msg: Message) -> None: ...
+    def welcomed(self) -> None: ...
+    def registration_done(self) -> None: ...
+    def pong(self, token: str) -> None: ...
+    def fatal(self, sentence: str) -> None: ...
+    def server_error(self, text: str) -> None: ...
+
+
+def message_time(msg: Message) -> datetime:
+    """The server-time tag if present and valid, else now (UTC)."""
+    stamp = msg.tags.get("time")
+    if stamp:
+        try:
+            parsed = datetime.fromisoformat(stamp)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    """Handles every message of one connection."""
+
+    def __init__(
+        self, state: SessionState, link: SessionLink, registration: Registration, version: str
+    ) -> None:
+        self.state = state
+        self._link = link
+        self._registration = registration
+        self._version = version
+        self._registered = False
+        self._burst_done = False
+        # Room (folded) -> members collected from 353 until 366 ends the list.
+        self._names_pending: dict[str, dict[str, Member]] = {}
+        # Rooms whose NAMES the user asked for, so the list is also shown as text.
+        self._names_requested: set[str] = set()
+        # Open batches: reference tag -> batch type.
+        self._batches: dict[str, str] = {}
+        self._handlers: dict[str, Callable[[Message], None]] = {
+            "PING": self._on_ping,
+            "PONG": self._on_pong,
+            "CAP": self._on_cap,
+            "ERROR": self._on_error,
+            "001": self._on_welcome,
+            "005": self._on_isupport,
+            "JOIN": self._on_join,
+            "PART": self._on_part,
+            "KICK": self._on_kick,
+            "QUIT": self._on_quit,
+            "NICK": self._on_nick,
+            "PRIVMSG": self._on_message,
+            "NOTICE": self._on_message,
+            "TOPIC": self._on_topic,
+            "332": self._on_topic_reply,
+            "333": self._on_topic_who,
+            "353": self._on_names_reply,
+            "366": self._on_end_of_names,
+            "MODE": self._on_mode,
+            "AWAY": self._on_away_notify,
+            "305": self._on_self_away,
+            "306": self._on_self_away,
+            "INVITE": self._on_invite,
+            "ACCOUNT": self._on_account,
+            "CHGHOST": self._on_chghost,
+            "BATCH": self._on_batch,
+            "FAIL": self._on_standard_reply,
+            "WARN": self._on_standard_reply,
+            "NOTE": self._on_standard_reply,
+            "396": self._on_visible_host,
+        }
+
+    def wants_names(self, room: str) -> None:
+        """The user asked for NAMES of `room`: show the list when it arrives."""
+        self._names_requested.add(self.state.fold(room))
+
+    def handle(self, msg: Message) -> None:
+        handler = self._handlers.get(msg.command)
+        if handler is not None:
+            handler(msg)
+        elif msg.command in ("432", "433", "437") and not self._registered:
+            self._on_nick_rejected(msg)
+        elif msg.command in ("464", "465"):
+            self._link.fatal(describe_error(msg).text)
+        elif msg.command == "421" and msg.param(1).upper() == "CAP":
+            pass  # A server without CAP: registration goes on without it.
+        elif is_error_numeric(msg.command):
+            self._link.emit(describe_error(msg))
+        elif msg.command.isdigit():
+            self._on_other_numeric(msg)
+        if msg.command in _END_OF_BURST:
+            self.finish_registration()
+
+    # Connection and registration
+
+    def _on_ping(self, msg: Message) -> None:
+        self._link.send(Message("PONG", list(msg.params) or [""]))
+
+    def _on_pong(self, msg: Message) -> None:
+        self._link.pong(msg.params[-1] if msg.params else "")
+
+    def _on_cap(self, msg: Message) -> None:
+        for line in self._registration.on_cap(msg):
+            self._link.send(line)
+        self.state.caps = set(self._registration.enabled)
+
+    def _on_error(self, msg: Message) -> None:
+        text = msg.param(0, "Closing link")
+        if any(word in text.lower() for word in BANNED_WORDS):
+            self._link.fatal(f"The server refused you: {text}")
+        else:
+            self._link.server_error(text)
+
+    def _on_welcome(self, msg: Message) -> None:
+        self._registered = True
+        if msg.params:
+            self.state.nick = msg.params[0]
+        self.state.server = msg.source
+        self._link.welcomed()
+
+    def finish_registration(self) -> None:
+        """End of the registration burst (MOTD end, or the first PONG): ready to chat."""
+        if self._burst_done or not self._registered:
+            return
+        self._burst_done = True
+        self.state.conn_state = ConnState.CONNECTED
+        server = self.state.server or ""
+        self._link.emit(ConnectionStateChanged(ConnState.CONNECTED, f"Connected to {server}"))
+        self._link.emit(Registered(self.state.nick, server, self.state.network))
+        self._link.registration_done()
+
+    def _on_isupport(self, msg: Message) -> None:
+        self.state.isupport.update(msg.params[1:-1])
+
+    def _on_nick_rejected(self, msg: Message) -> None:
+        erroneous = msg.command == "432"
+        retry = self._registration.on_nick_rejected(erroneous)
+        reason = describe_error(msg).text
+        if retry is None:
+            self._link.fatal(f"{reason}; choose another nick")
+            return
+        self._link.emit(
+            ErrorReply(f"{reason}, trying '{retry.params[0]}'", code=msg.command, target=None)
+        )
+        self.state.nick = retry.params[0]
+        self._link.send(retry)
+
+    def _on_visible_host(self, msg: Message) -> None:
+        host = msg.param(1)
+        if host:
+            self.state.userhost = f"{self.state.nick}!{self._own_user()}@{host}"
+
+    def _own_user(self) -> str:
+        userhost = self.state.userhost or ""
+        return userhost.partition("!")[2].partition("@")[0] or "*"
+
+    # Rooms and members
+
+    def _members_changed(self, room: RoomState) -> None:
+        members = room.sorted_members(self.state.isupport.prefix_symbols)
+        self._link.emit(MembersChanged(room.name, members))
+
+    def _on_join(self, msg: Message) -> None:
+        nick = msg.nick
+        name = msg.param(0)
+        if not nick or not name:
+            return
+        userhost = (msg.source or "").partition("!")[2] or None
+        account = msg.param(1) if len(msg.params) > 2 and msg.param(1) != "*" else None
+        realname = msg.param(2) or None
+        if self.state.is_me(nick):
+            self.state.userhost = msg.source
+            room = self.state.add_room(name)
+            self._link.emit(SelfJoined(room.name))
+        else:
+            room = self.state.room(name)
+            self._link.emit(
+                UserJoined(name, nick, userhost, account, realname, time=message_time(msg))
+            )
+        if room is None:
+            return
+        self.state.put_member(room, Member(nick, userhost=userhost, account=account))
+        self._members_changed(room)
+
+    def _on_part(self, msg: Message) -> None:
+        nick, name, reason = msg.nick, msg.param(0), msg.param(1)
+        if not nick or not name:
+            return
+        if self.state.is_me(nick):
+            self.state.remove_room(name)
+            self._link.emit(SelfParted(name, reason))
+            return
+        self._link.emit(UserParted(name, nick, reason, time=message_time(msg)))
+        room = self.state.room(name)
+        if room is not None and self.state.remove_member(room, nick):
+            self._members_changed(room)
+
+    def _on_kick(self, msg: Message) -> None:
+        name, nick, reason = msg.param(0), msg.param(1), msg.param(2)
+        by = msg.nick or ""
+        if not name or not nick:
+            return
+        if self.state.is_me(nick):
+            self.state.remove_room(name)
+            self._link.emit(SelfKicked(name, by, reason))
+            return
+        self._link.emit(UserKicked(name, nick, by, reason, time=message_time(msg)))
+        room = self.state.room(name)
+        if room is not None and self.state.remove_member(room, nick):
+            self._members_changed(room)
+
+    def _on_quit(self, msg: Message) -> None:
+        nick = msg.nick
+        if not nick:
+            return
+        rooms = self.state.rooms_with(nick)
+        for room in rooms:
+            self.state.remove_member(room, nick)
+        self._link.emit(
+            UserQuit(nick, msg.param(0), tuple(r.name for r in rooms), time=message_time(msg))
+        )
+        for room in rooms:
+            self._members_changed(room)
+
+    def _on_nick(self, msg: Message) -> None:
+        old, new = msg.nick, msg.param(0)
+        if not old or not new:
+            return
+        is_self = self.state.is_me(old)
+        if is_self:
+            self.state.nick = new
+            if self.state.userhost:
+                self.state.userhost = new + "!" + self.state.userhost.partition("!")[2]
+        rooms = self.state.rename_member(old, new)
+        self._link.emit(
+            NickChanged(old, new, tuple(r.name for r in rooms), is_self, time=message_time(msg))
+        )
+        for room in rooms:
+            self._members_changed(room)
+
+    def _on_names_reply(self, msg: Message) -> None:
+        # 353 <me> <symbol> <room> :<entries>; some old servers omit the symbol.
+        if len(msg.params) < 3:
+            return
+        name = msg.params[-2]
+        pending = self._names_pending.setdefault(self.state.fold(name), {})
+        symbols = self.state.isupport.prefix_symbols
+        for entry in msg.params[-1].split():
+            bare = entry.lstrip(symbols)
+            prefixes = entry[: len(entry) - len(bare)]
+            nick, _, userhost = bare.partition("!")
+            if not nick:
+                continue
+            previous = pending.get(self.state.fold(nick))
+            member = Member(
+                nick,
+                prefixes=merge_prefixes(prefixes, "", True, symbols),
+                away=previous.away if previous else False,
+                userhost=userhost or None,
+            )
+            pending[self.state.fold(nick)] = member
+
+    def _on_end_of_names(self, msg: Message) -> None:
+        name = msg.param(1)
+        folded = self.state.fold(name)
+        collected = self._names_pending.pop(folded, {})
+        room = self.state.room(name)
+        if room is not None:
+            # Keep what NAMES cannot tell (away, account) for members we already knew.
+            for key, member in collected.items():
+                known = room.members.get(key)
+                if known is not None:
+                    collected[key] = replace(
+                        member,
+                        away=known.away,
+                        userhost=member.userhost or known.userhost,
+                        account=known.account,
+                    )
+            room.members = collected
+            self._members_changed(room)
+        if folded in self._names_requested:
+            self._names_requested.discard(folded)
+            listing = " ".join(m.prefixes[:1] + m.nick for m in collected.values())
+            self._link.emit(ServerInfo(f"In {name}: {listing or 'nobody'}", code="353"))
+
+    def _on_mode(self, msg: Message) -> None:
+        target, changes = msg.param(0), msg.param(1)
+        if not target or not changes:
+            return
+        args = tuple(msg.params[2:])
+        self._link.emit(ModeChanged(target, msg.nick or "", changes, args, message_time(msg)))
+        room = self.state.room(target) if self.state.isupport.is_channel(target) else None
+        if room is not None and self._apply_member_modes(room, changes, list(args)):
+            self._members_changed(room)
+
+    def _apply_member_modes(self, room: RoomState, changes: str, args: list[str]) -> bool:
+        """Update member prefixes from a channel MODE; True if any member changed."""
+        isupport = self.state.isupport
+        adding = True
+        changed = False
+        for mode in changes:
+            if mode in "+-":
+                adding = mode == "+"
+                continue
+            if not isupport.mode_takes_param(mode, adding):
+                continue
+            if not args:
+                break
+            arg = args.pop(0)
+            index = isupport.prefix_modes.find(mode)
+            member = self.state.member(room, arg) if index >= 0 else None
+            if member is None:
+                continue
+            symbol = isupport.prefix_symbols[index]
+            prefixes = merge_prefixes(member.prefixes, symbol, adding, isupport.prefix_symbols)
+            self.state.put_member(room, replace(member, prefixes=prefixes))
+            changed = True
+        return changed
+
+    def _on_topic(self, msg: Message) -> None:
+        name, topic = msg.param(0), msg.param(1)
+        room = self.state.room(name)
+        if room is not None:
+            room.topic, room.topic_set_by = topic, msg.nick
+        self._link.emit(TopicChanged(name, topic, msg.nick, message_time(msg), changed_now=True))
+
+    def _on_topic_reply(self, msg: Message) -> None:
+        name, topic = msg.param(1), msg.param(2)
+        room = self.state.room(name)
+        if room is not None:
+            room.topic = topic
+        self._link.emit(TopicChanged(name, topic))
+
+    def _on_topic_who(self, msg: Message) -> None:
+        room = self.state.room(msg.param(1))
+        if room is not None:
+            room.topic_set_by = msg.param(2).partition("!")[0] or None
+
+    # Away, accounts, hosts
+
+    def _set_away(self, nick: str, message: str | None) -> None:
+        rooms = self.state.update_member_everywhere(nick, away=message is not None)
+        self._link.emit(AwayChanged(nick, message))
+        for room in rooms:
+            self._members_changed(room)
+
+    def _on_away_notify(self, msg: Message) -> None:
+        if msg.nick:
+            self._set_away(msg.nick, msg.params[0] if msg.params else None)
+
+    def _on_self_away(self, msg: Message) -> None:
+        away = msg.command == "306"
+        self.state.away_message = (self.state.away_message or "") if away else None
+        self._set_away(self.state.nick, self.state.away_message)
+
+    def _on_account(self, msg: Message) -> None:
+        if msg.nick:
+            account = msg.param(0)
+            self.state.update_member_everywhere(
+                msg.nick, account=None if account in ("", "*") else account
+            )
+
+    def _on_chghost(self, msg: Message) -> None:
+        if msg.nick and len(msg.params) >= 2:
+            userhost = f"{msg.params[0]}@{msg.params[1]}"
+            self.state.update_member_everywhere(msg.nick, userhost=userhost)
+            if self.state.is_me(msg.nick):
+                self.state.userhost = f"{self.state.nick}!{userhost}"
+
+    def _on_invite(self, msg: Message) -> None:
+        invited, room, by = msg.param(0), msg.param(1), msg.nick or ""
+        if self.state.is_me(invited):
+            self._link.emit(Invited(room, by))
+        else:
+            self._link.emit(ServerInfo(f"{by} invited {invited} to {room}", code="INVITE"))
+
+    def _on_batch(self, msg: Message) -> None:
+        ref = msg.param(0)
+        if ref.startswith("+") and len(ref) > 1:
+            self._batches[ref[1:]] = msg.param(1)
+        elif ref.startswith("-"):
+            self._batches.pop(ref[1:], None)
+
+    def _is_history(self, msg: Message) -> bool:
+        return self._batches.get(msg.tags.get("batch", "")) in HISTORY_BATCH_TYPES
+
+    # Messages
+
+    def _on_message(self, msg: Message) -> None:
+        if len(msg.params) < 2:
+            return
+        target, text = msg.params[0], msg.params[1]
+        sender = msg.nick
+        if sender is None or (msg.source and "!" not in msg.source and "." in msg.source):
+            # A server notice (no nick!user@host): informational, not conversation.
+            self._link.emit(ServerInfo(text, code=msg.command))
+            return
+        kind = MessageKind.NOTICE if msg.command == "NOTICE" else MessageKind.PRIVMSG
+        ctcp = decode_ctcp(text)
+        if ctcp is not None:
+            if ctcp.command != ACTION:
+                self._on_ctcp(msg.command, sender, ctcp.command, ctcp.params)
+                return
+            kind, text = MessageKind.ACTION, ctcp.params
+        is_self = self.state.is_me(sender)
+        # STATUSMSG targets (`@#room`) belong to the room's window.
+        room_target = target.lstrip(self.state.isupport.prefix_symbols)
+        is_private = not self.state.isupport.is_channel(room_target)
+        window = (target if is_self else sender) if is_private else room_target
+        self._link.emit(
+            MessageReceived(
+                target=window,
+                sender=sender,
+                text=text,
+                kind=kind,
+                time=message_time(msg),
+                msgid=msg.tags.get("msgid"),
+                is_self=is_self,
+                is_private=is_private,
+                mentions_me=not is_self and self.mentions_me(text),
+                tags=dict(msg.tags),
+                is_history=self._is_history(msg),
+            )
+        )
+
+    def _on_ctcp(self, command: str, sender: str, ctcp: str, args: str) -> None:
+        if command == "NOTICE":
+            self._link.emit(ServerInfo(f"CTCP {ctcp} reply from {sender}: {args}", code="CTCP"))
+            return
+        if ctcp == "VERSION":
+            reply = encode_ctcp("VERSION", self._version)
+        elif ctcp == "PING" and "\x01" not in args:
+            reply = encode_ctcp("PING", args)
+        else:
+            return
+        self._link.send(Message("NOTICE", [sender, reply]))
+
+    def mentions_me(self, text: str) -> bool:
+        """Whether our nick appears in `text` as a whole word, compared case-folded."""
+        fold = self.state.fold
+        nick = re.escape(fold(self.state.nick))
+        pattern = rf"(?<![{_NICK_CHARS}]){nick}(?![{_NICK_CHARS}])"
+        return re.search(pattern, fold(text)) is not None
+
+    # Everything else
+
+    def _on_standard_reply(self, msg: Message) -> None:
+        reply = describe_standard_reply(msg)
+        if msg.command == "FAIL":
+            self._link.emit(reply)
+        else:
+            self._link.emit(ServerInfo(reply.text, code=reply.code))
+
+    def _on_other_numeric(self, msg: Message) -> None:
+        if msg.command in _SILENT_NUMERICS:
+            return
+        describe = _INFO_SENTENCES.get(msg.command)
+        text = describe(msg.params[1:]) if describe else " ".join(msg.params[1:])
+        if text:
+            self._link.emit(ServerInfo(text, code=msg.command))
+
+
+def _p(params: list[str], index: int) -> str:
+    return params[index] if index < len(params) else ""
+
+
+# Replies (WHOIS, LIST, ...) that read better as a sentence than as raw fields.
+_INFO_SENTENCES: dict[str, Callable[[list[str]], str]] = {
+    "301": lambda p: f"{_p(p, 0)} is away: {_p(p, 1)}",
+    "311": lambda p: f"{_p(p, 0)} is {_p(p, 1)}@{_p(p, 2)} ({_p(p, -1)})",
+    "312": lambda p: f"{_p(p, 0)} is connected to {_p(p, 1)} ({_p(p, 2)})",
+    "313": lambda p: f"{_p(p, 0)} is an IRC operator",
+    "317": lambda p: f"{_p(p, 0)} has been idle for {_p(p, 1)} seconds",
+    "319": lambda p: f"{_p(p, 0)} is in {_p(p, -1)}",
+    "322": lambda p: f"{_p(p, 0)} ({_p(p, 1)} users): {_p(p, 2)}",
+    "324": lambda p: f"Modes of {_p(p, 0)}: {' '.join(p[1:])}",
+    "330": lambda p: f"{_p(p, 0)} is logged in as {_p(p, 1)}",
+    "341": lambda p: f"Invited {_p(p, 0)} to {_p(p, 1)}",
+    "381": lambda p: "You are now an IRC operator",
+    "221": lambda p: f"Your user modes: {' '.join(p)}",
+}

@@ -1,0 +1,100 @@
+"""Error numerics and FAIL replies turned into sentences a person can act on.
+
+The server's own text ("Cannot join channel (+b)") is jargon; the table
+below says the same thing in words. A numeric we have no sentence for keeps
+the server's text, so nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+from tui_chat.client.events import ErrorReply
+from tui_chat.irc import numerics
+from tui_chat.irc.message import Message
+
+__all__ = ["describe_error", "describe_standard_reply", "is_error_numeric"]
+
+# {0} is the first parameter after our nick (a nick, room or command), {1}
+# the second; {text} is the server's own trailing text.
+_SENTENCES: dict[str, str] = {
+    numerics.ERR_NOSUCHNICK: "There is no one called '{0}' on this server",
+    numerics.ERR_NOSUCHSERVER: "There is no server called '{0}'",
+    numerics.ERR_NOSUCHCHANNEL: "There is no room called {0}",
+    numerics.ERR_CANNOTSENDTOCHAN: "You cannot send messages to {0}: {text}",
+    numerics.ERR_TOOMANYCHANNELS: "Cannot join {0}: you are in too many rooms already",
+    numerics.ERR_WASNOSUCHNICK: "There was no one called '{0}'",
+    numerics.ERR_TOOMANYTARGETS: "Too many targets for that message",
+    numerics.ERR_NORECIPIENT: "That message has no recipient",
+    numerics.ERR_NOTEXTTOSEND: "There is no text to send",
+    numerics.ERR_INPUTTOOLONG: "That line is too long for the server",
+    numerics.ERR_UNKNOWNCOMMAND: "The server does not know the command {0}",
+    numerics.ERR_NONICKNAMEGIVEN: "No nick was given",
+    numerics.ERR_ERRONEUSNICKNAME: "'{0}' is not a valid nick on this server",
+    numerics.ERR_NICKNAMEINUSE: "Nick '{0}' is already taken",
+    "436": "Nick '{0}' collided with another user",  # ERR_NICKCOLLISION
+    numerics.ERR_USERNOTINCHANNEL: "{0} is not in {1}",
+    numerics.ERR_NOTONCHANNEL: "You're not in {0}",
+    numerics.ERR_USERONCHANNEL: "{0} is already in {1}",
+    numerics.ERR_NOTREGISTERED: "You have not finished connecting yet",
+    numerics.ERR_NEEDMOREPARAMS: "Not enough parameters for {0}",
+    numerics.ERR_ALREADYREGISTERED: "You are already registered",
+    numerics.ERR_PASSWDMISMATCH: "The server password is wrong",
+    "465": "You are banned from this server",  # ERR_YOUREBANNEDCREEP
+    numerics.ERR_CHANNELISFULL: "Cannot join {0}: the room is full",
+    numerics.ERR_UNKNOWNMODE: "'{0}' is not a mode this server knows",
+    numerics.ERR_INVITEONLYCHAN: "Cannot join {0}: it is invite-only",
+    numerics.ERR_BANNEDFROMCHAN: "Cannot join {0}: you are banned",
+    numerics.ERR_BADCHANNELKEY: "Cannot join {0}: wrong room key",
+    numerics.ERR_BADCHANMASK: "'{0}' is not a valid room name",
+    "477": "Cannot join {0}: {text}",  # ERR_NEEDREGGEDNICK
+    numerics.ERR_BANLISTFULL: "The list of {0} is full",
+    numerics.ERR_NOPRIVILEGES: "You need to be an IRC operator to do that",
+    numerics.ERR_CHANOPRIVSNEEDED: "You're not a channel operator in {0}",
+    "483": "You cannot kill a server",  # ERR_CANTKILLSERVER
+    numerics.ERR_NOOPERHOST: "You cannot become an IRC operator from this host",
+    numerics.ERR_UMODEUNKNOWNFLAG: "'{0}' is not a user mode this server knows",
+    numerics.ERR_USERSDONTMATCH: "You can only change your own user modes",
+    numerics.ERR_INVALIDKEY: "That room key is not valid",
+    numerics.ERR_INVALIDMODEPARAM: "Invalid value for mode {1} on {0}: {text}",
+    "723": "You need the '{0}' privilege to do that",  # ERR_NOPRIVS
+}
+
+# Numerics whose first parameter names the window the error belongs to.
+_ROOM_SCOPED = frozenset({"403", "404", "405", "442", "471", "473", "474", "475", "477", "482"})
+
+# Error numerics outside 400-599 that the modern docs list.
+_OTHER_ERRORS = frozenset({"696", "723"})
+
+
+def is_error_numeric(command: str) -> bool:
+    if command == numerics.ERR_NOMOTD:
+        # Numbered like an error, but only says the server has no MOTD.
+        return False
+    return command.isdigit() and ("400" <= command <= "599" or command in _OTHER_ERRORS)
+
+
+def describe_error(msg: Message) -> ErrorReply:
+    """Turn an error numeric (params: our nick, subjects..., text) into an ErrorReply."""
+    subjects = msg.params[1:-1]
+    text = msg.params[-1] if len(msg.params) > 1 else ""
+    template = _SENTENCES.get(msg.command)
+    sentence: str
+    if template is None:
+        sentence = " ".join([*subjects, text]).strip() or f"Error {msg.command}"
+    else:
+        try:
+            sentence = template.format(*subjects, text=text)
+        except IndexError:
+            # A server that left out a subject: its own text beats a broken sentence.
+            sentence = text or f"Error {msg.command}"
+    target = subjects[0] if msg.command in _ROOM_SCOPED and subjects else None
+    return ErrorReply(text=sentence, code=msg.command, target=target)
+
+
+def describe_standard_reply(msg: Message) -> ErrorReply:
+    """FAIL/WARN/NOTE <command> <code> [context...] :<description>."""
+    command = msg.param(0, "*")
+    code = msg.param(1)
+    description = msg.params[-1] if len(msg.params) > 2 else code
+    kind = {"FAIL": "failed", "WARN": "warning"}.get(msg.command, "note")
+    where = "" if command == "*" else f"{command} {kind}: "
+    return ErrorReply(text=f"{where}{description}", code=code)

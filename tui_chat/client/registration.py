@@ -1,0 +1,145 @@
+"""Getting from a fresh connection to a registered user: CAP, PASS, NICK, USER.
+
+Sans-IO: it reads parsed messages and returns the messages to send, so the
+whole negotiation can be checked without a socket. Works with servers that
+have no CAP at all (they answer 421 or nothing, and register us anyway).
+"""
+
+from __future__ import annotations
+
+from tui_chat.client.isupport import DEFAULT_NICKLEN
+from tui_chat.irc.message import Message
+
+__all__ = ["MAX_NICK_ATTEMPTS", "WANTED_CAPS", "Registration", "alternative_nick"]
+
+# The capabilities this client uses, requested whenever the server offers them.
+WANTED_CAPS = frozenset(
+    {
+        "message-tags",
+        "server-time",
+        "echo-message",
+        "multi-prefix",
+        "away-notify",
+        "batch",
+        "labeled-response",
+        "setname",
+        "userhost-in-names",
+        "extended-join",
+        "account-notify",
+        "account-tag",
+        "invite-notify",
+        "cap-notify",
+        "chghost",
+        "standard-replies",
+    }
+)
+# Nicks tried after the chosen one is taken, before giving up.
+MAX_NICK_ATTEMPTS = 10
+# Keeps one CAP REQ line well inside 512 bytes whatever the server offers.
+MAX_REQ_CHARS = 400
+
+
+def alternative_nick(nick: str, attempt: int, max_length: int) -> str:
+    """nick_, nick__, nick2, nick3, ... cut to `max_length`."""
+    suffix = "_" * attempt if attempt <= 2 else str(attempt)
+    return nick[: max(1, max_length - len(suffix))] + suffix
+
+
+def _cap_names(caps: str) -> set[str]:
+    """`sasl=PLAIN multi-prefix` -> {"sasl", "multi-prefix"} (values are not used)."""
+    return {item.partition("=")[0] for item in caps.split() if item}
+
+
+def req_lines(caps: set[str]) -> list[Message]:
+    """CAP REQ lines for `caps`, several if they would not fit one line."""
+    lines: list[Message] = []
+    batch: list[str] = []
+    for cap in sorted(caps):
+        if batch and len(" ".join([*batch, cap])) > MAX_REQ_CHARS:
+            lines.append(Message("CAP", ["REQ", " ".join(batch)]))
+            batch = []
+        batch.append(cap)
+    if batch:
+        lines.append(Message("CAP", ["REQ", " ".join(batch)]))
+    return lines
+
+
+class Registration:
+    """CAP negotiation and nick choice for one connection."""
+
+    def __init__(
+        self, nick: str, username: str, realname: str, password: str | None = None
+    ) -> None:
+        self.wanted_nick = nick
+        self.nick = nick
+        self._username = username
+        self._realname = realname
+        self._password = password
+        self._offered: set[str] = set()
+        self._pending_reqs = 0
+        self._negotiating = False
+        self._nick_attempts = 0
+        self._short_nicks = False
+        self.enabled: set[str] = set()
+
+    def opening_lines(self) -> list[Message]:
+        lines = [Message("CAP", ["LS", "302"])]
+        if self._password:
+            lines.append(Message("PASS", [self._password]))
+        lines.append(Message("NICK", [self.nick]))
+        lines.append(Message("USER", [self._username, "0", "*", self._realname]))
+        return lines
+
+    def on_cap(self, msg: Message) -> list[Message]:
+        """Handle one CAP reply; return what to send (REQ, END) in answer."""
+        sub = msg.param(1).upper()
+        # `CAP * LS * :caps` marks a continued list in version 302.
+        more = len(msg.params) > 3 and msg.params[2] == "*"
+        caps = _cap_names(msg.params[-1]) if len(msg.params) > 2 else set()
+        if sub == "LS":
+            self._negotiating = True
+            self._offered |= caps
+            if more:
+                return []
+            wanted = self._offered & WANTED_CAPS
+            if not wanted:
+                return self._end()
+            reqs = req_lines(wanted)
+            self._pending_reqs += len(reqs)
+            return reqs
+        if sub in ("ACK", "NAK"):
+            if sub == "ACK":
+                self.enabled |= {cap for cap in caps if not cap.startswith("-")}
+                self.enabled -= {cap[1:] for cap in caps if cap.startswith("-")}
+            if more:
+                return []
+            self._pending_reqs = max(0, self._pending_reqs - 1)
+            return self._end() if self._pending_reqs == 0 else []
+        if sub == "NEW":
+            new = (caps & WANTED_CAPS) - self.enabled
+            return req_lines(new) if new else []
+        if sub == "DEL":
+            self.enabled -= caps
+        return []
+
+    def _end(self) -> list[Message]:
+        if not self._negotiating:
+            return []
+        self._negotiating = False
+        return [Message("CAP", ["END"])]
+
+    def on_nick_rejected(self, erroneous: bool) -> Message | None:
+        """The next NICK to try after 433 (taken) or 432 (erroneous), or None to give up.
+
+        An erroneous alternative usually means it is too long, so it is cut
+        to the shortest NICKLEN any server has.
+        """
+        if erroneous and self._nick_attempts == 0:
+            return None
+        self._nick_attempts += 1
+        if self._nick_attempts > MAX_NICK_ATTEMPTS:
+            return None
+        self._short_nicks = self._short_nicks or erroneous
+        max_length = DEFAULT_NICKLEN if self._short_nicks else len(self.wanted_nick) + 3
+        self.nick = alternative_nick(self.wanted_nick, self._nick_attempts, max_length)
+        return Message("NICK", [self.nick])

@@ -1,0 +1,499 @@
+"""One IRC connection for the UI: connect, register, read, act, reconnect.
+
+`ClientSession.run()` owns the socket (asyncio streams). Incoming lines go to
+the sans-IO `Dispatcher`, which updates `state` and emits events; the action
+methods (`send_message`, `join`, ...) write lines whose results come back as
+events. Everything runs on the event loop that runs `run()`, and `on_event`
+is called there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import ssl
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tui_chat import __version__
+from tui_chat.client.backoff import backoff_delay
+from tui_chat.client.dispatch import Dispatcher
+from tui_chat.client.events import (
+    ConnectionStateChanged,
+    ConnState,
+    ErrorReply,
+    Event,
+    LagMeasured,
+    MessageKind,
+    MessageReceived,
+)
+from tui_chat.client.registration import Registration
+from tui_chat.client.state import SessionState
+from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
+from tui_chat.irc.ctcp import action
+from tui_chat.irc.message import Message, ParseError, parse
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "MAX_LINE_BYTES",
+    "PING_INTERVAL",
+    "PING_TIMEOUT",
+    "QUIT_TIMEOUT",
+    "ClientSession",
+    "ConnectOptions",
+]
+
+log = logging.getLogger("tui_chat.client")
+
+# Seconds between our PINGs, which measure lag and prove the link is alive.
+PING_INTERVAL = 30.0
+# Seconds of silence from the server after which the link counts as dead.
+PING_TIMEOUT = 120.0
+# Seconds a TCP (and TLS) connect may take.
+CONNECT_TIMEOUT = 15.0
+# Seconds quit() waits for the server to close after our QUIT.
+QUIT_TIMEOUT = 3.0
+# Longest line we read: 8191 bytes of tags plus a 512-byte message, with room
+# to spare. Longer lines are skipped whole.
+MAX_LINE_BYTES = 16384
+VERSION_REPLY = f"tui-chat {__version__}"
+# CTCP framing around /me text: \x01ACTION ...\x01.
+_ACTION_OVERHEAD = len(action("x")) - 1
+
+
+@dataclass
+class ConnectOptions:
+    host: str
+    port: int
+    nick: str
+    username: str | None = None
+    realname: str | None = None
+    # Server password (PASS).
+    password: str | None = None
+    tls: bool = False
+    # Joined (and re-joined after a reconnect) besides the server's default room.
+    rooms: tuple[str, ...] = ()
+    # OPER name and password, sent after registration (used by `host`).
+    oper: tuple[str, str] | None = None
+    reconnect: bool = True
+    # Reconnect delays: exponential from backoff_base, capped at backoff_max, jittered.
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    ping_interval: float = PING_INTERVAL
+    ping_timeout: float = PING_TIMEOUT
+    connect_timeout: float = CONNECT_TIMEOUT
+    quit_timeout: float = QUIT_TIMEOUT
+    # Accept a TLS certificate that does not verify (a self-signed `host --tls`).
+    tls_verify: bool = True
+
+
+def _default_username(nick: str) -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = nick
+    cleaned = "".join(ch for ch in name if ch.isalnum())
+    return cleaned or "tuichat"
+
+
+def _connect_failure(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason or exc})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__
+
+
+class ClientSession:
+    """An IRC client connection with reconnects; see the module docstring."""
+
+    def __init__(self, options: ConnectOptions, on_event: Callable[[Event], None]) -> None:
+        self._options = options
+        self._on_event = on_event
+        self._state = SessionState(nick=options.nick)
+        self._writer: asyncio.StreamWriter | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._quitting = False
+        self._wake = asyncio.Event()
+        self._fatal: str | None = None
+        self._drop_reason = ""
+        self._welcomed = False
+        self._last_heard = 0.0
+        self._ping_serial = 0
+        self._pings: dict[str, float] = {}
+        # Folded room name -> key, for rooms joined with one (re-joins need it).
+        self._keys: dict[str, str] = {}
+        # Rooms to join once the current connection is registered.
+        self._rejoin: list[str] = []
+        self._tasks: set[asyncio.Future[object]] = set()
+        # Set when the current connection has ended (quit() waits for it).
+        self._closed = asyncio.Event()
+
+    @property
+    def state(self) -> SessionState:
+        return self._state
+
+    @property
+    def options(self) -> ConnectOptions:
+        return self._options
+
+    # Lifecycle
+
+    async def run(self) -> None:
+        """Connect and serve until quit() or a fatal error, reconnecting after drops."""
+        host, port = self._options.host, self._options.port
+        attempt = 0
+        connected_before = False
+        rejoin: list[str] = list(self._options.rooms)
+        while not self._quitting:
+            self._set_conn_state(ConnState.CONNECTING, f"Connecting to {host}:{port}")
+            try:
+                reader, writer = await self._open()
+            except (OSError, TimeoutError) as exc:
+                failure = f"Could not connect to {host}:{port}: {_connect_failure(exc)}"
+                if not connected_before or not self._options.reconnect:
+                    self._finish(failure)
+                    return
+                self._drop_reason = failure
+            else:
+                connected_before = True
+                if await self._serve(reader, writer, rejoin):
+                    attempt = 0
+                rejoin = self._rooms_to_rejoin()
+                self._state.rooms.clear()
+                if self._fatal is not None or self._quitting or not self._options.reconnect:
+                    break
+            delay = backoff_delay(attempt, self._options.backoff_base, self._options.backoff_max)
+            attempt += 1
+            self._state.conn_state = ConnState.RECONNECTING
+            self.emit(
+                ConnectionStateChanged(
+                    ConnState.RECONNECTING, self._drop_reason or "Connection lost", retry_in=delay
+                )
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+        if self._fatal is not None:
+            self._finish(self._fatal)
+        elif self._quitting:
+            self._finish("Disconnected")
+        else:
+            self._finish(self._drop_reason or "Connection lost")
+
+    async def quit(self, message: str = "") -> None:
+        """Leave the server (QUIT) and make run() return."""
+        self._quitting = True
+        self._wake.set()
+        writer = self._writer
+        if writer is None:
+            return
+        closed = self._closed
+        await self._write(Message("QUIT", [message] if message else []))
+        # The server closes the link after QUIT; one that does not is cut off.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closed.wait(), self._options.quit_timeout)
+        writer.close()
+
+    def _finish(self, detail: str) -> None:
+        self._state.conn_state = ConnState.DISCONNECTED
+        self.emit(ConnectionStateChanged(ConnState.DISCONNECTED, detail, fatal=True))
+
+    def _set_conn_state(self, state: ConnState, detail: str) -> None:
+        self._state.conn_state = state
+        self.emit(ConnectionStateChanged(state, detail))
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        context: ssl.SSLContext | None = None
+        if self._options.tls:
+            context = ssl.create_default_context()
+            if not self._options.tls_verify:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+        async with asyncio.timeout(self._options.connect_timeout):
+            return await asyncio.open_connection(
+                self._options.host, self._options.port, ssl=context, limit=MAX_LINE_BYTES
+            )
+
+    def _rooms_to_rejoin(self) -> list[str]:
+        names = [room.name for room in self._state.rooms.values()]
+        folded = {self._state.fold(name) for name in names}
+        return names + [r for r in self._options.rooms if self._state.fold(r) not in folded]
+
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, rejoin: list[str]
+    ) -> bool:
+        """Register and read until the connection ends; True if it got registered."""
+        options = self._options
+        registration = Registration(
+            options.nick,
+            options.username or _default_username(options.nick),
+            options.realname or options.nick,
+            options.password,
+        )
+        self._state.nick = options.nick
+        self._state.caps = set()
+        self._writer = writer
+        self._closed = asyncio.Event()
+        self._dispatcher = Dispatcher(self._state, self, registration, VERSION_REPLY)
+        self._rejoin = rejoin
+        self._welcomed = False
+        self._drop_reason = ""
+        self._pings.clear()
+        self._last_heard = time.monotonic()
+        self._set_conn_state(ConnState.REGISTERING, f"Connected to {options.host}, registering")
+        pinger = asyncio.create_task(self._ping_loop())
+        try:
+            for line in registration.opening_lines():
+                await self._write(line)
+            await self._read_loop(reader, self._dispatcher)
+        finally:
+            pinger.cancel()
+            self._closed.set()
+            self._writer = None
+            self._dispatcher = None
+            writer.close()
+            with contextlib.suppress(OSError, TimeoutError):
+                async with asyncio.timeout(1):
+                    await writer.wait_closed()
+        return self._welcomed
+
+    async def _read_loop(self, reader: asyncio.StreamReader, dispatcher: Dispatcher) -> None:
+        skipping = False
+        while True:
+            try:
+                raw = await reader.readuntil(b"\n")
+            except asyncio.LimitOverrunError as exc:
+                # Too long: drop what is buffered and the rest of that line.
+                await reader.readexactly(exc.consumed)
+                skipping = True
+                continue
+            except (asyncio.IncompleteReadError, OSError):
+                self._drop_reason = self._drop_reason or "The server closed the connection"
+                return
+            self._last_heard = time.monotonic()
+            if skipping:
+                skipping = False
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                # Older clients and servers still send Latin-1.
+                line = raw.decode("latin-1")
+            if not line.strip():
+                continue
+            try:
+                msg = parse(line)
+            except ParseError:
+                log.debug("unparsable line from server: %r", line)
+                continue
+            try:
+                dispatcher.handle(msg)
+            except Exception:
+                # A bug in one handler must not cost the user the connection.
+                log.exception("error handling %r", line)
+
+    async def _ping_loop(self) -> None:
+        interval = self._options.ping_interval
+        while True:
+            await asyncio.sleep(interval)
+            silent_for = time.monotonic() - self._last_heard
+            if silent_for > self._options.ping_timeout:
+                self._drop(f"No answer from the server for {silent_for:.0f} s")
+                return
+            if self._welcomed:
+                await self._send_lag_ping()
+
+    async def _send_lag_ping(self) -> None:
+        self._ping_serial += 1
+        token = f"tui-chat-lag-{self._ping_serial}"
+        self._pings[token] = time.monotonic()
+        await self._write(Message("PING", [token]))
+
+    def _drop(self, reason: str) -> None:
+        self._drop_reason = reason
+        if self._writer is not None:
+            self._writer.close()
+
+    # SessionLink: called by the dispatcher
+
+    def emit(self, event: Event) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            # The UI's bug must not take the connection down with it.
+            log.exception("on_event failed for %r", event)
+
+    def send(self, msg: Message) -> None:
+        self._spawn(self._write(msg))
+
+    def welcomed(self) -> None:
+        self._welcomed = True
+        # Answered after the whole registration burst: its PONG ends the burst
+        # on servers that send no MOTD numerics.
+        self._spawn(self._send_lag_ping())
+
+    def registration_done(self) -> None:
+        self._spawn(self._after_registration(list(self._rejoin)))
+
+    def pong(self, token: str) -> None:
+        sent = self._pings.pop(token, None)
+        if sent is None:
+            return
+        # Older PINGs are answered in order; any left are lost for good.
+        self._pings.clear()
+        if self._dispatcher is not None:
+            self._dispatcher.finish_registration()
+        lag_ms = (time.monotonic() - sent) * 1000
+        self._state.lag_ms = lag_ms
+        self.emit(LagMeasured(lag_ms))
+
+    def fatal(self, sentence: str) -> None:
+        self._fatal = sentence
+        self._drop(sentence)
+
+    def server_error(self, text: str) -> None:
+        self._drop_reason = f"The server closed the connection: {text}"
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        # The dispatcher is synchronous; its writes run as tasks kept here so
+        # they are not garbage-collected half-way.
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _after_registration(self, rooms: list[str]) -> None:
+        if self._options.oper is not None:
+            name, password = self._options.oper
+            await self._write(Message("OPER", [name, password]))
+        for room in rooms:
+            key = self._keys.get(self._state.fold(room))
+            await self._write(Message("JOIN", [room, key] if key else [room]))
+
+    # Writing
+
+    async def _write(self, msg: Message) -> bool:
+        writer = self._writer
+        if writer is None or writer.is_closing():
+            return False
+        try:
+            data = msg.to_bytes()
+        except ValueError as exc:
+            self.emit(ErrorReply(f"Cannot send that: {exc}"))
+            return False
+        try:
+            writer.write(data)
+            await writer.drain()
+        except OSError:
+            # The read loop sees the same failure and handles the drop.
+            return False
+        return True
+
+    async def _command(self, command: str, *params: str) -> bool:
+        """Send a user command, or explain why it cannot be sent now."""
+        if self._writer is None or self._state.conn_state is not ConnState.CONNECTED:
+            self.emit(ErrorReply("Not connected to a server right now"))
+            return False
+        return await self._write(Message(command, list(params)))
+
+    def _own_prefix(self) -> str:
+        return self._state.userhost or self._state.nick + "!" + "x" * ASSUMED_USERHOST_BYTES
+
+    async def _say(self, command: str, target: str, text: str, kind: MessageKind) -> None:
+        overhead = _ACTION_OVERHEAD if kind is MessageKind.ACTION else 0
+        budget = text_budget(self._own_prefix(), command, target, overhead)
+        for piece in split_text(text, budget):
+            try:
+                wire = action(piece) if kind is MessageKind.ACTION else piece
+            except ValueError as exc:
+                self.emit(ErrorReply(f"Cannot send that: {exc}"))
+                return
+            if not await self._command(command, target, wire):
+                return
+            if "echo-message" not in self._state.caps:
+                self._echo(target, piece, kind)
+
+    def _echo(self, target: str, text: str, kind: MessageKind) -> None:
+        is_private = not self._state.isupport.is_channel(
+            target.lstrip(self._state.isupport.prefix_symbols)
+        )
+        self.emit(
+            MessageReceived(
+                target=target,
+                sender=self._state.nick,
+                text=text,
+                kind=kind,
+                time=datetime.now(UTC),
+                is_self=True,
+                is_private=is_private,
+            )
+        )
+
+    # Actions
+
+    async def send_message(self, target: str, text: str) -> None:
+        await self._say("PRIVMSG", target, text, MessageKind.PRIVMSG)
+
+    async def send_action(self, target: str, text: str) -> None:
+        await self._say("PRIVMSG", target, text, MessageKind.ACTION)
+
+    async def send_notice(self, target: str, text: str) -> None:
+        await self._say("NOTICE", target, text, MessageKind.NOTICE)
+
+    async def join(self, room: str, key: str | None = None) -> None:
+        if key:
+            self._keys[self._state.fold(room)] = key
+        await self._command("JOIN", *([room, key] if key else [room]))
+
+    async def part(self, room: str, reason: str = "") -> None:
+        self._keys.pop(self._state.fold(room), None)
+        await self._command("PART", *([room, reason] if reason else [room]))
+
+    async def set_nick(self, nick: str) -> None:
+        await self._command("NICK", nick)
+
+    async def set_topic(self, room: str, topic: str) -> None:
+        await self._command("TOPIC", room, topic)
+
+    async def set_away(self, message: str | None) -> None:
+        self._state.away_message = message or None
+        await self._command("AWAY", *([message] if message else []))
+
+    async def whois(self, nick: str) -> None:
+        await self._command("WHOIS", nick)
+
+    async def invite(self, nick: str, room: str) -> None:
+        await self._command("INVITE", nick, room)
+
+    async def kick(self, room: str, nick: str, reason: str = "") -> None:
+        await self._command("KICK", *([room, nick, reason] if reason else [room, nick]))
+
+    async def mode(self, target: str, *args: str) -> None:
+        await self._command("MODE", target, *args)
+
+    async def names(self, room: str) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.wants_names(room)
+        await self._command("NAMES", room)
+
+    async def list_rooms(self) -> None:
+        await self._command("LIST")
+
+    async def send_raw(self, line: str) -> None:
+        try:
+            msg = parse(line)
+        except ParseError as exc:
+            self.emit(ErrorReply(f"Cannot send that line: {exc}"))
+            return
+        if self._writer is None:
+            self.emit(ErrorReply("Not connected to a server right now"))
+            return
+        await self._write(msg)

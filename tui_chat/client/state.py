@@ -1,0 +1,111 @@
+"""What a client session knows: its nick, the connection, rooms and members.
+
+Plain objects without I/O. The session mutates them as lines arrive; the UI
+may read them at any time from the session's thread. Rooms and members are
+keyed by their case-folded names (the server's CASEMAPPING), so `#Lobby`
+and `#lobby` are one room; use `SessionState.room()` and
+`SessionState.member()` to look names up as the user typed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from tui_chat.client.events import ConnState, Member
+from tui_chat.client.isupport import Isupport
+
+__all__ = ["RoomState", "SessionState", "merge_prefixes"]
+
+
+def merge_prefixes(current: str, symbol: str, adding: bool, order: str) -> str:
+    """Add or remove one prefix symbol, keeping them in the server's rank order."""
+    symbols = set(current)
+    if adding:
+        symbols.add(symbol)
+    else:
+        symbols.discard(symbol)
+    return "".join(s for s in order if s in symbols)
+
+
+@dataclass
+class RoomState:
+    name: str
+    topic: str = ""
+    topic_set_by: str | None = None
+    # Case-folded nick -> Member.
+    members: dict[str, Member] = field(default_factory=dict)
+    # The room's key, remembered so a reconnect can re-join a keyed room.
+    key: str | None = None
+
+    def sorted_members(self, rank_order: str) -> tuple[Member, ...]:
+        """Members by rank (ops first), then by nick, as a user list shows them."""
+
+        def rank(member: Member) -> tuple[int, str]:
+            top = member.prefixes[:1]
+            known = bool(top) and top in rank_order
+            return (rank_order.index(top) if known else len(rank_order), member.nick.lower())
+
+        return tuple(sorted(self.members.values(), key=rank))
+
+
+@dataclass
+class SessionState:
+    nick: str
+    conn_state: ConnState = ConnState.DISCONNECTED
+    lag_ms: float | None = None
+    caps: set[str] = field(default_factory=set)
+    isupport: Isupport = field(default_factory=Isupport)
+    # Case-folded room name -> RoomState.
+    rooms: dict[str, RoomState] = field(default_factory=dict)
+    server: str | None = None
+    # Our own `nick!user@host` as the server shows it, once seen.
+    userhost: str | None = None
+    away_message: str | None = None
+
+    @property
+    def network(self) -> str | None:
+        return self.isupport.network
+
+    def fold(self, name: str) -> str:
+        return self.isupport.casefold(name)
+
+    def is_me(self, nick: str | None) -> bool:
+        return nick is not None and self.fold(nick) == self.fold(self.nick)
+
+    def room(self, name: str) -> RoomState | None:
+        return self.rooms.get(self.fold(name))
+
+    def add_room(self, name: str) -> RoomState:
+        return self.rooms.setdefault(self.fold(name), RoomState(name))
+
+    def remove_room(self, name: str) -> RoomState | None:
+        return self.rooms.pop(self.fold(name), None)
+
+    def member(self, room: RoomState, nick: str) -> Member | None:
+        return room.members.get(self.fold(nick))
+
+    def put_member(self, room: RoomState, member: Member) -> None:
+        room.members[self.fold(member.nick)] = member
+
+    def remove_member(self, room: RoomState, nick: str) -> Member | None:
+        return room.members.pop(self.fold(nick), None)
+
+    def rooms_with(self, nick: str) -> list[RoomState]:
+        folded = self.fold(nick)
+        return [room for room in self.rooms.values() if folded in room.members]
+
+    def update_member_everywhere(self, nick: str, **changes: object) -> list[RoomState]:
+        """Apply field changes to `nick` in every room; return the rooms touched."""
+        touched = self.rooms_with(nick)
+        folded = self.fold(nick)
+        for room in touched:
+            room.members[folded] = replace(room.members[folded], **changes)  # type: ignore[arg-type]
+        return touched
+
+    def rename_member(self, old: str, new: str) -> list[RoomState]:
+        touched = self.rooms_with(old)
+        old_folded = self.fold(old)
+        for room in touched:
+            member = room.members.pop(old_folded)
+            room.members[self.fold(new)] = replace(member, nick=new)
+        return touched
