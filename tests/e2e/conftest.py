@@ -9,6 +9,7 @@ import pytest
 
 from e2e.ircpeer import IrcPeer
 from tui_chat.server.config import ServerConfig
+from tui_chat.server.listener import TICK_INTERVAL
 from tui_chat.server.thread import ServerThread
 
 Address = tuple[str, int]
@@ -21,8 +22,8 @@ def start_server() -> Iterator[StartServer]:
     """Start a ServerThread with the given ServerConfig fields; stopped after the test."""
     servers: list[ServerThread] = []
 
-    def start(**fields: Any) -> Address:
-        server = ServerThread(ServerConfig(**fields), "127.0.0.1", 0)
+    def start(*, tick_interval: float = TICK_INTERVAL, **fields: Any) -> Address:
+        server = ServerThread(ServerConfig(**fields), "127.0.0.1", 0, tick_interval=tick_interval)
         servers.append(server)
         return server.start()
 

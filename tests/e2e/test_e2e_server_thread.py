@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 
 import pytest
 
+from e2e.conftest import StartServer
 from e2e.ircpeer import IrcPeer
+from tui_chat.irc.message import Message
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.thread import ServerStartError, ServerThread
 
@@ -79,3 +82,31 @@ def test_a_server_thread_runs_once() -> None:
     server.stop()
     with pytest.raises(RuntimeError):
         server.start()
+
+
+async def test_tick_drives_registration_and_ping_timeouts(start_server: StartServer) -> None:
+    address = start_server(
+        tick_interval=0.05, registration_timeout=0.3, ping_interval=0.2, ping_timeout=0.6
+    )
+    silent = await IrcPeer.connect(address)
+    alive = await IrcPeer.connect(address)
+    await alive.register("alive")
+    mute = await IrcPeer.connect(address)
+    mute.auto_pong = False
+    await mute.register("mute")
+
+    async def mute_is_dropped() -> list[Message]:
+        await mute.expect("PING")
+        return await mute.closed()
+
+    # alive reads (and so answers PINGs) all the while the others time out.
+    silent_last, mute_last, quit_ = await asyncio.gather(
+        silent.closed(),
+        mute_is_dropped(),
+        alive.expect(lambda m: m.command == "QUIT" and m.nick == "mute"),
+    )
+    assert "Registration timed out" in silent_last[-1].params[-1]
+    assert mute_last[-1].command == "ERROR" and "Ping timeout" in mute_last[-1].params[-1]
+    assert "Ping timeout" in quit_.params[-1]
+    assert [m for m in alive.seen if m.command == "PING"]
+    await alive.sync()

@@ -186,7 +186,7 @@ class Listener:
         self._servers.append(server)
         bound: Any = server.sockets[0].getsockname()
         address = (str(bound[0]), int(bound[1]))
-        log.info("listening on %s:%d%s", address[0], address[1], " (TLS)" if tls else "")
+        log.debug("listening on %s:%d%s", address[0], address[1], " (TLS)" if tls else "")
         if self._tick_handle is None:
             self._tick_handle = loop.call_later(self._tick_interval, self._tick)
         return address

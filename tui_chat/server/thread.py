@@ -21,7 +21,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from tui_chat.server.core import ServerCore
-from tui_chat.server.listener import Listener, ServerStartError
+from tui_chat.server.listener import SHUTDOWN_GRACE, TICK_INTERVAL, Listener, ServerStartError
 
 if TYPE_CHECKING:
     from tui_chat.server.config import ServerConfig
@@ -68,11 +68,19 @@ class ServerThread:
     """
 
     def __init__(
-        self, config: ServerConfig, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
+        self,
+        config: ServerConfig,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        tick_interval: float = TICK_INTERVAL,
+        shutdown_grace: float = SHUTDOWN_GRACE,
     ) -> None:
         self._config = config
         self._host = host
         self._port = port
+        self._tick_interval = tick_interval
+        self._shutdown_grace = shutdown_grace
         self._lock = threading.Lock()
         self._bound = threading.Event()
         self._thread: threading.Thread | None = None
@@ -142,6 +150,8 @@ class ServerThread:
                 runner.run(self._serve())
         except BaseException as exc:
             if not self._bound.is_set():
+                # start() turns it into one line; keep the details for --log-level debug.
+                log.debug("the server failed to start", exc_info=exc)
                 self._start_error = exc
             else:
                 log.exception("the server loop crashed")
@@ -150,7 +160,9 @@ class ServerThread:
 
     async def _serve(self) -> None:
         core = ServerCore(self._config)
-        listener = Listener(core)
+        listener = Listener(
+            core, tick_interval=self._tick_interval, shutdown_grace=self._shutdown_grace
+        )
         wake = asyncio.Event()
         self._address = await listener.listen(self._host, self._port)
         with self._lock:
