@@ -16,7 +16,10 @@ import typer
 from tui_chat import __version__
 
 if TYPE_CHECKING:
+    from tui_chat.client.events import Event
     from tui_chat.config import Settings
+    from tui_chat.server.thread import ServerThread
+    from tui_chat.tui.app import ChatApp
 
 app = typer.Typer(
     name="tui-chat",
@@ -156,7 +159,7 @@ def _chat_settings(nick: str | None) -> Settings:
     return settings.with_overrides(nick=nick)
 
 
-def _run_chat(
+def chat_app(
     settings: Settings,
     host: str,
     port: int,
@@ -165,8 +168,8 @@ def _run_chat(
     tls: bool = False,
     oper: tuple[str, str] | None = None,
     banner: tuple[str, ...] = (),
-) -> None:
-    from tui_chat.client.events import Event
+) -> ChatApp:
+    """The chat app, connecting to host:port once it knows the nick."""
     from tui_chat.client.session import ClientSession, ConnectOptions
     from tui_chat.tui.app import ChatApp
 
@@ -174,14 +177,27 @@ def _run_chat(
         options = ConnectOptions(host, port, nick, tls=tls, rooms=rooms, oper=oper)
         return ClientSession(options, on_event)
 
-    label = f"{host}:{port}"
-    ChatApp(
+    return ChatApp(
         settings,
-        server_label=label,
+        server_label=f"{host}:{port}",
         nick=settings.nick,
         session_factory=new_session,
         banner=banner,
-    ).run()
+    )
+
+
+def start_host_server(
+    host: str, port: int
+) -> tuple[ServerThread, tuple[str, int], tuple[str, str]]:
+    """Start the server `host` runs: (server, bound address, the host's OPER login)."""
+    import secrets
+
+    from tui_chat.server.config import ServerConfig
+    from tui_chat.server.thread import ServerThread
+
+    oper = (HOST_OPER_NAME, secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES))
+    server = ServerThread(ServerConfig(operators=dict([oper])), host, port)
+    return server, server.start(), oper
 
 
 @app.command()
@@ -197,7 +213,7 @@ def join(
     """Join a chat room: any IRC server, or one that `tui-chat host` runs."""
     settings = _chat_settings(nick)
     rooms = tuple(_room_name(name) for name in room or ())
-    _run_chat(settings, host, _check_port(port, allow_zero=False), rooms=rooms, tls=tls)
+    chat_app(settings, host, _check_port(port, allow_zero=False), rooms=rooms, tls=tls).run()
 
 
 @app.command()
@@ -209,30 +225,23 @@ def host(
     nick: Annotated[str | None, typer.Option(help="Your name; asked for when missing.")] = None,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
-    import secrets
-
-    from tui_chat.server.config import ServerConfig
-    from tui_chat.server.thread import ServerStartError, ServerThread
+    from tui_chat.server.thread import ServerStartError
 
     settings = _chat_settings(nick)
-    password = secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES)
-    server = ServerThread(
-        ServerConfig(operators={HOST_OPER_NAME: password}),
-        host,
-        _check_port(port, allow_zero=True),
-    )
     try:
-        bound_host, bound_port = server.start()
+        server, (bound_host, bound_port), oper = start_host_server(
+            host, _check_port(port, allow_zero=True)
+        )
     except ServerStartError as exc:
         _fail(str(exc))
     try:
-        _run_chat(
+        chat_app(
             settings,
             _local_address_of(bound_host),
             bound_port,
-            oper=(HOST_OPER_NAME, password),
+            oper=oper,
             banner=_how_friends_join(bound_host, bound_port),
-        )
+        ).run()
     finally:
         server.stop()
 

@@ -1,0 +1,111 @@
+"""Two real apps on one real server (ServerThread, 127.0.0.1, port 0), built as host and join do."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from tui_chat.cli import chat_app, start_host_server
+from tui_chat.config import Settings
+from tui_chat.tui.app import ChatApp
+
+SIZE = (100, 30)
+# Seconds any one thing may take to show up over loopback.
+WAIT = 10.0
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool]) -> None:
+    """Let the app run until `condition` holds; the timeout makes a failure fail fast."""
+    async with asyncio.timeout(WAIT):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def members(app: ChatApp, room: str) -> set[str]:
+    window = app.windows.get(room)
+    return {member.nick for member in window.members.values()} if window else set()
+
+
+def prefix_of(app: ChatApp, room: str, nick: str) -> str:
+    window = app.windows.get(room)
+    member = window.members.get(nick) if window else None
+    return member.prefixes[:1] if member else ""
+
+
+def said(app: ChatApp, room: str, text: str) -> bool:
+    return any(line.endswith(text) for line in app.log_lines(room))
+
+
+def refuses_connections(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(WAIT)
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+async def test_host_and_a_friend_chat_then_host_quits_cleanly() -> None:
+    threads_before = set(threading.enumerate())
+    server, (_, port), oper = start_host_server("127.0.0.1", 0)
+    try:
+        host = chat_app(
+            Settings(nick="hostess", bell_on_mention=False), "127.0.0.1", port, oper=oper
+        )
+        friend = chat_app(Settings(nick="friend", bell_on_mention=False), "127.0.0.1", port)
+        async with host.run_test(size=SIZE) as host_pilot:
+            await until(host_pilot, lambda: host.current_key == "#lobby")
+            async with friend.run_test(size=SIZE) as friend_pilot:
+                await until(
+                    friend_pilot, lambda: members(friend, "#lobby") >= {"hostess", "friend"}
+                )
+                await until(host_pilot, lambda: "friend" in members(host, "#lobby"))
+                # The host runs the room: an operator in everyone's member list.
+                await until(friend_pilot, lambda: prefix_of(friend, "#lobby", "hostess") == "@")
+
+                await host_pilot.press(*"hello friend", "enter")
+                await until(friend_pilot, lambda: said(friend, "#lobby", "hello friend"))
+                await friend_pilot.press(*"hi host", "enter")
+                await until(host_pilot, lambda: said(host, "#lobby", "hi host"))
+
+                # A private conversation opens on the receiving side by itself.
+                await friend_pilot.press(*"/msg hostess psst", "enter")
+                await until(host_pilot, lambda: said(host, "friend", "psst"))
+
+                await host_pilot.press("ctrl+q")
+                await until(friend_pilot, lambda: "hostess" not in members(friend, "#lobby"))
+                await friend_pilot.press("ctrl+q")
+    finally:
+        server.stop()
+    assert refuses_connections(port)
+    stray = {t for t in threading.enumerate() if t not in threads_before and t.is_alive()}
+    assert not stray
+
+
+async def test_joining_a_closed_port_says_so_instead_of_crashing() -> None:
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    app = chat_app(Settings(nick="lonely"), "127.0.0.1", port)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: any("refused" in line for line in app.log_lines("")))
+        status = str(app.screen.query_one("#status").render())
+        assert "disconnected" in status
+
+
+async def test_a_taken_nick_does_not_stop_a_second_person_joining() -> None:
+    taken = "hostess"
+    server, (_, port), _ = start_host_server("127.0.0.1", 0)
+    try:
+        first = chat_app(Settings(nick=taken), "127.0.0.1", port)
+        second = chat_app(Settings(nick=taken), "127.0.0.1", port)
+        async with first.run_test(size=SIZE) as first_pilot:
+            await until(first_pilot, lambda: first.current_key == "#lobby")
+            async with second.run_test(size=SIZE) as second_pilot:
+                await until(second_pilot, lambda: second.current_key == "#lobby")
+                assert second.nick != taken
+                await second_pilot.press("ctrl+q")
+            await first_pilot.press("ctrl+q")
+    finally:
+        server.stop()
