@@ -86,3 +86,12 @@ def test_stalled_reader_is_dropped_at_sendq_limit() -> None:
     assert bob.transport.closed
     assert core.find_client("bob") is None
     assert alice.take()[-1].command == "QUIT"
+
+
+def test_odd_targets_echoed_in_errors_keep_the_reply_well_formed() -> None:
+    core = make_core()
+    alice = register(core, "alice")
+    alice.send("WHOIS :a b", "WHOIS :", "JOIN :#a b", "MODE :x y", "WHO :a b")
+    replies = alice.take()
+    assert [m.command for m in replies] == ["401", "318", "401", "318", "403", "401", "315"]
+    assert {m.params[1] for m in replies} == {"*"}

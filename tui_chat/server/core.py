@@ -198,7 +198,9 @@ class ServerCore:
 
     def reply(self, client: Client, code: str, *params: str, text: str | None = None) -> None:
         """A numeric from the server; `text` defaults to the code's usual text."""
-        args = [client.nick, *params]
+        # A parameter echoed from the client's input may hold a space or be
+        # empty; shown as "*" it cannot break the reply's shape.
+        args = [client.nick, *(p if _fits_middle(p) else "*" for p in params)]
         trailing = TEXTS.get(code) if text is None else text
         if trailing is not None:
             args.append(trailing)
@@ -448,6 +450,10 @@ class ServerCore:
             "UTF8ONLY": None,
             "WHOX": None,
         }
+
+
+def _fits_middle(param: str) -> bool:
+    return bool(param) and " " not in param and param[0] != ":"
 
 
 def _add_tag(data: bytes, tag: bytes) -> bytes:

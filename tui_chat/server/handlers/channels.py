@@ -204,11 +204,7 @@ def topic(core: ServerCore, client: Client, msg: Message) -> None:
     if len(msg.params) < 2:
         send_topic(core, client, channel)
         return
-    if client not in channel.members:
-        core.reply(client, ERR_NOTONCHANNEL, channel.name)
-        return
-    if "t" in channel.modes and not channel.is_op(client):
-        core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
+    if not allowed(core, client, channel, need_op="t" in channel.modes):
         return
     channel.topic = msg.params[1][: core.config.topiclen]
     channel.topic_by = client.source
@@ -225,13 +221,23 @@ def _op_channel(core: ServerCore, client: Client, name: str) -> Channel | None:
     if channel is None:
         core.reply(client, ERR_NOSUCHCHANNEL, name)
         return None
-    if client not in channel.members and not client.is_oper:
+    return channel if allowed(core, client, channel, need_op=True) else None
+
+
+def allowed(core: ServerCore, client: Client, channel: Channel, *, need_op: bool) -> bool:
+    """Whether `client` may act on `channel`: a member, and an op if `need_op`.
+
+    Server operators may always. On refusal the client got 442 or 482.
+    """
+    if client.is_oper:
+        return True
+    if client not in channel.members:
         core.reply(client, ERR_NOTONCHANNEL, channel.name)
-        return None
-    if not channel.is_op(client) and not client.is_oper:
+        return False
+    if need_op and not channel.is_op(client):
         core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
-        return None
-    return channel
+        return False
+    return True
 
 
 @command("KICK", min_params=2)
@@ -263,11 +269,7 @@ def invite(core: ServerCore, client: Client, msg: Message) -> None:
     if channel is None:
         core.reply(client, ERR_NOSUCHCHANNEL, msg.params[1])
         return
-    if client not in channel.members:
-        core.reply(client, ERR_NOTONCHANNEL, channel.name)
-        return
-    if "i" in channel.modes and not channel.is_op(client):
-        core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
+    if not allowed(core, client, channel, need_op="i" in channel.modes):
         return
     if target in channel.members:
         core.reply(client, ERR_USERONCHANNEL, target.nick, channel.name)

@@ -237,7 +237,7 @@ def _apply_ban(
     if existing:
         return None
     if len(channel.bans) >= core.config.maxlist:
-        core.reply(client, ERR_BANLISTFULL, channel.name, mask)
+        core.reply(client, ERR_BANLISTFULL, channel.name, "b")
         return None
     channel.bans.append((mask, client.source, core.clock()))
     return ("+", "b", mask)

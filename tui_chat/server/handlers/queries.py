@@ -114,7 +114,8 @@ def who(core: ServerCore, client: Client, msg: Message) -> None:
     for user in users[: core.config.max_query_replies]:
         if fields:
             values = whox_values(core, client, user, channel, fields, token)
-            core.reply(client, RPL_WHOSPCRPL, *values, text=None)
+            realname = values.pop() if "r" in fields else None
+            core.reply(client, RPL_WHOSPCRPL, *values, text=realname)
             continue
         common = channel or next(iter(user.channels.values()), None)
         core.reply(
