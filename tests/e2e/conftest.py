@@ -61,17 +61,3 @@ async def connect() -> AsyncIterator[Connect]:
     yield open_peer
     for peer in peers:
         await peer.close()
-
-
-def needs_commands(*commands: str) -> pytest.MarkDecorator:
-    """Strict xfail while the core lacks any of `commands` (they land one by one).
-
-    Once every command exists, the test simply runs; a test that passes
-    while a command is still missing fails, so the marker cannot hide much.
-    """
-    from tui_chat.server.handlers import load_all
-
-    missing = sorted(set(commands) - set(load_all()))
-    return pytest.mark.xfail(
-        bool(missing), reason=f"server core lacks {', '.join(missing)} yet", strict=True
-    )

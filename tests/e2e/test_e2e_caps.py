@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from e2e.conftest import Address, Connect, needs_commands
+from e2e.conftest import Address, Connect
 from e2e.ircpeer import IrcPeer
 from tui_chat.irc.message import Message
 
@@ -82,7 +82,6 @@ async def test_server_time_on_joins_and_numerics(connect: Connect, lobby: Addres
     assert SERVER_TIME.match(join.tags["time"])
 
 
-@needs_commands("MODE")
 async def test_multi_prefix_and_userhost_in_names(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["multi-prefix", "userhost-in-names"])
     bob = await connect(lobby, "bob")
@@ -96,7 +95,6 @@ async def test_multi_prefix_and_userhost_in_names(connect: Connect, lobby: Addre
     assert sorted(await names_of(bob, "#lobby")) == ["@alice", "bob"]
 
 
-@needs_commands("AWAY")
 async def test_away_notify(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["away-notify"])
     bob = await connect(lobby, "bob")
@@ -145,7 +143,6 @@ async def test_labeled_response_and_batch(connect: Connect, lobby: Address) -> N
     assert all(m.tags["batch"] == ref[1:] for m in inside)
 
 
-@needs_commands("SETNAME")
 async def test_setname(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["setname"])
     bob = await connect(lobby, "bob", caps=["setname"])
@@ -158,7 +155,6 @@ async def test_setname(connect: Connect, lobby: Address) -> None:
     assert not [m for m in await carol.sync() if m.command == "SETNAME"]
 
 
-@needs_commands("MODE")
 async def test_invite_notify_tells_channel_operators(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice")
     bob = await connect(lobby, "bob", caps=["invite-notify"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from e2e.conftest import Address, Connect, needs_commands
+from e2e.conftest import Address, Connect
 from e2e.ircpeer import IrcPeer
 from tui_chat.irc.message import Message
 
@@ -122,7 +122,6 @@ async def test_part_and_quit_are_announced(connect: Connect, lobby: Address) -> 
     await alice.expect(is_("QUIT", "bob"))
 
 
-@needs_commands("AWAY", "WHOIS")
 async def test_away(connect: Connect, lobby: Address) -> None:
     alice, bob = await chatters(connect, lobby, "alice", "bob")
     await bob.send("AWAY :out for lunch")
@@ -163,7 +162,6 @@ async def test_topic(connect: Connect, lobby: Address) -> None:
     await bob.expect(lambda m: m.command == "TOPIC" and m.params == ["#dev", ""])
 
 
-@needs_commands("ISON", "WHOIS", "WHO", "USERHOST", "WHOWAS")
 async def test_queries_answer(connect: Connect, lobby: Address) -> None:
     alice, bob = await chatters(connect, lobby, "alice", "bob")
     await alice.send("ISON bob nobody alice")

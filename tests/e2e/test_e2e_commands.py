@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from e2e.conftest import Address, Connect, StartServer, needs_commands
+from e2e.conftest import Address, Connect, StartServer
 from e2e.ircpeer import IrcPeer
 from tui_chat.irc.message import Message
 
@@ -39,7 +39,6 @@ async def test_server_password(connect: Connect, start_server: StartServer) -> N
     await right.close()
 
 
-@needs_commands("OPER", "KILL")
 async def test_oper_and_kill(connect: Connect, start_server: StartServer) -> None:
     address = start_server(operators={"admin": "letmein"})
     alice = await connect(address, "alice")
@@ -58,7 +57,6 @@ async def test_oper_and_kill(connect: Connect, start_server: StartServer) -> Non
     assert quit_.nick == "bob" and "spamming" in quit_.params[-1]
 
 
-@needs_commands("WHO", "WHOIS")
 async def test_who_whox_and_whois(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice")
     await connect(lobby, "bob")

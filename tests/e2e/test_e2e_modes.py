@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.conftest import Address, Connect, needs_commands
+from e2e.conftest import Address, Connect
 from e2e.ircpeer import IrcPeer
-
-pytestmark = needs_commands("MODE", "KICK", "INVITE")
 
 
 @pytest.fixture
