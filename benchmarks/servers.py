@@ -32,6 +32,7 @@ __all__ = [
     "ProcessProbe",
     "RunningServer",
     "available_servers",
+    "cpu_us_per",
     "free_port",
     "running_server",
 ]
@@ -42,6 +43,9 @@ SERVER_FD_LIMIT = 20_000
 STARTUP_TIMEOUT_S = 15.0
 # How long a server may take to exit after SIGTERM before it is killed.
 STOP_TIMEOUT_S = 5.0
+
+# Fewest clock ticks of server CPU a per-unit figure is computed from.
+MIN_MEASURABLE_TICKS = 5
 
 _VENV_BIN = Path(sys.executable).parent
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -66,6 +70,17 @@ class ProcessProbe:
         """Resident set size (VmRSS) in bytes."""
         statm = Path(f"/proc/{self.pid}/statm").read_text().split()
         return int(statm[1]) * _PAGE_SIZE
+
+
+def cpu_us_per(cpu_seconds: float, count: int, digits: int = 3) -> float | None:
+    """Server CPU microseconds per unit of work, or None when too little to tell.
+
+    /proc counts CPU in clock ticks (10 ms at the usual 100 Hz); below
+    `MIN_MEASURABLE_TICKS` of them the quotient would be mostly rounding.
+    """
+    if count <= 0 or cpu_seconds * _CLOCK_TICKS < MIN_MEASURABLE_TICKS:
+        return None
+    return round(cpu_seconds * 1e6 / count, digits)
 
 
 @dataclass(frozen=True)

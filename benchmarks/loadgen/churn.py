@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from benchmarks.loadgen.pool import Pool
 from benchmarks.loadgen.wire import BenchConnection, nick_for, open_connection
-from benchmarks.servers import ProcessProbe
+from benchmarks.servers import ProcessProbe, cpu_us_per
 
 __all__ = ["MAX_ERRORS", "STEP_TIMEOUT_S", "ChurnConfig", "run_churn"]
 
@@ -92,5 +92,5 @@ async def run_churn(
         "elapsed_s": round(elapsed, 3),
         "connections_per_s": round(done / elapsed, 1),
         "server_cpu_s": round(cpu_used, 3),
-        "server_cpu_us_per_connection": round(cpu_used * 1e6 / done, 1) if done else None,
+        "server_cpu_us_per_connection": cpu_us_per(cpu_used, done, digits=1),
     }

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from benchmarks.loadgen.pool import CONNECT_CONCURRENCY, close_all, connect_many, for_each
 from benchmarks.loadgen.stats import latency_summary
 from benchmarks.loadgen.wire import BenchConnection, bench_text
-from benchmarks.servers import ProcessProbe
+from benchmarks.servers import ProcessProbe, cpu_us_per
 
 __all__ = ["DRAIN_TIMEOUT_S", "FanoutConfig", "run_fanout"]
 
@@ -139,5 +139,5 @@ async def run_fanout(
         "deliveries_per_s": round(deliveries / window, 1),
         **latency_summary(recorder.latencies_ns),
         "server_cpu_s": round(cpu_used, 3),
-        "server_cpu_us_per_delivery": round(cpu_used * 1e6 / deliveries, 3) if deliveries else None,
+        "server_cpu_us_per_delivery": cpu_us_per(cpu_used, deliveries),
     }

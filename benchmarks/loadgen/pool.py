@@ -20,7 +20,7 @@ __all__ = [
 # Registrations in flight at once. Servers accept connections from a listen
 # backlog (miniircd's is 5) and answer registration in bursts; an unbounded
 # burst measures SYN retries, not the server. Override with --connect-concurrency.
-CONNECT_CONCURRENCY = 200
+CONNECT_CONCURRENCY = 8
 # How long one connection may take from connect() to the 001 welcome.
 REGISTER_TIMEOUT_S = 20.0
 

@@ -45,7 +45,7 @@ def test_fanout_delivers_every_message_to_every_other_member() -> None:
     assert result["deliveries"] == 40 * 7
     assert result["lost"] == 0 and result["duplicated"] == 0
     assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"] <= result["latency_max_ms"]
-    assert result["server_cpu_us_per_delivery"] >= 0
+    assert result["server_cpu_s"] >= 0 and "server_cpu_us_per_delivery" in result
 
 
 def test_idle_registers_every_connection_and_reads_server_memory() -> None:
