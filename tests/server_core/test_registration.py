@@ -178,3 +178,9 @@ def test_unregistered_connection_lost_frees_its_nick() -> None:
     core.connection_lost(peer.client)
     assert "early" not in core.nicks
     assert peer.client not in core.clients
+
+
+@pytest.mark.parametrize("bad", [{"default_room": "lobby"}, {"server_name": "a b"}])
+def test_config_refuses_values_that_would_break_every_client(bad: dict[str, str]) -> None:
+    with pytest.raises(ValueError):
+        make_core(**bad)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tui_chat.irc.casemap import valid_channel
 from tui_chat.server import limits
 
 DEFAULT_MOTD = ["Welcome to tui-chat: a chat room that speaks IRC."]
@@ -25,12 +26,9 @@ class ServerConfig:
     operators: dict[str, str] = field(default_factory=dict)
     # PASS for the whole server; None = no password.
     password: str | None = None
-    # Seconds of silence before the server PINGs, before it drops the client,
-    # and a connection may take to register.
-    ping_interval: float = 60.0
-    ping_timeout: float = 120.0
-    registration_timeout: float = 30.0
-
+    ping_interval: float = limits.PING_INTERVAL
+    ping_timeout: float = limits.PING_TIMEOUT
+    registration_timeout: float = limits.REGISTRATION_TIMEOUT
     linelen: int = limits.LINELEN
     client_tags_len: int = limits.CLIENT_TAGS_LEN
     nicklen: int = limits.NICKLEN
@@ -49,3 +47,10 @@ class ServerConfig:
     whowas_history: int = limits.WHOWAS_HISTORY
     max_query_replies: int = limits.MAX_QUERY_REPLIES
     max_sendq: int = limits.MAX_SENDQ
+
+    def __post_init__(self) -> None:
+        # A bad value here would fail every registration; refuse it at start.
+        if self.default_room is not None and not valid_channel(self.default_room, self.channellen):
+            raise ValueError(f"default room {self.default_room!r} is not a valid channel name")
+        if " " in self.server_name or not self.server_name:
+            raise ValueError(f"server name {self.server_name!r} must be one word")

@@ -8,6 +8,11 @@ values, so clients learn them.
 
 from __future__ import annotations
 
+# Seconds of silence before the server PINGs a client, and before it drops it.
+PING_INTERVAL = 60.0
+PING_TIMEOUT = 120.0
+# Seconds a connection may take to register (slowloris guard).
+REGISTRATION_TIMEOUT = 30.0
 # Bytes of one line without its tags, CR LF included (RFC 1459, LINELEN).
 LINELEN = 512
 # Bytes of the tag section a client may send, "@" and the trailing space

@@ -1,7 +1,9 @@
 """Server operators: OPER and KILL.
 
 An operator gets user mode +o and channel +o in every channel they are in
-(announced by the server) and in every channel they join afterwards.
+(announced by the server) and in every channel they join afterwards. They
+pass a channel's +b, +i, +k and +l and may act as channel operator in any
+channel, as the host of a room expects to.
 """
 
 from __future__ import annotations
