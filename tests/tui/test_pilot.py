@@ -252,3 +252,29 @@ async def test_ten_thousand_messages_stay_capped_and_input_keeps_working() -> No
         assert ("send_message", "#lobby", "still here") in session_of(box).calls
         # Generous bound for 2 shared cores; measured ~2 s here.
         assert elapsed < 30
+
+
+async def test_how_to_join_banner_shows_in_the_server_window_and_first_room() -> None:
+    banner = ("Friends join with:", "    tui-chat join 10.0.0.5 3131")
+    app = make_app(banner=banner)
+    async with app.run_test(size=SIZE):
+        await in_lobby(app)
+        await app.apply_event(SelfJoined("#dev"))
+        for window, expected in (("", True), ("#lobby", True), ("#dev", False)):
+            shown = any("tui-chat join 10.0.0.5 3131" in line for line in app.log_lines(window))
+            assert shown is expected, window
+
+
+async def test_irc_formatting_codes_become_styles_not_garbage() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await app.apply_event(
+            MessageReceived("#lobby", "bob", "\x02bold\x02 and \x0304,01red\x03 done")
+        )
+        await pilot.pause()
+        assert app.log_lines("#lobby")[-1].endswith("bob bold and red done")
+        strip = app._logs["#lobby"].lines[-1]
+        styles = {segment.text: segment.style for segment in strip if segment.text.strip()}
+        assert styles["bold"].bold
+        assert styles["red"].color.triplet.hex == "#ff0000"  # type: ignore[union-attr]

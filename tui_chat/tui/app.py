@@ -135,6 +135,7 @@ class ChatApp(App[None]):
         self._session_factory = session_factory
         self._session: ChatSession | None = None
         self._banner = tuple(banner)
+        self._banner_shown_in_room = False
         self._clock = clock
         self.windows = WindowList(server_label)
         self.current_key = SERVER_WINDOW
@@ -176,11 +177,11 @@ class ChatApp(App[None]):
         status.nick = self.nick
         await self._add_log(self.windows.server)
         self.switch_to(SERVER_WINDOW)
-        for line in self._banner:
-            self._write(self.windows.server, self.styler.info(self._clock(), line))
+        self._show_banner(self.windows.server)
         if self.nick:
             self.start_session(self.nick)
         elif self._session_factory is not None:
+            status.detail = "waiting for your name"
             self.push_screen(NamePromptScreen(self.server_label), self.start_session)
         self.query_one(ChatInput).focus()
 
@@ -267,7 +268,15 @@ class ChatApp(App[None]):
     async def _on_SelfJoined(self, event: SelfJoined) -> None:
         window, _ = await self._ensure_window(event.room)
         window.active = True
+        if not self._banner_shown_in_room:
+            # People land in a room, not the server window: repeat the banner there once.
+            self._banner_shown_in_room = True
+            self._show_banner(window)
         self.switch_to(window.key)
+
+    def _show_banner(self, window: Window) -> None:
+        for line in self._banner:
+            self._write(window, self.styler.info(self._clock(), line))
 
     def _on_SelfParted(self, event: SelfParted) -> None:
         self._close_window(event.room)

@@ -19,8 +19,9 @@ from rich.style import Style
 from rich.text import Text
 
 from tui_chat.irc.casemap import casefold
+from tui_chat.irc.formatting import parse_formatting, strip_formatting
 
-__all__ = ["NICK_PALETTE", "LineStyler", "Palette", "nick_colour"]
+__all__ = ["NICK_PALETTE", "LineStyler", "Palette", "irc_text", "nick_colour"]
 
 # Colours that read on both dark and light backgrounds; a nick keeps its colour forever.
 NICK_PALETTE: tuple[str, ...] = (
@@ -39,6 +40,19 @@ NICK_PALETTE: tuple[str, ...] = (
 )
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]")
+
+
+def irc_text(text: str, base: Style | str = "") -> Text:
+    """IRC formatting codes rendered as styles, URLs made clickable."""
+    body = Text(style=base)
+    for span in parse_formatting(text):
+        body.append(span.text, style=span.style.rich_style() or None)
+    for match in _URL.finditer(body.plain):
+        url = match.group()
+        target = url if "://" in url else f"https://{url}"
+        link = Style(underline=True, link=target, meta={"@click": f"app.open_link({target!r})"})
+        body.stylize(link, match.start(), match.end())
+    return body
 
 
 def nick_colour(nick: str) -> str:
@@ -71,21 +85,11 @@ class LineStyler:
         style = Style(color=nick_colour(nick), bold=bold, meta={"@click": f"app.query({nick!r})"})
         return Text(nick, style=style)
 
-    def body(self, text: str, base: Style | None = None) -> Text:
-        """Message text with URLs made clickable."""
-        body = Text(text, style=base or "")
-        for match in _URL.finditer(text):
-            url = match.group()
-            target = url if "://" in url else f"https://{url}"
-            link = Style(underline=True, link=target, meta={"@click": f"app.open_link({target!r})"})
-            body.stylize(link, match.start(), match.end())
-        return body
-
     def message(
         self,
         when: datetime | None,
         sender: str,
-        text: Text | str,
+        text: str,
         *,
         mention: bool = False,
         own: bool = False,
@@ -93,51 +97,43 @@ class LineStyler:
         line = self._stamp(when)
         line.append_text(self.nick(sender, bold=not own))
         line.append(" ")
-        line.append_text(self._as_body(text))
-        if mention:
-            line.stylize(Style(bgcolor=self.palette.mention, color="black"), len(line) - len(text))
-        return line
+        return self._with_body(line, irc_text(text), mention)
 
     def action(
-        self, when: datetime | None, sender: str, text: Text | str, *, mention: bool = False
+        self, when: datetime | None, sender: str, text: str, *, mention: bool = False
     ) -> Text:
         line = self._stamp(when)
         line.append("* ", style=self.palette.accent)
         line.append_text(self.nick(sender))
         line.append(" ")
-        line.append_text(self._as_body(text, Style(italic=True)))
-        if mention:
-            line.stylize(Style(bgcolor=self.palette.mention, color="black"), len(line) - len(text))
-        return line
+        return self._with_body(line, irc_text(text, Style(italic=True)), mention)
 
-    def notice(self, when: datetime | None, sender: str, text: Text | str) -> Text:
+    def notice(self, when: datetime | None, sender: str, text: str) -> Text:
         line = self._stamp(when)
         line.append("-")
         line.append_text(self.nick(sender))
         line.append("- ")
-        line.append_text(self._as_body(text))
+        return self._with_body(line, irc_text(text), mention=False)
+
+    def _with_body(self, line: Text, body: Text, mention: bool) -> Text:
+        if mention:
+            # Under the text's own styles, so IRC colours stay readable.
+            body.stylize_before(Style(bgcolor=self.palette.mention, color="black"))
+        line.append_text(body)
         return line
 
     def event(self, when: datetime | None, text: str) -> Text:
         """A quiet one-line event: joins, parts, quits, nick changes, modes."""
         line = self._stamp(when)
-        line.append("-- " + text, style=f"{self.palette.dim} italic")
+        line.append("-- " + strip_formatting(text), style=f"{self.palette.dim} italic")
         return line
 
     def info(self, when: datetime | None, text: str) -> Text:
         line = self._stamp(when)
-        line.append_text(self.body(text))
+        line.append_text(irc_text(text))
         return line
 
     def error(self, when: datetime | None, text: str) -> Text:
         line = self._stamp(when)
         line.append("!! " + text, style=Style(color=self.palette.error, bold=True))
         return line
-
-    def _as_body(self, text: Text | str, base: Style | None = None) -> Text:
-        if isinstance(text, Text):
-            if base is not None:
-                text = text.copy()
-                text.stylize(base)
-            return text
-        return self.body(text, base)

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from tui_chat.tui.widgets.message_lines import irc_text
+
 __all__ = ["TopicLine"]
 
 
@@ -16,5 +18,5 @@ class TopicLine(Static):
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {self.window_name} ", style="bold")
-        line.append(self.topic or "", style="italic")
+        line.append_text(irc_text(self.topic, "italic"))
         return line
