@@ -39,12 +39,13 @@ class Collector:
         self, kind: type[E], where: Callable[[E], bool] = lambda _e: True, timeout: float = WAIT
     ) -> E:
         """The first event of `kind` matching `where`, waiting for it if needed."""
+        await self.wait_until(lambda: bool(self.of(kind, where)), timeout)
+        return self.of(kind, where)[0]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = WAIT) -> None:
+        """Wait until `condition()` holds, checking again after every event."""
         async with asyncio.timeout(timeout), self._changed:
-            while True:
-                found = self.of(kind, where)
-                if found:
-                    return found[0]
-                await self._changed.wait()
+            await self._changed.wait_for(condition)
 
     async def wait_state(self, state: ConnState, timeout: float = WAIT) -> ConnectionStateChanged:
         return await self.wait(ConnectionStateChanged, lambda e: e.state is state, timeout)

@@ -1,0 +1,139 @@
+"""ClientSession against tui-chat's own server: every capability it offers in use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui_chat.client.events import (
+    AwayChanged,
+    ErrorReply,
+    MembersChanged,
+    MessageReceived,
+    Registered,
+    SelfJoined,
+    SelfKicked,
+    ServerInfo,
+    TopicChanged,
+    UserJoined,
+    UserKicked,
+    UserQuit,
+)
+from tui_chat.client.session import ConnectOptions
+
+from .helpers import RunningSession, running
+
+Address = tuple[str, int]
+
+
+def options(address: Address, nick: str, **extra: Any) -> ConnectOptions:
+    return ConnectOptions(address[0], address[1], nick, **extra)
+
+
+async def lobby_member(run: RunningSession) -> None:
+    await run.events.wait(SelfJoined, lambda e: e.room == "#lobby")
+
+
+async def test_negotiates_caps_and_lands_in_the_lobby(our_server: Address) -> None:
+    async with running(options(our_server, "alice")) as alice:
+        registered = await alice.events.wait(Registered)
+        assert registered.network == "tui-chat"
+        await lobby_member(alice)
+        assert {"echo-message", "server-time", "multi-prefix", "away-notify", "batch"} <= (
+            alice.session.state.caps
+        )
+
+
+async def test_two_users_chat_with_echo_message(our_server: Address) -> None:
+    async with (
+        running(options(our_server, "alice")) as alice,
+        running(options(our_server, "bob")) as bob,
+    ):
+        await lobby_member(alice)
+        await lobby_member(bob)
+        await alice.events.wait(UserJoined, lambda e: e.nick == "bob")
+        members = await alice.events.wait(MembersChanged, lambda e: len(e.members) == 2)
+        assert {m.nick for m in members.members} == {"alice", "bob"}
+
+        long_text = " ".join(f"word{i}" for i in range(200))
+        await alice.session.send_message("#lobby", "hi bob")
+        await alice.session.send_message("#lobby", long_text)
+        heard = await bob.events.wait(MessageReceived, lambda e: e.text == "hi bob")
+        assert heard.msgid and heard.time is not None and heard.mentions_me
+        # The long text arrives cut into several lines that add up to all of it.
+        await bob.events.wait_until(
+            lambda: " ".join(e.text for e in bob.events.of(MessageReceived)[1:]) == long_text
+        )
+        assert len(bob.events.of(MessageReceived)) > 3
+        # echo-message: our own lines come back once, from the server, not twice.
+        await alice.events.wait(MessageReceived, lambda e: e.text == "hi bob")
+        own = alice.events.of(MessageReceived, lambda e: e.text == "hi bob")
+        assert len(own) == 1 and own[0].is_self and own[0].msgid == heard.msgid
+
+
+async def test_away_is_seen_by_others(our_server: Address) -> None:
+    async with (
+        running(options(our_server, "alice")) as alice,
+        running(options(our_server, "bob")) as bob,
+    ):
+        await lobby_member(alice)
+        await lobby_member(bob)
+        await alice.events.wait(UserJoined, lambda e: e.nick == "bob")
+        await bob.session.set_away("lunch")
+        assert await alice.events.wait(AwayChanged) == AwayChanged("bob", "lunch")
+        assert await bob.events.wait(AwayChanged) == AwayChanged("bob", "lunch")
+        marked = await alice.events.wait(MembersChanged, lambda e: any(m.away for m in e.members))
+        assert [m.nick for m in marked.members if m.away] == ["bob"]
+        await bob.session.set_away(None)
+        await alice.events.wait(AwayChanged, lambda e: e.message is None)
+        room = alice.session.state.room("#lobby")
+        assert room is not None and not any(m.away for m in room.members.values())
+
+
+async def test_oper_host_moderates_a_room(our_server: Address) -> None:
+    async with (
+        running(options(our_server, "host", oper=("host", "pw"))) as host,
+        running(options(our_server, "guest")) as guest,
+    ):
+        await lobby_member(host)
+        opped = await host.events.wait(
+            MembersChanged, lambda e: any(m.prefixes == "@" for m in e.members)
+        )
+        assert [m.nick for m in opped.members if m.prefixes == "@"] == ["host"]
+
+        await host.session.join("#den")
+        await host.events.wait(SelfJoined, lambda e: e.room == "#den")
+        await host.session.set_topic("#den", "quiet please")
+        await guest.events.wait(Registered)
+        await guest.session.join("#den")
+        topic = await guest.events.wait(TopicChanged, lambda e: e.room == "#den")
+        assert (topic.topic, topic.changed_now) == ("quiet please", False)
+
+        await host.session.mode("#den", "+v", "guest")
+        voiced = await guest.events.wait(
+            MembersChanged,
+            lambda e: e.room == "#den" and any(m.prefixes == "+" for m in e.members),
+        )
+        assert [m.nick for m in voiced.members] == ["host", "guest"]
+
+        await guest.session.kick("#den", "host", "coup")
+        refused = await guest.events.wait(ErrorReply)
+        assert (refused.text, refused.target) == ("You're not a channel operator in #den", "#den")
+
+        await host.session.kick("#den", "guest", "bye")
+        kicked = await guest.events.wait(SelfKicked)
+        assert (kicked.room, kicked.by, kicked.reason) == ("#den", "host", "bye")
+        assert guest.session.state.room("#den") is None
+        seen = await host.events.wait(UserKicked)
+        assert (seen.nick, seen.room) == ("guest", "#den")
+
+
+async def test_quit_and_whois(our_server: Address) -> None:
+    async with running(options(our_server, "alice")) as alice:
+        async with running(options(our_server, "bob", realname="Bob B")) as bob:
+            await lobby_member(alice)
+            await lobby_member(bob)
+            await alice.session.whois("bob")
+            info = await alice.events.wait(ServerInfo, lambda e: e.code == "311")
+            assert info.text.startswith("bob is ") and info.text.endswith("(Bob B)")
+        gone = await alice.events.wait(UserQuit)
+        assert (gone.nick, gone.rooms) == ("bob", ("#lobby",))
