@@ -142,10 +142,14 @@ async def test_garbage_bytes_then_close_harm_no_one(
     await noise.send_raw(os.urandom(4096) + b"\r\n" + os.urandom(2048))
     await noise.close()
     half = await IrcPeer.connect(lobby)
-    await half.send_raw(b"NICK carol\r\nUSER carol 0 * :Car")  # a half line, then gone
+    # Registers, then sends half a line and is gone.
+    await half.send_raw(b"NICK carol\r\nUSER carol 0 * :Carol\r\nPRIVMSG #lobby :half a li")
     await half.close()
+    await bob.expect(lambda m: m.command == "JOIN" and m.nick == "carol")
+    await bob.expect(lambda m: m.command == "QUIT" and m.nick == "carol")
     await room_still_works(alice, bob, "nothing happened")
-    # The half-registered nick was released with its connection.
+    assert [m.params[-1] for m in bob.seen if m.command == "PRIVMSG"] == ["nothing happened"]
+    # The nick was released with its connection.
     carol = await connect(lobby, "carol")
     await carol.expect(lambda m: m.command == "JOIN" and m.nick == "carol")
 
