@@ -13,7 +13,10 @@ from tui_chat.client.events import (
     Member,
     MembersChanged,
     MessageReceived,
+    NickChanged,
     SelfJoined,
+    UserJoined,
+    UserParted,
 )
 from tui_chat.config import Settings
 from tui_chat.tui.app import ChatApp
@@ -22,6 +25,7 @@ from tui_chat.tui.screens.name_prompt import NamePromptScreen
 from tui_chat.tui.widgets.chat_input import ChatInput
 from tui_chat.tui.widgets.room_list import RoomList
 from tui_chat.tui.widgets.status_line import StatusLine
+from tui_chat.tui.widgets.user_list import UserList
 
 from .fakes import RecordingSession, SessionBox, make_app
 
@@ -278,3 +282,80 @@ async def test_irc_formatting_codes_become_styles_not_garbage() -> None:
         styles = {segment.text: segment.style for segment in strip if segment.text.strip()}
         assert styles["bold"].bold
         assert styles["red"].color.triplet.hex == "#ff0000"  # type: ignore[union-attr]
+
+
+async def test_a_full_scrollback_does_not_slide_text_under_a_reader() -> None:
+    app = make_app(settings=Settings(bell_on_mention=False, scrollback_lines=100))
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        for number in range(100):
+            await app.apply_event(MessageReceived("#lobby", "bob", f"old {number}"))
+        await pilot.pause()
+        log = app._logs["#lobby"]
+        await pilot.press("pageup")
+        await pilot.pause()
+        top_line = log.lines[int(log.scroll_y)].text
+        for number in range(10):
+            await app.apply_event(MessageReceived("#lobby", "bob", f"new {number}"))
+        await pilot.pause()
+        assert len(log.lines) == 100
+        assert log.lines[int(log.scroll_y)].text == top_line
+
+
+async def test_a_never_shown_window_keeps_only_the_scrollback() -> None:
+    app = make_app(settings=Settings(bell_on_mention=False, scrollback_lines=50))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.apply_event(SelfJoined("#busy"))
+        await in_lobby(app)
+        for number in range(500):
+            await app.apply_event(MessageReceived("#busy", "bot", f"spam {number}"))
+        assert app.windows.get("#busy").unread == 500  # type: ignore[union-attr]
+        lines = app.log_lines("#busy")
+        assert len(lines) <= 50 and lines[-1].endswith("spam 499")
+        app.switch_to("#busy")
+        await pilot.pause()
+        assert app.log_lines("#busy")[-1].endswith("spam 499")
+
+
+async def test_clicking_a_member_opens_a_private_conversation() -> None:
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await pilot.pause()
+        # Member rows: @alice, bob, carol (the first row is under the title border).
+        await pilot.click(UserList, offset=(3, 2))
+        await pilot.pause()
+        assert app.current_key == "bob"
+        await pilot.press(*"hi", "enter")
+        await pilot.pause()
+        assert ("send_message", "bob", "hi") in session_of(box).calls
+
+
+async def test_a_private_window_follows_its_partners_new_nick() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        await in_lobby(app)
+        await app.apply_event(MessageReceived("bob", "bob", "psst", is_private=True))
+        await app.apply_event(NickChanged("bob", "robert", rooms=("#lobby",)))
+        assert app.windows.get("bob") is None
+        assert app.log_lines("robert")[-1].endswith("bob is now known as robert")
+
+
+async def test_quiet_mode_hides_comings_and_goings_of_the_silent() -> None:
+    app = make_app(settings=Settings(bell_on_mention=False, hide_events="quiet"))
+    async with app.run_test(size=SIZE):
+        await in_lobby(app)
+        await app.apply_event(UserJoined("#lobby", "lurker"))
+        await app.apply_event(MessageReceived("#lobby", "talker", "hi"))
+        await app.apply_event(UserParted("#lobby", "lurker"))
+        await app.apply_event(UserParted("#lobby", "talker"))
+        text = "\n".join(app.log_lines("#lobby"))
+        assert "lurker" not in text
+        assert "talker left" in text
+
+
+async def test_the_theme_comes_from_the_settings() -> None:
+    app = make_app(settings=Settings(theme="nord"))
+    async with app.run_test(size=SIZE):
+        assert app.theme == "nord"

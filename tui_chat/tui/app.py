@@ -320,11 +320,14 @@ class ChatApp(App[None]):
         if event.is_self:
             self.nick = event.new
             self.query_one(StatusLine).nick = event.new
+        old_key = casefold(event.old)
         query = self.windows.rename(event.old, event.new)
-        if query is not None and query.key != casefold(event.new):
-            self._logs[query.key] = self._logs.pop(casefold(event.old))
-            if self.current_key == casefold(event.old):
+        if query is not None and query.key != old_key:
+            log = self._logs[query.key] = self._logs.pop(old_key)
+            log.window_key = query.key
+            if self.current_key == old_key:
                 self.current_key = query.key
+                self.query_one(TopicLine).window_name = query.name
         for room in event.rooms:
             window = self.windows.get(room)
             if window is not None:

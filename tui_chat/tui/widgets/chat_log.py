@@ -47,9 +47,17 @@ class ChatLog(RichLog):
         if not self._shown:
             self._before_shown.append(line)
             return
-        self.write(line, scroll_end=self.following)
-        if not self.following:
-            self._set_unseen(self.unseen + 1)
+        if self.following:
+            self.write(line, scroll_end=True)
+            return
+        # Lines trimmed off the top (scrollback cap) would slide the text under
+        # a reader who scrolled up; move the view by as much to hold it still.
+        first_line = self._start_line
+        self.write(line, scroll_end=False)
+        trimmed = self._start_line - first_line
+        if trimmed:
+            self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
+        self._set_unseen(self.unseen + 1)
 
     def clear(self) -> ChatLog:
         self._before_shown.clear()
