@@ -102,8 +102,12 @@ def serve(
     logger.setLevel(logging.WARNING if quiet else log_level.upper())
 
     def announce(address: tuple[str, int]) -> None:
-        typer.echo(f"tui-chat server listening on {address[0]}:{address[1]}")
-        typer.echo(f"Join with: tui-chat join {address[0]} {address[1]}  (Ctrl+C stops)")
+        bound, bound_port = address
+        reachable = bound
+        if bound in ("0.0.0.0", "::", ""):
+            reachable = lan_address() or "<this machine's address>"
+        typer.echo(f"tui-chat server listening on {bound}:{bound_port}")
+        typer.echo(f"Join with: tui-chat join {reachable} {bound_port}  (Ctrl+C stops)")
         sys.stdout.flush()
 
     try:
