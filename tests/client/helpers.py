@@ -56,6 +56,8 @@ class RunningSession:
     session: ClientSession
     events: Collector
     task: asyncio.Task[None]
+    # The scripted server it talks to, when there is one.
+    server: FakeServer | None = None
 
     async def stop(self) -> None:
         if not self.task.done():
@@ -167,4 +169,5 @@ async def registered(
         conn = await server.next_connection()
         await conn.register(nick, caps)
         await run.events.wait(Registered)
+        run.server = server
         yield conn, run

@@ -9,6 +9,7 @@ import pytest
 from tui_chat.client.backoff import backoff_delay
 from tui_chat.client.error_text import describe_error, describe_standard_reply
 from tui_chat.client.isupport import Isupport
+from tui_chat.client.pacing import SendPacer
 from tui_chat.client.registration import (
     MAX_NICK_ATTEMPTS,
     WANTED_CAPS,
@@ -132,3 +133,13 @@ def test_error_sentences_fall_back_to_server_text() -> None:
     assert describe_standard_reply(parse("FAIL * ACCOUNT_REQUIRED :Log in first")).text == (
         "Log in first"
     )
+
+
+def test_pacer_allows_a_burst_then_one_line_per_interval() -> None:
+    now = [0.0]
+    pacer = SendPacer(burst=3, interval=1.0, clock=lambda: now[0])
+    assert [pacer.reserve() for _ in range(5)] == [0.0, 0.0, 0.0, 1.0, 2.0]
+    now[0] = 100.0
+    # A long pause refills the burst, never more than the burst.
+    assert [pacer.reserve() for _ in range(4)] == [0.0, 0.0, 0.0, 1.0]
+    assert SendPacer(interval=0).reserve() == 0.0

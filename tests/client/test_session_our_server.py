@@ -6,6 +6,7 @@ from typing import Any
 
 from tui_chat.client.events import (
     AwayChanged,
+    ConnectionStateChanged,
     ErrorReply,
     MembersChanged,
     MessageReceived,
@@ -137,3 +138,12 @@ async def test_quit_and_whois(our_server: Address) -> None:
             assert info.text.startswith("bob is ") and info.text.endswith("(Bob B)")
         gone = await alice.events.wait(UserQuit)
         assert (gone.nick, gone.rooms) == ("bob", ("#lobby",))
+
+
+async def test_wrong_oper_password_is_an_error_not_a_disconnect(our_server: Address) -> None:
+    async with running(options(our_server, "mallory", oper=("host", "guess"))) as run:
+        error = await run.events.wait(ErrorReply)
+        assert error.text == "That operator password is wrong"
+        await run.session.send_message("#lobby", "still here")
+        assert (await run.events.wait(MessageReceived)).text == "still here"
+        assert not run.events.of(ConnectionStateChanged, lambda e: e.fatal)

@@ -13,6 +13,7 @@ from tui_chat.client.events import (
     MembersChanged,
     MessageKind,
     MessageReceived,
+    NickChanged,
     Registered,
     SelfJoined,
 )
@@ -274,3 +275,54 @@ async def test_silent_server_is_dropped_after_ping_timeout() -> None:
         await conn.register()
         retry = await run.events.wait_state(ConnState.RECONNECTING)
         assert retry.detail.startswith("No answer from the server for")
+
+
+async def test_rooms_survive_a_reconnect_that_failed_to_register() -> None:
+    fast = {"backoff_base": 0.02, "backoff_max": 0.05}
+    async with registered("me", **fast) as (first, run):
+        await first.send(":me!u@h JOIN #kept")
+        await run.events.wait(SelfJoined)
+        await run.session.set_nick("newme")
+        await first.expect("NICK newme")
+        await first.send(":me!u@h NICK newme")
+        await run.events.wait(NickChanged)
+        first.close()
+        server = run.server
+        assert server is not None
+        second = await server.next_connection()
+        await second.expect("NICK newme")
+        second.close()
+        third = await server.next_connection()
+        await third.register("newme")
+        assert await third.expect("JOIN") == "JOIN #kept"
+
+
+async def test_quit_while_connecting_returns_promptly() -> None:
+    # A TLS handshake that the server never answers keeps the connect pending.
+    async with FakeServer() as server, running(server.options(tls=True, connect_timeout=30)) as run:
+        await server.next_connection()
+        await run.events.wait_state(ConnState.CONNECTING)
+        await run.session.quit()
+        async with asyncio.timeout(2):
+            await run.task
+        assert run.events.events[-1].detail == "Disconnected"
+
+
+async def test_connect_timeout_is_reported() -> None:
+    async with (
+        FakeServer() as server,
+        running(server.options(tls=True, connect_timeout=0.2)) as run,
+    ):
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert final.detail == f"Could not connect to 127.0.0.1:{server.port}: timed out"
+
+
+async def test_user_lines_are_paced_after_a_burst() -> None:
+    async with registered("me", send_burst=2, send_interval=0.2) as (conn, run):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for n in range(4):
+            await run.session.send_message("#r", f"line {n}")
+        elapsed = loop.time() - start
+        assert [await conn.expect("PRIVMSG") for _ in range(4)][-1] == "PRIVMSG #r :line 3"
+        assert 0.35 <= elapsed < 2

@@ -40,7 +40,7 @@ from tui_chat.client.events import (
     UserQuit,
 )
 from tui_chat.client.registration import Registration
-from tui_chat.client.state import RoomState, SessionState, merge_prefixes
+from tui_chat.client.state import RoomState, SessionState, change_prefix, ranked_prefixes
 from tui_chat.irc import numerics
 from tui_chat.irc.ctcp import ACTION, decode_ctcp, encode_ctcp
 from tui_chat.irc.message import Message
@@ -56,11 +56,12 @@ HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
 # look for our nick in a message.
 _NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
 # Numerics that end the registration burst: after them the session is ready.
+_ERR_YOUREBANNEDCREEP = "465"
 _END_OF_BURST = frozenset({numerics.RPL_ENDOFMOTD, numerics.ERR_NOMOTD})
 # Numerics with nothing a person needs to read.
 _SILENT_NUMERICS = frozenset(
     {"002", "003", "004", "250", "251", "252", "253", "254", "255", "265", "266"}
-    | {"318", "321", "331", "369", "375", "376", "422"}
+    | {"318", "321", "329", "331", "369", "375", "376", "422"}
 )
 
 
@@ -150,7 +151,10 @@ class Dispatcher:
             handler(msg)
         elif msg.command in ("432", "433", "437") and not self._registered:
             self._on_nick_rejected(msg)
-        elif msg.command in ("464", "465"):
+        elif msg.command == numerics.ERR_PASSWDMISMATCH and self._registered:
+            # After registration only OPER asks for a password.
+            self._link.emit(ErrorReply("That operator password is wrong", code=msg.command))
+        elif msg.command in (numerics.ERR_PASSWDMISMATCH, _ERR_YOUREBANNEDCREEP):
             self._link.fatal(describe_error(msg).text)
         elif msg.command == "421" and msg.param(1).upper() == "CAP":
             pass  # A server without CAP: registration goes on without it.
@@ -324,7 +328,7 @@ class Dispatcher:
             previous = pending.get(self.state.fold(nick))
             member = Member(
                 nick,
-                prefixes=merge_prefixes(prefixes, "", True, symbols),
+                prefixes=ranked_prefixes(prefixes, symbols),
                 away=previous.away if previous else False,
                 userhost=userhost or None,
             )
@@ -382,7 +386,7 @@ class Dispatcher:
             if member is None:
                 continue
             symbol = isupport.prefix_symbols[index]
-            prefixes = merge_prefixes(member.prefixes, symbol, adding, isupport.prefix_symbols)
+            prefixes = change_prefix(member.prefixes, symbol, adding, isupport.prefix_symbols)
             self.state.put_member(room, replace(member, prefixes=prefixes))
             changed = True
         return changed

@@ -32,6 +32,8 @@ from tui_chat.client.events import (
     MessageKind,
     MessageReceived,
 )
+from tui_chat.client.isupport import Isupport
+from tui_chat.client.pacing import SEND_BURST, SEND_INTERVAL, SendPacer
 from tui_chat.client.registration import Registration
 from tui_chat.client.state import SessionState
 from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
@@ -88,6 +90,9 @@ class ConnectOptions:
     ping_timeout: float = PING_TIMEOUT
     connect_timeout: float = CONNECT_TIMEOUT
     quit_timeout: float = QUIT_TIMEOUT
+    # Outgoing user lines: a burst, then one per interval (0 = no pacing).
+    send_burst: int = SEND_BURST
+    send_interval: float = SEND_INTERVAL
     # Accept a TLS certificate that does not verify (a self-signed `host --tls`).
     tls_verify: bool = True
 
@@ -99,6 +104,11 @@ def _default_username(nick: str) -> str:
         name = nick
     cleaned = "".join(ch for ch in name if ch.isalnum())
     return cleaned or "tuichat"
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _connect_failure(exc: BaseException) -> str:
@@ -120,6 +130,12 @@ class ClientSession:
         self._options = options
         self._on_event = on_event
         self._state = SessionState(nick=options.nick)
+        # The nick to register with: the chosen one, or the last /nick asked for.
+        self._preferred_nick = options.nick
+        self._pacer = SendPacer(options.send_burst, options.send_interval)
+        self._connect_task: (
+            asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]] | None
+        ) = None
         self._writer: asyncio.StreamWriter | None = None
         self._dispatcher: Dispatcher | None = None
         self._quitting = False
@@ -156,8 +172,14 @@ class ClientSession:
         rejoin: list[str] = list(self._options.rooms)
         while not self._quitting:
             self._set_conn_state(ConnState.CONNECTING, f"Connecting to {host}:{port}")
+            self._connect_task = asyncio.ensure_future(self._open())
             try:
-                reader, writer = await self._open()
+                reader, writer = await self._connect_task
+            except asyncio.CancelledError:
+                # quit() while connecting cancels the connect, not run().
+                if not self._quitting or _being_cancelled():
+                    raise
+                break
             except (OSError, TimeoutError) as exc:
                 failure = f"Could not connect to {host}:{port}: {_connect_failure(exc)}"
                 if not connected_before or not self._options.reconnect:
@@ -167,8 +189,9 @@ class ClientSession:
             else:
                 connected_before = True
                 if await self._serve(reader, writer, rejoin):
+                    # Only a registered connection knows which rooms we were in.
                     attempt = 0
-                rejoin = self._rooms_to_rejoin()
+                    rejoin = self._rooms_to_rejoin()
                 self._state.rooms.clear()
                 if self._fatal is not None or self._quitting or not self._options.reconnect:
                     break
@@ -193,6 +216,8 @@ class ClientSession:
         """Leave the server (QUIT) and make run() return."""
         self._quitting = True
         self._wake.set()
+        if self._connect_task is not None:
+            self._connect_task.cancel()
         writer = self._writer
         if writer is None:
             return
@@ -234,13 +259,14 @@ class ClientSession:
         """Register and read until the connection ends; True if it got registered."""
         options = self._options
         registration = Registration(
-            options.nick,
+            self._preferred_nick,
             options.username or _default_username(options.nick),
             options.realname or options.nick,
             options.password,
         )
-        self._state.nick = options.nick
+        self._state.nick = self._preferred_nick
         self._state.caps = set()
+        self._state.isupport = Isupport()
         self._writer = writer
         self._closed = asyncio.Event()
         self._dispatcher = Dispatcher(self._state, self, registration, VERSION_REPLY)
@@ -357,6 +383,8 @@ class ClientSession:
         self.emit(LagMeasured(lag_ms))
 
     def fatal(self, sentence: str) -> None:
+        if self._quitting:
+            return
         self._fatal = sentence
         self._drop(sentence)
 
@@ -402,6 +430,9 @@ class ClientSession:
         if self._writer is None or self._state.conn_state is not ConnState.CONNECTED:
             self.emit(ErrorReply("Not connected to a server right now"))
             return False
+        delay = self._pacer.reserve()
+        if delay:
+            await asyncio.sleep(delay)
         return await self._write(Message(command, list(params)))
 
     def _own_prefix(self) -> str:
@@ -458,7 +489,8 @@ class ClientSession:
         await self._command("PART", *([room, reason] if reason else [room]))
 
     async def set_nick(self, nick: str) -> None:
-        await self._command("NICK", nick)
+        if await self._command("NICK", nick):
+            self._preferred_nick = nick
 
     async def set_topic(self, room: str, topic: str) -> None:
         await self._command("TOPIC", room, topic)

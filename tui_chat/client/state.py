@@ -14,17 +14,18 @@ from dataclasses import dataclass, field, replace
 from tui_chat.client.events import ConnState, Member
 from tui_chat.client.isupport import Isupport
 
-__all__ = ["RoomState", "SessionState", "merge_prefixes"]
+__all__ = ["RoomState", "SessionState", "change_prefix", "ranked_prefixes"]
 
 
-def merge_prefixes(current: str, symbol: str, adding: bool, order: str) -> str:
-    """Add or remove one prefix symbol, keeping them in the server's rank order."""
-    symbols = set(current)
-    if adding:
-        symbols.add(symbol)
-    else:
-        symbols.discard(symbol)
+def ranked_prefixes(symbols: str, order: str) -> str:
+    """`symbols` in the server's rank order (highest first), unknown ones dropped."""
     return "".join(s for s in order if s in symbols)
+
+
+def change_prefix(current: str, symbol: str, adding: bool, order: str) -> str:
+    """Add or remove one prefix symbol, keeping them in rank order."""
+    symbols = current + symbol if adding else current.replace(symbol, "")
+    return ranked_prefixes(symbols, order)
 
 
 @dataclass
