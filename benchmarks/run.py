@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     fan.add_argument("--rate", type=float, default=FanoutConfig.rate)
     fan.add_argument("--seconds", type=float, default=FanoutConfig.seconds)
     fan.add_argument("--text-bytes", type=int, default=FanoutConfig.text_bytes)
+    fan.add_argument(
+        "--workers",
+        type=int,
+        default=FanoutConfig.workers,
+        help="load generator processes sharing the clients",
+    )
 
     idle = scenario("idle", "N registered idle connections")
     idle.add_argument("--clients", type=int, default=IdleConfig.clients)
@@ -101,7 +107,13 @@ def _scenario(args: argparse.Namespace) -> tuple[Scenario, int]:
     concurrency = args.connect_concurrency
     if args.scenario == "fanout":
         fan = FanoutConfig(
-            args.clients, args.senders, args.rate, args.seconds, args.text_bytes, concurrency
+            clients=args.clients,
+            senders=args.senders,
+            rate=args.rate,
+            seconds=args.seconds,
+            text_bytes=args.text_bytes,
+            connect_concurrency=concurrency,
+            workers=args.workers,
         )
         return (lambda h, p, probe: run_fanout(h, p, probe, fan)), fan.clients
     if args.scenario == "idle":
@@ -153,6 +165,8 @@ def _suite(args: argparse.Namespace) -> None:
         "cores": _cores(),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "git_head": _git_head(),
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
     }
     with args.out.open("a") as out:
         out.write(json.dumps(machine) + "\n")
@@ -184,6 +198,11 @@ def _cpu_model() -> str:
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return platform.processor() or "unknown"
+
+
+def _git_head() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
 
 
 def _cores() -> int:

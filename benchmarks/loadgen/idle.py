@@ -32,7 +32,9 @@ async def run_idle(
 ) -> dict[str, object]:
     rss_before = probe.rss_bytes()
     started = time.monotonic()
-    pool = await connect_many(host, port, config.clients, concurrency=config.connect_concurrency)
+    pool = await connect_many(
+        host, port, range(config.clients), concurrency=config.connect_concurrency
+    )
     register_s = time.monotonic() - started
     try:
         cpu_before = probe.cpu_seconds()

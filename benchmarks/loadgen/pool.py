@@ -42,13 +42,13 @@ class Pool:
 async def connect_many(
     host: str,
     port: int,
-    count: int,
+    indices: range,
     *,
     prefix: str = "b",
     sink: DeliverySink | None = None,
     concurrency: int = CONNECT_CONCURRENCY,
 ) -> Pool:
-    """Connect and register `count` clients, at most `concurrency` at a time."""
+    """Connect and register one client per index (nick `prefix` + index), a few at a time."""
     pool = Pool()
     gate = asyncio.Semaphore(concurrency)
 
@@ -65,7 +65,7 @@ async def connect_many(
                 return
         pool.connections.append(conn)
 
-    await asyncio.gather(*(one(i) for i in range(count)))
+    await asyncio.gather(*(one(i) for i in indices))
     return pool
 
 
