@@ -1,0 +1,50 @@
+"""Every limit of the message store, with its default and how to change it.
+
+Each constant is the default of the `HistoryConfig` field of the same name in
+lower case (`CHATHISTORY_LIMIT` -> `config.chathistory_limit`); change one by
+passing that field, e.g. `HistoryConfig(retention_max_age_days=30)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# Most messages one CHATHISTORY command returns; advertised as the
+# CHATHISTORY ISUPPORT token. Larger requests are cut to it.
+CHATHISTORY_LIMIT = 100
+# Most writes committed in one transaction (group commit). Whatever queued
+# up while the previous commit was syncing goes into the next one, up to this.
+BATCH_MAX_MESSAGES = 1000
+# How long the writer waits for more writes after the first of a batch.
+# 0 commits at once: under load batches form by themselves while the previous
+# commit syncs, and a lone message pays no extra latency.
+BATCH_LINGER_SECONDS = 0.0
+# FULL syncs the WAL on every commit, so a message survives power loss once
+# committed; NORMAL survives a killed process but may lose the last commits
+# on power loss. The promise "a message any client received is stored" needs FULL.
+SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
+# Messages older than this are deleted; 0 keeps them forever.
+RETENTION_MAX_AGE_DAYS = 365
+# Newest messages kept per channel or private conversation; 0 means no cap.
+RETENTION_MAX_PER_TARGET = 100_000
+# Rows one retention step deletes in its own short transaction, so a sweep
+# never holds up message writes for more than a few milliseconds.
+RETENTION_CHUNK_ROWS = 500
+# Seconds between retention sweeps.
+RETENTION_INTERVAL_SECONDS = 60.0
+# Threads (each with its own read connection) answering CHATHISTORY.
+READ_THREADS = 2
+
+
+@dataclass(frozen=True)
+class HistoryConfig:
+    chathistory_limit: int = CHATHISTORY_LIMIT
+    batch_max_messages: int = BATCH_MAX_MESSAGES
+    batch_linger_seconds: float = BATCH_LINGER_SECONDS
+    synchronous: Literal["FULL", "NORMAL"] = SYNCHRONOUS
+    retention_max_age_days: float = RETENTION_MAX_AGE_DAYS
+    retention_max_per_target: int = RETENTION_MAX_PER_TARGET
+    retention_chunk_rows: int = RETENTION_CHUNK_ROWS
+    retention_interval_seconds: float = RETENTION_INTERVAL_SECONDS
+    read_threads: int = READ_THREADS

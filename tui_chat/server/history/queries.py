@@ -1,0 +1,282 @@
+"""CHATHISTORY: parse the command's parameters, and answer it from the store.
+
+Follows IRCv3 `draft/chathistory` (ircv3.net/specs/extensions/chathistory):
+
+    CHATHISTORY LATEST  <target> <* | msgid=X | timestamp=T> <limit>
+    CHATHISTORY BEFORE  <target> <msgid=X | timestamp=T> <limit>
+    CHATHISTORY AFTER   <target> <msgid=X | timestamp=T> <limit>
+    CHATHISTORY AROUND  <target> <msgid=X | timestamp=T> <limit>
+    CHATHISTORY BETWEEN <target> <selector> <selector> <limit>
+    CHATHISTORY TARGETS <timestamp=T> <timestamp=T> <limit>
+
+Every bound is exclusive; BETWEEN runs forwards or backwards in time as its
+selectors are ordered and counts its limit from the first one; AROUND gives
+up to limit/2 messages before the selected point and fills the rest from the
+point on (a msgid's own message included). Results are always in ascending
+order, the order being (time_ms, seq), which is total. A limit above the
+server's (the ISUPPORT value) is cut to it.
+
+An msgid that is not in the queried conversation (never sent, removed by
+retention, or belonging to another conversation) is a MESSAGE_ERROR rather
+than an empty batch, so a client filling a gap knows to fall back to a
+timestamp instead of concluding nothing was said. It does not reveal whether
+the msgid exists elsewhere.
+
+Permissions are the caller's `Conversation`: the core decides who may read a
+channel, and a private conversation is only reachable by its two parties.
+The functions here run on a read connection, off the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from tui_chat.server.history.records import (
+    Conversation,
+    HistoryRecord,
+    TargetSummary,
+    parse_time,
+)
+
+__all__ = [
+    "ChatHistoryError",
+    "HistoryRequest",
+    "Selector",
+    "TargetsRequest",
+    "fetch",
+    "fetch_targets",
+    "parse_request",
+]
+
+SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
+# Largest seq SQLite hands out; a timestamp used as a lower bound sorts after
+# every message of its millisecond.
+_MAX_SEQ = 2**63 - 1
+
+
+class ChatHistoryError(Exception):
+    """A CHATHISTORY the server answers with `FAIL CHATHISTORY <code> <context...> :<text>`."""
+
+    def __init__(self, code: str, context: Sequence[str], text: str) -> None:
+        super().__init__(f"{code} {' '.join(context)}: {text}")
+        self.code = code
+        self.context = tuple(context)
+        self.text = text
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    kind: Literal["*", "msgid", "timestamp"]
+    value: str = ""  # the msgid
+    time_ms: int = 0  # the timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRequest:
+    subcommand: str  # LATEST, BEFORE, AFTER, AROUND or BETWEEN
+    target: str
+    first: Selector
+    second: Selector | None  # BETWEEN's end
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetsRequest:
+    start_ms: int
+    end_ms: int
+    limit: int
+
+
+def parse_request(params: Sequence[str], max_limit: int) -> HistoryRequest | TargetsRequest:
+    """The request in CHATHISTORY's parameters; ChatHistoryError when malformed."""
+    if not params:
+        raise ChatHistoryError("INVALID_PARAMS", ["*"], "Insufficient parameters")
+    sub = params[0].upper()
+    if sub not in SUBCOMMANDS:
+        raise ChatHistoryError("INVALID_PARAMS", [params[0]], "Unknown command")
+    wanted = 5 if sub == "BETWEEN" else 4
+    if len(params) < wanted:
+        raise ChatHistoryError("INVALID_PARAMS", [sub], "Insufficient parameters")
+    if len(params) > wanted:
+        raise ChatHistoryError("INVALID_PARAMS", [sub], "Too many parameters")
+    limit = _limit(sub, params[-1], max_limit)
+    if sub == "TARGETS":
+        start, end = (_selector(sub, p, timestamps_only=True) for p in params[1:3])
+        return TargetsRequest(start.time_ms, end.time_ms, limit)
+    first = _selector(sub, params[2], star=sub == "LATEST")
+    second = _selector(sub, params[3]) if sub == "BETWEEN" else None
+    return HistoryRequest(sub, params[1], first, second, limit)
+
+
+def _limit(sub: str, text: str, max_limit: int) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise ChatHistoryError("INVALID_PARAMS", [sub, text], "Invalid limit")
+    limit = int(text)
+    return min(limit, max_limit) if max_limit > 0 else limit
+
+
+def _selector(
+    sub: str, text: str, *, star: bool = False, timestamps_only: bool = False
+) -> Selector:
+    if text == "*" and star:
+        return Selector("*")
+    kind, sep, value = text.partition("=")
+    if not sep or kind not in ("msgid", "timestamp") or (timestamps_only and kind != "timestamp"):
+        raise ChatHistoryError("INVALID_MSGREFTYPE", [sub, text], "Unsupported message reference")
+    if kind == "msgid":
+        if not value:
+            raise ChatHistoryError("INVALID_PARAMS", [sub, text], "Invalid msgid")
+        return Selector("msgid", value=value)
+    try:
+        return Selector("timestamp", time_ms=parse_time(value))
+    except ValueError:
+        raise ChatHistoryError("INVALID_PARAMS", [sub, text], "Invalid timestamp") from None
+
+
+# -- answering ------------------------------------------------------------
+
+_COLUMNS = "msgid, time_ms, command, source, target, text, account, tags"
+_Point = tuple[int, int]  # (time_ms, seq)
+
+
+def fetch(
+    conn: sqlite3.Connection, conversation: Conversation, request: HistoryRequest
+) -> list[HistoryRecord]:
+    """The messages `request` selects from `conversation`, oldest first."""
+    row = conn.execute("SELECT id FROM conversations WHERE key = ?", (conversation.key,)).fetchone()
+    if row is None:
+        return []
+    conv: int = row[0]
+    sub, limit = request.subcommand, request.limit
+    if request.first.kind == "*":
+        return _newest(conn, conv, None, None, limit)
+    before, after = _bounds(conn, conv, request, request.first)
+    if sub == "LATEST":
+        return _newest(conn, conv, after, None, limit)
+    if sub == "BEFORE":
+        return _newest(conn, conv, None, before, limit)
+    if sub == "AFTER":
+        return _oldest(conn, conv, after, None, limit)
+    if sub == "AROUND":
+        earlier = _newest(conn, conv, None, before, limit // 2)
+        from_point = (before[0], before[1] - 1)
+        return earlier + _oldest(conn, conv, from_point, None, limit - len(earlier))
+    assert request.second is not None
+    end_before, end_after = _bounds(conn, conv, request, request.second)
+    if before < end_before:
+        return _oldest(conn, conv, after, end_before, limit)
+    return _newest(conn, conv, end_after, before, limit)
+
+
+def _bounds(
+    conn: sqlite3.Connection, conv: int, request: HistoryRequest, selector: Selector
+) -> tuple[_Point, _Point]:
+    """The selector as exclusive bounds: (upper, lower) = (nothing at or after, at or before).
+
+    A msgid is one message's position for both; a timestamp is its whole
+    millisecond, so that BEFORE and AFTER the same stamp never overlap.
+    """
+    if selector.kind == "timestamp":
+        return (selector.time_ms, 0), (selector.time_ms, _MAX_SEQ)
+    row = conn.execute(
+        "SELECT time_ms, seq FROM messages WHERE msgid = ? AND conv_id = ?",
+        (selector.value, conv),
+    ).fetchone()
+    if row is None:
+        raise ChatHistoryError(
+            "MESSAGE_ERROR",
+            [request.subcommand, request.target, f"msgid={selector.value}"],
+            "Unknown msgid",
+        )
+    point = (row[0], row[1])
+    return point, point
+
+
+def _where(lower: _Point | None, upper: _Point | None) -> tuple[str, list[int]]:
+    sql, args = "conv_id = ?", []
+    if lower is not None:
+        sql += " AND (time_ms, seq) > (?, ?)"
+        args += lower
+    if upper is not None:
+        sql += " AND (time_ms, seq) < (?, ?)"
+        args += upper
+    return sql, args
+
+
+def _oldest(
+    conn: sqlite3.Connection, conv: int, lower: _Point | None, upper: _Point | None, limit: int
+) -> list[HistoryRecord]:
+    """The first `limit` messages strictly between the bounds."""
+    where, args = _where(lower, upper)
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY time_ms, seq LIMIT ?",
+        (conv, *args, limit),
+    ).fetchall()
+    return [_record(row) for row in rows]
+
+
+def _newest(
+    conn: sqlite3.Connection, conv: int, lower: _Point | None, upper: _Point | None, limit: int
+) -> list[HistoryRecord]:
+    """The last `limit` messages strictly between the bounds, oldest first."""
+    where, args = _where(lower, upper)
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY time_ms DESC, seq DESC LIMIT ?",
+        (conv, *args, limit),
+    ).fetchall()
+    rows.reverse()
+    return [_record(row) for row in rows]
+
+
+def _record(row: tuple[object, ...]) -> HistoryRecord:
+    msgid, time_ms, command, source, target, text, account, tags = row
+    return HistoryRecord(
+        msgid=str(msgid),
+        time_ms=int(time_ms),  # type: ignore[call-overload]
+        command=str(command),
+        source=str(source),
+        target=str(target),
+        text=None if text is None else str(text),
+        account=None if account is None else str(account),
+        tags=json.loads(str(tags)) if tags is not None else {},
+    )
+
+
+def fetch_targets(
+    conn: sqlite3.Connection,
+    identity: str,
+    channel_keys: Iterable[str],
+    request: TargetsRequest,
+) -> list[TargetSummary]:
+    """TARGETS: the conversations `identity` may read with a message between the stamps.
+
+    `channel_keys` are the folded names of the channels the reader may see
+    (the core's decision); private conversations are those `identity` is a
+    party of. Each target comes with its latest message in the range,
+    ordered by that time, oldest first, at most `request.limit` of them.
+    """
+    low, high = sorted((request.start_ms, request.end_ms))
+    keys = list(channel_keys)
+    marks = ",".join("?" * len(keys))
+    rows = conn.execute(
+        "SELECT id, key, party_a, party_b FROM conversations "
+        f"WHERE party_a = ? OR party_b = ? OR key IN ({marks})",
+        (identity, identity, *keys),
+    ).fetchall()
+    found: list[TargetSummary] = []
+    for conv, key, party_a, party_b in rows:
+        latest = conn.execute(
+            "SELECT time_ms FROM messages WHERE conv_id = ? AND time_ms > ? AND time_ms < ? "
+            "ORDER BY time_ms DESC LIMIT 1",
+            (conv, low, high),
+        ).fetchone()
+        if latest is None:
+            continue
+        name = key if party_a is None else (party_b if party_a == identity else party_a)
+        found.append(TargetSummary(name, latest[0]))
+    found.sort(key=lambda summary: (summary.latest_ms, summary.target))
+    return found[: request.limit]

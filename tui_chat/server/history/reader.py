@@ -1,0 +1,70 @@
+"""CHATHISTORY reads on a small pool of threads, each with its own connection.
+
+Every method returns a `concurrent.futures.Future` of plain objects: an
+asyncio caller awaits `asyncio.wrap_future(f)`, the sans-IO core adds a done
+callback that hops to its loop with `call_soon_threadsafe`. In WAL mode the
+readers never wait for the writer, nor it for them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+from tui_chat.server.history import channel_state, queries
+from tui_chat.server.history.records import (
+    ChannelState,
+    Conversation,
+    HistoryRecord,
+    TargetSummary,
+)
+from tui_chat.server.history.store import Database, connect
+
+__all__ = ["HistoryReader"]
+
+T = TypeVar("T")
+
+
+class HistoryReader:
+    def __init__(self, db: Database, threads: int) -> None:
+        self._db = db
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="tui-chat-history-read")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def fetch(
+        self, conversation: Conversation, request: queries.HistoryRequest
+    ) -> Future[list[HistoryRecord]]:
+        """BEFORE/AFTER/LATEST/AROUND/BETWEEN; the future raises ChatHistoryError on a bad msgid."""
+        return self._submit(lambda conn: queries.fetch(conn, conversation, request))
+
+    def fetch_targets(
+        self, identity: str, channel_keys: Iterable[str], request: queries.TargetsRequest
+    ) -> Future[list[TargetSummary]]:
+        keys = list(channel_keys)
+        return self._submit(lambda conn: queries.fetch_targets(conn, identity, keys, request))
+
+    def load_channels(self) -> Future[list[ChannelState]]:
+        return self._submit(channel_state.load_all)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+    def _submit(self, work: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        return self._pool.submit(lambda: work(self._connection()))
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self._db, readonly=True)
+            with self._lock:
+                self._connections.append(conn)
+        return conn

@@ -1,0 +1,278 @@
+"""The writer thread: every write to the store, batched, off the event loop.
+
+The core calls `submit(conversation, record, on_done)` and relays the
+message only when `on_done` reports it stored: "store, then fan out when
+committed". That is what makes the durability promise hold: a message any
+client received is already committed (synchronous=FULL: synced to disk).
+
+Group commit: the thread takes everything queued (up to
+`batch_max_messages`) into one transaction; while that commit syncs, new
+messages queue up and form the next batch. A lone message is committed at
+once; under load one sync serves hundreds of messages.
+
+`on_done` callbacks of one batch are handed together to `deliver`, once per
+batch: pass the event loop's `call_soon_threadsafe` and they all run on the
+loop thread after a single wake-up. The default runs them on the writer
+thread itself (for code without a loop).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from tui_chat.irc.casemap import casefold
+from tui_chat.server.history import channel_state
+from tui_chat.server.history.config import HistoryConfig
+from tui_chat.server.history.records import (
+    ChannelState,
+    Conversation,
+    HistoryRecord,
+    StoreResult,
+    StoreStatus,
+)
+from tui_chat.server.history.retention import RetentionSweeper
+from tui_chat.server.history.store import Database, connect, migrate
+
+__all__ = ["Deliver", "HistoryWriter", "OnStored", "run_now"]
+
+log = logging.getLogger("tui_chat.server.history")
+
+OnStored = Callable[[StoreResult], None]
+Deliver = Callable[[Callable[[], None]], object]
+
+
+def run_now(callbacks: Callable[[], None]) -> None:
+    callbacks()
+
+
+@dataclass(slots=True)
+class _Write:
+    op: Callable[[sqlite3.Connection], StoreResult]
+    on_done: OnStored | None
+    msgid: str = ""
+
+
+_STOP = None
+
+
+class HistoryWriter:
+    """Owns the one read-write connection and the thread that uses it."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: HistoryConfig | None = None,
+        *,
+        deliver: Deliver = run_now,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config or HistoryConfig()
+        # Opened and migrated here, so a bad path or a too-new schema fails
+        # the caller at once instead of the thread later.
+        self._conn = connect(db, synchronous=self.config.synchronous)
+        migrate(self._conn)
+        self._deliver = deliver
+        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._conversations: dict[str, int] = {}
+        self.retention = RetentionSweeper(self.config, clock)
+        self.batches = 0  # committed batches, for tests and the benchmark
+        self._thread = threading.Thread(
+            target=self._run, name="tui-chat-history-writer", daemon=True
+        )
+        self._thread.start()
+
+    # -- the core's API (any thread) ------------------------------------------
+
+    def submit(
+        self,
+        conversation: Conversation,
+        record: HistoryRecord,
+        on_done: OnStored | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Queue `record`; `on_done` gets its StoreResult once its batch committed.
+
+        With an `idempotency_key` (the client's, e.g. from a client-only tag),
+        a second message from the same sender (account, else folded nick) with
+        the same key in the same conversation is not stored: its result is
+        DUPLICATE with the first copy's msgid.
+        """
+        idem = None
+        if idempotency_key is not None:
+            sender = record.account or casefold(record.source.partition("!")[0])
+            idem = f"{sender}\x1f{idempotency_key}"
+        op = partial(self._insert, conversation, record, idem)
+        self._queue.put(_Write(op, on_done, record.msgid))
+
+    def save_channel(self, state: ChannelState) -> None:
+        """Remember a channel's topic and modes (after any change to them)."""
+        key = casefold(state.name)
+        self._put_change(lambda conn: channel_state.save(conn, key, state))
+
+    def forget_channel(self, name: str) -> None:
+        """Drop a channel's saved state (when it ceases to exist)."""
+        key = casefold(name)
+        self._put_change(lambda conn: channel_state.forget(conn, key))
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Block until everything submitted so far is committed; False on timeout."""
+        done = threading.Event()
+        self._put_change(lambda _conn: None, lambda _result: done.set())
+        return done.wait(timeout)
+
+    def close(self) -> None:
+        """Commit what is queued, stop the thread, close the connection. Idempotent."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    def _put_change(
+        self, change: Callable[[sqlite3.Connection], None], on_done: OnStored | None = None
+    ) -> None:
+        self._queue.put(_Write(partial(_change_op, change), on_done))
+
+    # -- the writer thread ----------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                try:
+                    first = self._queue.get(timeout=self.retention.seconds_until_due())
+                except queue.Empty:
+                    self._retention_step()
+                    continue
+                if first is _STOP:
+                    break
+                batch = [first]
+                stop = self._fill(batch)
+                self._commit(batch)
+                if stop:
+                    break
+                if self.retention.seconds_until_due() == 0.0:
+                    self._retention_step()
+        finally:
+            self._conn.close()
+
+    def _fill(self, batch: list[_Write]) -> bool:
+        """Add what is queued to `batch`; True when a stop request was among it."""
+        limit = self.config.batch_max_messages
+        deadline = time.monotonic() + self.config.batch_linger_seconds
+        while len(batch) < limit:
+            wait = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if item is _STOP:
+                return True
+            batch.append(item)
+        return False
+
+    def _commit(self, batch: list[_Write]) -> None:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            results = [self._apply(write) for write in batch]
+            conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            log.error("history: a batch of %d writes failed: %s", len(batch), error)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # Ids of conversations created in the lost transaction are void.
+            self._conversations.clear()
+            results = [StoreResult(StoreStatus.FAILED, w.msgid, str(error)) for w in batch]
+        self.batches += 1
+        callbacks = [(w.on_done, r) for w, r in zip(batch, results, strict=True) if w.on_done]
+        if callbacks:
+            try:
+                self._deliver(partial(_call_all, callbacks))
+            except RuntimeError as error:
+                # The loop closed before the writer: nobody is left to tell.
+                log.warning("history: results of a batch undelivered: %s", error)
+
+    def _apply(self, write: _Write) -> StoreResult:
+        try:
+            return write.op(self._conn)
+        except sqlite3.IntegrityError as error:
+            # One bad write (it cannot happen with well-formed records) must
+            # not sink the batch: SQLite undid just that statement.
+            return StoreResult(StoreStatus.FAILED, write.msgid, str(error))
+
+    def _retention_step(self) -> None:
+        try:
+            self.retention.step(self._conn)
+        except sqlite3.Error as error:
+            log.error("history: retention step failed: %s", error)
+
+    def _insert(
+        self,
+        conversation: Conversation,
+        record: HistoryRecord,
+        idem: str | None,
+        conn: sqlite3.Connection,
+    ) -> StoreResult:
+        conv = self._conversation_id(conn, conversation)
+        inserted = conn.execute(
+            "INSERT OR IGNORE INTO messages (msgid, conv_id, time_ms, command, source, account, "
+            "target, text, tags, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.msgid,
+                conv,
+                record.time_ms,
+                record.command,
+                record.source,
+                record.account,
+                record.target,
+                record.text,
+                json.dumps(record.tags) if record.tags else None,
+                idem,
+            ),
+        ).rowcount
+        if inserted:
+            return StoreResult(StoreStatus.STORED, record.msgid)
+        if idem is not None:
+            row = conn.execute(
+                "SELECT msgid FROM messages WHERE conv_id = ? AND idem = ?", (conv, idem)
+            ).fetchone()
+            if row is not None:
+                return StoreResult(StoreStatus.DUPLICATE, row[0])
+        return StoreResult(StoreStatus.FAILED, record.msgid, "msgid already stored")
+
+    def _conversation_id(self, conn: sqlite3.Connection, conversation: Conversation) -> int:
+        conv = self._conversations.get(conversation.key)
+        if conv is None:
+            low, high = conversation.parties or (None, None)
+            conn.execute(
+                "INSERT OR IGNORE INTO conversations (key, party_a, party_b) VALUES (?, ?, ?)",
+                (conversation.key, low, high),
+            )
+            conv = conn.execute(
+                "SELECT id FROM conversations WHERE key = ?", (conversation.key,)
+            ).fetchone()[0]
+            self._conversations[conversation.key] = conv
+        return conv
+
+
+def _change_op(
+    change: Callable[[sqlite3.Connection], None], conn: sqlite3.Connection
+) -> StoreResult:
+    change(conn)
+    return StoreResult(StoreStatus.STORED, "")
+
+
+def _call_all(callbacks: list[tuple[OnStored, StoreResult]]) -> None:
+    for on_done, result in callbacks:
+        try:
+            on_done(result)
+        except Exception:
+            # A failing callback is the caller's bug; the others still run.
+            log.exception("history: a store callback failed")
