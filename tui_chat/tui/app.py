@@ -146,6 +146,7 @@ class ChatApp(App[None]):
         # casefolded nick -> monotonic time they last spoke, for hide_events = "quiet".
         self._last_spoke: dict[str, float] = {}
         self._quitting = False
+        self._rooms_redraw_pending = False
         self.styler = LineStyler(settings.timestamp_format)
 
     # ------------------------------------------------------------ layout
@@ -449,6 +450,13 @@ class ChatApp(App[None]):
         self._refresh_rooms()
 
     def _refresh_rooms(self) -> None:
+        # Coalesced: a burst of messages in other windows redraws the list once.
+        if not self._rooms_redraw_pending:
+            self._rooms_redraw_pending = True
+            self.call_after_refresh(self._redraw_rooms)
+
+    def _redraw_rooms(self) -> None:
+        self._rooms_redraw_pending = False
         self.query_one(RoomList).show(self.windows.ordered(), self.current_key)
 
     def _step_window(self, step: int, *, unread_only: bool = False) -> None:
