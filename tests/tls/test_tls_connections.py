@@ -207,19 +207,7 @@ async def quit_irc(connection: TLSConnection) -> None:
     await close(connection)
 
 
-async def test_irc_over_tls_with_our_server_and_a_pinned_client(
-    tmp_path: Path, irc_server: Listener, known: KnownServers
-) -> None:
-    cert = self_signed(tmp_path)
-    address = await irc_server.listen(
-        "127.0.0.1", 0, ssl_context=server_context(cert.cert_path, cert.key_path)
-    )
-    connection = await open_tls_connection(*address, known_servers=known, timeout=STEP)
-    assert b" 001 alice " in await register(connection.reader, connection.writer, "alice")
-    await quit_irc(connection)
-
-
-async def test_a_plain_client_on_the_tls_port_is_closed_and_others_carry_on(
+async def test_our_server_over_tls_closes_a_plain_client_and_serves_a_pinned_one(
     tmp_path: Path, irc_server: Listener, known: KnownServers
 ) -> None:
     cert = self_signed(tmp_path)
