@@ -196,39 +196,44 @@ def _bounds(
     return point, point
 
 
-def _where(lower: _Point | None, upper: _Point | None) -> tuple[str, list[int]]:
-    sql, args = "conv_id = ?", []
-    if lower is not None:
-        sql += " AND (time_ms, seq) > (?, ?)"
-        args += lower
-    if upper is not None:
-        sql += " AND (time_ms, seq) < (?, ?)"
-        args += upper
-    return sql, args
-
-
 def _oldest(
     conn: sqlite3.Connection, conv: int, lower: _Point | None, upper: _Point | None, limit: int
 ) -> list[HistoryRecord]:
     """The first `limit` messages strictly between the bounds."""
-    where, args = _where(lower, upper)
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY time_ms, seq LIMIT ?",
-        (conv, *args, limit),
-    ).fetchall()
-    return [_record(row) for row in rows]
+    return _select(conn, conv, lower, upper, limit, newest=False)
 
 
 def _newest(
     conn: sqlite3.Connection, conv: int, lower: _Point | None, upper: _Point | None, limit: int
 ) -> list[HistoryRecord]:
     """The last `limit` messages strictly between the bounds, oldest first."""
-    where, args = _where(lower, upper)
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY time_ms DESC, seq DESC LIMIT ?",
-        (conv, *args, limit),
-    ).fetchall()
-    rows.reverse()
+    return _select(conn, conv, lower, upper, limit, newest=True)
+
+
+def _select(
+    conn: sqlite3.Connection,
+    conv: int,
+    lower: _Point | None,
+    upper: _Point | None,
+    limit: int,
+    *,
+    newest: bool,
+) -> list[HistoryRecord]:
+    sql, args = f"SELECT {_COLUMNS} FROM messages WHERE conv_id = ?", [conv]
+    if lower is not None:
+        sql += " AND (time_ms, seq) > (?, ?)"
+        args += lower
+    if upper is not None:
+        sql += " AND (time_ms, seq) < (?, ?)"
+        args += upper
+    # Walking the index from the end nearest the wanted messages keeps every
+    # query a seek plus `limit` steps, whatever the table's size.
+    sql += (
+        " ORDER BY time_ms DESC, seq DESC LIMIT ?" if newest else " ORDER BY time_ms, seq LIMIT ?"
+    )
+    rows = conn.execute(sql, (*args, limit)).fetchall()
+    if newest:
+        rows.reverse()
     return [_record(row) for row in rows]
 
 

@@ -41,6 +41,12 @@ class Conversation:
 
     @classmethod
     def channel(cls, name: str, fold: Callable[[str], str] = casefold) -> Conversation:
+        """A channel's conversation; ValueError for a name no channel can have.
+
+        Refusing a space keeps a channel key from ever equalling a private pair's.
+        """
+        if not name or " " in name or "\0" in name:
+            raise ValueError(f"not a channel name: {name!r}")
         return cls(fold(name))
 
     @classmethod
