@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import getpass
 import logging
-import ssl
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tui_chat import __version__
@@ -31,9 +31,16 @@ from tui_chat.client.events import (
     LagMeasured,
     MessageKind,
     MessageReceived,
+    ServerInfo,
 )
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pacing import SEND_BURST, SEND_INTERVAL, SendPacer
+from tui_chat.client.pinning import (
+    KnownServers,
+    PinMismatchError,
+    describe_tls_error,
+    open_tls_connection,
+)
 from tui_chat.client.registration import Registration
 from tui_chat.client.state import SessionState
 from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
@@ -93,8 +100,11 @@ class ConnectOptions:
     # Outgoing user lines: a burst, then one per interval (0 = no pacing).
     send_burst: int = SEND_BURST
     send_interval: float = SEND_INTERVAL
-    # Accept a TLS certificate that does not verify (a self-signed `host --tls`).
-    tls_verify: bool = True
+    # TLS trust: a CA-verified certificate, else the pin remembered on first use
+    # in this known_servers file (None = the platform data dir's).
+    known_servers: Path | None = None
+    # Extra CA certificates to trust (PEM), e.g. a private CA.
+    ca_file: Path | None = None
 
 
 def _default_username(nick: str) -> str:
@@ -111,13 +121,13 @@ def _being_cancelled() -> bool:
     return task is not None and task.cancelling() > 0
 
 
-def _connect_failure(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
+def _connect_failure(exc: BaseException, tls: bool) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS failed ({exc.reason or exc})"
+    if tls:
+        return describe_tls_error(exc)
+    if isinstance(exc, TimeoutError):
+        return "timed out"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror[:1].lower() + exc.strerror[1:]
     return str(exc) or type(exc).__name__
@@ -180,8 +190,13 @@ class ClientSession:
                 if not self._quitting or _being_cancelled():
                     raise
                 break
-            except (OSError, TimeoutError) as exc:
-                failure = f"Could not connect to {host}:{port}: {_connect_failure(exc)}"
+            except PinMismatchError as exc:
+                # A changed certificate is never retried: only a person can judge it.
+                self._finish(str(exc))
+                return
+            except (OSError, TimeoutError, EOFError) as exc:
+                reason = _connect_failure(exc, self._options.tls)
+                failure = f"Could not connect to {host}:{port}: {reason}"
                 if not connected_before or not self._options.reconnect:
                     self._finish(failure)
                     return
@@ -237,16 +252,22 @@ class ClientSession:
         self.emit(ConnectionStateChanged(state, detail))
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        context: ssl.SSLContext | None = None
-        if self._options.tls:
-            context = ssl.create_default_context()
-            if not self._options.tls_verify:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-        async with asyncio.timeout(self._options.connect_timeout):
-            return await asyncio.open_connection(
-                self._options.host, self._options.port, ssl=context, limit=MAX_LINE_BYTES
-            )
+        options = self._options
+        if not options.tls:
+            async with asyncio.timeout(options.connect_timeout):
+                return await asyncio.open_connection(
+                    options.host, options.port, limit=MAX_LINE_BYTES
+                )
+        connection = await open_tls_connection(
+            options.host,
+            options.port,
+            known_servers=KnownServers(options.known_servers),
+            ca_file=options.ca_file,
+            timeout=options.connect_timeout,
+            limit=MAX_LINE_BYTES,
+        )
+        self.emit(ServerInfo(connection.trust.message, code="TLS"))
+        return connection.reader, connection.writer
 
     def _rooms_to_rejoin(self) -> list[str]:
         names = [room.name for room in self._state.rooms.values()]
