@@ -15,6 +15,7 @@ from tui_chat.client.events import (
     MessageReceived,
     NickChanged,
     SelfJoined,
+    SelfKicked,
     UserJoined,
     UserParted,
 )
@@ -363,3 +364,32 @@ async def test_the_theme_comes_from_the_settings() -> None:
     app = make_app(settings=Settings(theme="nord"))
     async with app.run_test(size=SIZE):
         assert app.theme == "nord"
+
+
+async def test_replayed_history_is_shown_but_neither_counted_nor_rung() -> None:
+    rings: list[int] = []
+    app = make_app(settings=Settings(bell_on_mention=True))
+    app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE):
+        await app.apply_event(SelfJoined("#old"))
+        await in_lobby(app)
+        await app.apply_event(
+            MessageReceived("#old", "bob", "alice: earlier", mentions_me=True, is_history=True)
+        )
+        old = app.windows.get("#old")
+        assert old is not None and (old.unread, old.mentioned) == (0, False)
+        assert app.log_lines("#old")[-1].endswith("bob alice: earlier")
+        assert rings == []
+
+
+async def test_being_kicked_is_said_plainly_and_the_room_greys_out() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await app.apply_event(SelfKicked("#lobby", "carol", "too loud"))
+        await pilot.pause()
+        assert app.log_lines("#lobby")[-1].endswith("carol kicked you out (too loud).")
+        lobby = app.windows.get("#lobby")
+        assert lobby is not None and not lobby.active
+        label = app.query_one(RoomList).get_option("w:#lobby").prompt
+        assert "strike" in str(label.style)  # type: ignore[union-attr]

@@ -350,15 +350,13 @@ class ChatApp(App[None]):
                 line = self.styler.message(
                     event.time, event.sender, event.text, mention=mention, own=event.is_self
                 )
-        self._last_spoke[casefold(event.sender)] = time.monotonic()
         window.speakers.spoke(event.sender)
-        self._write(
-            window,
-            line,
-            counts=not event.is_self,
-            mention=mention or (event.is_private and not event.is_self),
-        )
-        if mention and self.settings.bell_on_mention:
+        # Replayed history was said before we came: it is no news, no ping.
+        fresh = not event.is_self and not event.is_history
+        if fresh:
+            self._last_spoke[casefold(event.sender)] = time.monotonic()
+        self._write(window, line, counts=fresh, mention=fresh and (mention or event.is_private))
+        if fresh and mention and self.settings.bell_on_mention:
             self.bell()
 
     def _on_TopicChanged(self, event: TopicChanged) -> None:
