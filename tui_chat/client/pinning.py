@@ -310,7 +310,8 @@ def describe_tls_error(exc: BaseException) -> str:
     if isinstance(exc, PinMismatchError):
         return str(exc)
     if isinstance(exc, TimeoutError):
-        return "the TLS handshake timed out: the port may not speak TLS (try without --tls)"
+        # The timeout covers the TCP connect too: name both causes.
+        return "timed out: no answer, or the port does not speak TLS (try without --tls)"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"the server's certificate is not trusted: {exc.verify_message}"
     if isinstance(exc, ssl.SSLError):
