@@ -1,0 +1,137 @@
+"""The writer thread: group commit, results on the event loop, idempotency keys."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from tui_chat.server.history import (
+    Conversation,
+    History,
+    HistoryConfig,
+    StoreResult,
+    StoreStatus,
+)
+
+from .helpers import BASE_MS, LOBBY, record, store_all
+
+OpenHistory = Callable[..., History]
+TIMEOUT = 10.0
+
+
+def test_many_messages_share_few_commits(history: History) -> None:
+    results = store_all(history, LOBBY, [record(f"b{i}", BASE_MS + i) for i in range(2000)])
+    assert [r.status for r in results] == [StoreStatus.STORED] * 2000
+    assert [r.msgid for r in results] == [f"b{i}" for i in range(2000)]
+    # 2000 writes submitted faster than a commit syncs: far fewer batches.
+    assert history.writer.batches < 200
+
+
+def test_batches_never_exceed_the_configured_size(open_history: OpenHistory) -> None:
+    history = open_history(batch_max_messages=10)
+    gate = threading.Event()
+    # Hold the writer inside the first batch's callback so the rest queue up.
+    history.writer.submit(LOBBY, record("first", BASE_MS), lambda _r: gate.wait(TIMEOUT))
+    for i in range(95):
+        history.writer.submit(LOBBY, record(f"n{i}", BASE_MS + 1 + i))
+    gate.set()
+    assert history.writer.flush(TIMEOUT)
+    # 97 writes (the flush marker included), nearly all queued at once: with no
+    # cap they would take two or three batches, with a cap of 10 at least ten.
+    assert history.writer.batches >= 10
+
+
+async def test_results_arrive_on_the_event_loop(db_path: Path) -> None:
+    loop = asyncio.get_running_loop()
+    history = History.open(db_path, deliver=loop.call_soon_threadsafe)
+    try:
+        futures = []
+        for i in range(50):
+            future: asyncio.Future[tuple[StoreResult, threading.Thread]] = loop.create_future()
+
+            def done(result: StoreResult, future: asyncio.Future = future) -> None:  # type: ignore[type-arg]
+                future.set_result((result, threading.current_thread()))
+
+            history.writer.submit(LOBBY, record(f"e{i}", BASE_MS + i), done)
+            futures.append(future)
+        async with asyncio.timeout(TIMEOUT):
+            outcomes = await asyncio.gather(*futures)
+        assert [result.msgid for result, _ in outcomes] == [f"e{i}" for i in range(50)]
+        assert {thread for _, thread in outcomes} == {threading.current_thread()}
+    finally:
+        await asyncio.to_thread(history.close)
+
+
+def test_a_resent_message_is_a_duplicate_of_the_first(history: History) -> None:
+    first = store_all(history, LOBBY, [record("orig", BASE_MS)], idempotency_key="k1")
+    again = store_all(history, LOBBY, [record("resent", BASE_MS + 5)], idempotency_key="k1")
+    assert first == [StoreResult(StoreStatus.STORED, "orig")]
+    assert again == [StoreResult(StoreStatus.DUPLICATE, "orig")]
+
+
+def test_duplicates_inside_one_batch_are_caught_too(history: History) -> None:
+    results = store_all(
+        history, LOBBY, [record("one", BASE_MS), record("two", BASE_MS + 1)], idempotency_key="k"
+    )
+    assert results == [
+        StoreResult(StoreStatus.STORED, "one"),
+        StoreResult(StoreStatus.DUPLICATE, "one"),
+    ]
+
+
+def test_idempotency_keys_are_per_sender_and_conversation(history: History) -> None:
+    other_room = Conversation.channel("#other")
+    results = [
+        *store_all(history, LOBBY, [record("a", BASE_MS)], idempotency_key="k"),
+        # Same nick in another case: the same sender.
+        *store_all(history, LOBBY, [record("A", BASE_MS, source="ALICE!x@y")], idempotency_key="k"),
+        *store_all(history, LOBBY, [record("b", BASE_MS, source="bob!b@h")], idempotency_key="k"),
+        *store_all(
+            history, other_room, [record("c", BASE_MS, target="#other")], idempotency_key="k"
+        ),
+        # An account identifies the sender whatever its nick.
+        *store_all(history, LOBBY, [record("d", BASE_MS, account="acct")], idempotency_key="k"),
+        *store_all(
+            history,
+            LOBBY,
+            [record("e", BASE_MS, source="zed!z@z", account="acct")],
+            idempotency_key="k",
+        ),
+    ]
+    assert [(r.status.value, r.msgid) for r in results] == [
+        ("stored", "a"),
+        ("duplicate", "a"),
+        ("stored", "b"),
+        ("stored", "c"),
+        ("stored", "d"),
+        ("duplicate", "d"),
+    ]
+
+
+def test_a_reused_msgid_fails_alone_without_sinking_its_batch(history: History) -> None:
+    results = store_all(
+        history,
+        LOBBY,
+        [record("same", BASE_MS), record("same", BASE_MS + 1), record("ok", BASE_MS)],
+    )
+    assert [r.status for r in results] == [
+        StoreStatus.STORED,
+        StoreStatus.FAILED,
+        StoreStatus.STORED,
+    ]
+
+
+def test_a_failing_callback_does_not_stop_the_writer(history: History) -> None:
+    def explode(_result: StoreResult) -> None:
+        raise RuntimeError("callback bug")
+
+    history.writer.submit(LOBBY, record("x", BASE_MS), explode)
+    assert store_all(history, LOBBY, [record("y", BASE_MS + 1)])[0].status is StoreStatus.STORED
+
+
+def test_normal_synchronous_mode_is_available(open_history: OpenHistory) -> None:
+    history = open_history(synchronous="NORMAL")
+    assert store_all(history, LOBBY, [record("n", BASE_MS)])[0].status is StoreStatus.STORED
+    assert isinstance(history.config, HistoryConfig)
