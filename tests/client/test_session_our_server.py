@@ -10,13 +10,16 @@ from tui_chat.client.events import (
     ErrorReply,
     MembersChanged,
     MessageReceived,
+    NickChanged,
     Registered,
     SelfJoined,
     SelfKicked,
+    SelfParted,
     ServerInfo,
     TopicChanged,
     UserJoined,
     UserKicked,
+    UserParted,
     UserQuit,
 )
 from tui_chat.client.session import ConnectOptions
@@ -147,3 +150,31 @@ async def test_wrong_oper_password_is_an_error_not_a_disconnect(our_server: Addr
         await run.session.send_message("#lobby", "still here")
         assert (await run.events.wait(MessageReceived)).text == "still here"
         assert not run.events.of(ConnectionStateChanged, lambda e: e.fatal)
+
+
+async def test_nick_change_and_part_are_seen(our_server: Address) -> None:
+    async with (
+        running(options(our_server, "alice")) as alice,
+        running(options(our_server, "bob")) as bob,
+    ):
+        await lobby_member(alice)
+        await lobby_member(bob)
+        await alice.events.wait(UserJoined, lambda e: e.nick == "bob")
+        await bob.session.set_nick("bobby")
+        renamed = await alice.events.wait(NickChanged)
+        assert (renamed.old, renamed.new, renamed.rooms, renamed.is_self) == (
+            "bob",
+            "bobby",
+            ("#lobby",),
+            False,
+        )
+        await alice.events.wait(
+            MembersChanged, lambda e: {m.nick for m in e.members} == {"alice", "bobby"}
+        )
+        await bob.session.part("#lobby", "off to bed")
+        parted = await alice.events.wait(UserParted)
+        assert (parted.room, parted.nick, parted.reason) == ("#lobby", "bobby", "off to bed")
+        assert (await bob.events.wait(SelfParted)).room == "#lobby"
+        assert bob.session.state.room("#lobby") is None
+        room = alice.session.state.room("#lobby")
+        assert room is not None and set(room.members) == {"alice"}

@@ -16,6 +16,7 @@ from tui_chat.client.events import (
     NickChanged,
     Registered,
     SelfJoined,
+    UserQuit,
 )
 
 from .helpers import FakeServer, registered, running
@@ -314,8 +315,9 @@ async def test_connect_timeout_is_reported() -> None:
         running(server.options(tls=True, connect_timeout=0.2)) as run,
     ):
         final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
-        assert final.detail.startswith(f"Could not connect to 127.0.0.1:{server.port}: the TLS")
-        assert "timed out" in final.detail
+        # The reason's wording is pinning.describe_tls_error's.
+        assert final.detail.startswith(f"Could not connect to 127.0.0.1:{server.port}: ")
+        assert "timed out" in final.detail and "TLS" in final.detail
 
 
 async def test_user_lines_are_paced_after_a_burst() -> None:
@@ -327,3 +329,22 @@ async def test_user_lines_are_paced_after_a_burst() -> None:
         elapsed = loop.time() - start
         assert [await conn.expect("PRIVMSG") for _ in range(4)][-1] == "PRIVMSG #r :line 3"
         assert 0.35 <= elapsed < 2
+
+
+async def test_messages_in_a_history_batch_are_marked_as_history() -> None:
+    async with registered("me", caps="batch server-time message-tags") as (conn, run):
+        await conn.send(
+            ":s BATCH +h1 chathistory #room",
+            "@batch=h1;time=2024-01-01T00:00:00Z;msgid=a :bob!b@h PRIVMSG #room :old news, me",
+            ":s BATCH -h1",
+            ":s BATCH +n1 netsplit irc.a irc.b",
+            "@batch=n1 :carol!c@h QUIT :irc.a irc.b",
+            ":s BATCH -n1",
+            "@msgid=b :bob!b@h PRIVMSG #room :fresh",
+        )
+        fresh = await run.events.wait(MessageReceived, lambda e: e.text == "fresh")
+        old = await run.events.wait(MessageReceived, lambda e: e.text == "old news, me")
+        assert old.is_history and old.msgid == "a" and old.time is not None
+        assert old.time.year == 2024
+        assert not fresh.is_history
+        assert (await run.events.wait(UserQuit)).nick == "carol"
