@@ -111,6 +111,11 @@ class IrcPeer:
         assert msg.command == numeric, f"expected {numeric}, got {msg.serialize()}"
         return msg
 
+    async def request(self, line: str, numeric: str, timeout: float = DEFAULT_TIMEOUT) -> Message:
+        """Send `line` and return the `numeric` it is answered with."""
+        await self.send(line)
+        return await self.expect_numeric(numeric, timeout)
+
     async def sync(self, timeout: float = DEFAULT_TIMEOUT) -> list[Message]:
         """Everything the server sent before it answered a fresh PING.
 

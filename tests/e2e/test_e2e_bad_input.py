@@ -63,8 +63,7 @@ async def test_not_chanop_gets_482(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice")
     await op.expect(lambda m: m.command == "JOIN" and m.nick == "alice")
     for line in ("KICK #lobby op", "MODE #lobby +m", "MODE #lobby +o alice"):
-        await alice.send(line)
-        await alice.expect_numeric("482")
+        await alice.request(line, "482")
     await room_still_works(alice, op, "no harm done")
 
 
@@ -72,8 +71,7 @@ async def test_commands_before_registration_get_451(connect: Connect, lobby: Add
     bob = await connect(lobby, "bob")
     stranger = await connect(lobby)
     for line in ("PRIVMSG #lobby :sneaky", "JOIN #lobby", "WHOIS bob"):
-        await stranger.send(line)
-        await stranger.expect_numeric("451")
+        await stranger.request(line, "451")
     assert not [m for m in await bob.sync() if m.command == "PRIVMSG"]
     await stranger.register("late")
     await bob.expect(lambda m: m.command == "JOIN" and m.nick == "late")
@@ -81,8 +79,7 @@ async def test_commands_before_registration_get_451(connect: Connect, lobby: Add
 
 async def test_overlong_line_gets_417_and_is_not_relayed(pair: tuple[IrcPeer, IrcPeer]) -> None:
     alice, bob = pair
-    await alice.send("PRIVMSG #lobby :" + "x" * 600)
-    await alice.expect_numeric("417")
+    await alice.request("PRIVMSG #lobby :" + "x" * 600, "417")
     # The same, arriving in pieces with the LF only at the very end.
     await alice.send_raw(b"PRIVMSG #lobby :" + b"y" * 3000)
     await alice.send_raw(b"y" * 3000)

@@ -163,8 +163,7 @@ async def test_invite_notify_tells_channel_operators(connect: Connect, lobby: Ad
     await bob.join("#dev")
     await alice.send("MODE #dev +o bob")
     await bob.expect("MODE")
-    await alice.send("INVITE carol #dev")
-    await alice.expect_numeric("341")
+    await alice.request("INVITE carol #dev", "341")
     invite = await carol.expect("INVITE")
     assert invite.nick == "alice" and invite.params == ["carol", "#dev"]
     seen = await bob.expect("INVITE")

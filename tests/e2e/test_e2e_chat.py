@@ -124,17 +124,14 @@ async def test_part_and_quit_are_announced(connect: Connect, lobby: Address) -> 
 
 async def test_away(connect: Connect, lobby: Address) -> None:
     alice, bob = await chatters(connect, lobby, "alice", "bob")
-    await bob.send("AWAY :out for lunch")
-    await bob.expect_numeric("306")
-    await alice.send("PRIVMSG bob :are you there?")
-    away = await alice.expect_numeric("301")
+    await bob.request("AWAY :out for lunch", "306")
+    away = await alice.request("PRIVMSG bob :are you there?", "301")
     assert away.params[1:] == ["bob", "out for lunch"]
     await bob.expect(is_("PRIVMSG", "alice", "bob"))
     await alice.send("WHOIS bob")
     assert (await alice.expect("301")).params[-1] == "out for lunch"
     await alice.expect("318")
-    await bob.send("AWAY")
-    await bob.expect_numeric("305")
+    await bob.request("AWAY", "305")
     await alice.send("PRIVMSG bob :back?")
     assert not [m for m in await alice.sync() if m.command == "301"]
 
@@ -152,8 +149,7 @@ async def test_topic(connect: Connect, lobby: Address) -> None:
     who_set = await bob.expect("333")
     assert who_set.params[2].split("!")[0] == "alice"
     # Channels start +t: a non-operator may not change the topic.
-    await bob.send("TOPIC #dev :mine now")
-    await bob.expect_numeric("482")
+    await bob.request("TOPIC #dev :mine now", "482")
     # A late joiner sees the topic in the join burst.
     carol = await connect(lobby, "carol")
     await carol.send("JOIN #dev")
@@ -166,8 +162,7 @@ async def test_queries_answer(connect: Connect, lobby: Address) -> None:
     alice, bob = await chatters(connect, lobby, "alice", "bob")
     await alice.send("ISON bob nobody alice")
     assert sorted((await alice.expect_numeric("303")).params[-1].split()) == ["alice", "bob"]
-    await alice.send("WHOIS bob")
-    user = await alice.expect_numeric("311")
+    user = await alice.request("WHOIS bob", "311")
     assert user.params[1] == "bob"
     await alice.expect("318")
     await alice.send("WHO #lobby")

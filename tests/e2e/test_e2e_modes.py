@@ -34,8 +34,7 @@ async def says(peer: IrcPeer, text: str) -> None:
 
 async def test_mode_query_shows_defaults(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     alice, _, _ = room
-    await alice.send("MODE #dev")
-    reply = await alice.expect_numeric("324")
+    reply = await alice.request("MODE #dev", "324")
     assert set(reply.params[2].lstrip("+")) >= {"n", "t"}
 
 
@@ -59,10 +58,8 @@ async def test_moderated_needs_voice(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> 
 async def test_invite_only(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     alice, bob, carol = room
     await set_mode(alice, bob, modes="+i")
-    await carol.send("JOIN #dev")
-    await carol.expect_numeric("473")
-    await alice.send("INVITE carol #dev")
-    await alice.expect_numeric("341")
+    await carol.request("JOIN #dev", "473")
+    await alice.request("INVITE carol #dev", "341")
     await carol.expect("INVITE")
     await carol.join("#dev")
     await bob.expect(lambda m: m.command == "JOIN" and m.nick == "carol")
@@ -71,13 +68,10 @@ async def test_invite_only(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
 async def test_key_and_limit(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     alice, bob, carol = room
     await set_mode(alice, bob, modes="+k sesame")
-    await carol.send("JOIN #dev")
-    await carol.expect_numeric("475")
-    await carol.send("JOIN #dev wrong")
-    await carol.expect_numeric("475")
+    await carol.request("JOIN #dev", "475")
+    await carol.request("JOIN #dev wrong", "475")
     await set_mode(alice, bob, modes="+l 2")
-    await carol.send("JOIN #dev sesame")
-    await carol.expect_numeric("471")
+    await carol.request("JOIN #dev sesame", "471")
     await set_mode(alice, bob, modes="-l")
     await carol.join("#dev", "sesame")
 
@@ -85,8 +79,7 @@ async def test_key_and_limit(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
 async def test_ban_keeps_out_and_mutes(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     alice, bob, carol = room
     await set_mode(alice, bob, modes="+b carol!*@*")
-    await carol.send("JOIN #dev")
-    await carol.expect_numeric("474")
+    await carol.request("JOIN #dev", "474")
     await set_mode(alice, bob, modes="+b bob!*@*")
     await says(bob, "banned but inside")
     await bob.expect_numeric("404")
@@ -100,8 +93,7 @@ async def test_ban_keeps_out_and_mutes(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -
 
 async def test_topic_lock_and_op(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     alice, bob, _ = room
-    await bob.send("TOPIC #dev :bob's topic")
-    await bob.expect_numeric("482")
+    await bob.request("TOPIC #dev :bob's topic", "482")
     await set_mode(alice, bob, modes="-t")
     await bob.send("TOPIC #dev :bob's topic")
     await alice.expect("TOPIC")
@@ -126,12 +118,9 @@ async def test_secret_channel_hidden_from_list(room: tuple[IrcPeer, IrcPeer, Irc
 
 async def test_kick(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     alice, bob, carol = room
-    await bob.send("KICK #dev alice :mutiny")
-    await bob.expect_numeric("482")
-    await carol.send("KICK #dev bob")
-    await carol.expect_numeric("442")
-    await alice.send("KICK #dev carol")
-    await alice.expect_numeric("441")
+    await bob.request("KICK #dev alice :mutiny", "482")
+    await carol.request("KICK #dev bob", "442")
+    await alice.request("KICK #dev carol", "441")
     await alice.send("KICK #dev bob :behave")
     for peer in (alice, bob):
         kick = await peer.expect("KICK")
@@ -147,8 +136,6 @@ async def test_user_invisible_mode(connect: Connect, plain: Address) -> None:
     assert (await alice.expect("MODE")).params == ["alice", "+i"]
     await alice.send("MODE alice")
     assert "i" in (await alice.expect_numeric("221")).params[1]
-    await alice.send("MODE bob +i")
-    await alice.expect_numeric("401")
+    await alice.request("MODE bob +i", "401")
     bob = await connect(plain, "bob")
-    await bob.send("MODE alice -i")
-    await bob.expect_numeric("502")
+    await bob.request("MODE alice -i", "502")
