@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import socket
 import ssl
 import stat
 import subprocess
@@ -37,7 +38,9 @@ def make_pair(folder: Path, *, validity: dt.timedelta = SELF_SIGNED_VALIDITY) ->
 
 def test_first_use_generates_a_p256_certificate_for_the_names(tmp_path: Path) -> None:
     made = ensure_self_signed(
-        tmp_path / "tls" / "cert.pem", tmp_path / "tls" / "key.pem", ["chat.example", "10.0.0.5"]
+        tmp_path / "tls" / "cert.pem",
+        tmp_path / "tls" / "key.pem",
+        ["Chat.Example.", "10.0.0.5", "0.0.0.0", "", "bücher.example", "::"],
     )
     assert made.generated
     cert = x509.load_pem_x509_certificate(made.cert_path.read_bytes())
@@ -45,8 +48,11 @@ def test_first_use_generates_a_p256_certificate_for_the_names(tmp_path: Path) ->
     assert isinstance(public_key, ec.EllipticCurvePublicKey)
     assert public_key.curve.name == "secp256r1"
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert sans.get_values_for_type(x509.DNSName) == ["chat.example"]
-    assert sans.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("10.0.0.5")]
+    dns_names = ["chat.example", "xn--bcher-kva.example", "localhost", socket.gethostname().lower()]
+    assert sans.get_values_for_type(x509.DNSName) == list(dict.fromkeys(dns_names))
+    assert sans.get_values_for_type(x509.IPAddress) == [
+        ipaddress.ip_address(address) for address in ("10.0.0.5", "127.0.0.1", "::1")
+    ]
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     lifetime = cert.not_valid_after_utc - dt.datetime.now(dt.UTC)
     assert SELF_SIGNED_VALIDITY - dt.timedelta(minutes=5) < lifetime <= SELF_SIGNED_VALIDITY
@@ -78,6 +84,13 @@ def test_a_broken_self_signed_pair_is_reported_not_replaced(tmp_path: Path) -> N
     made.key_path.write_text("not a key\n")
     with pytest.raises(TLSConfigError, match=r"delete .* to make a new self-signed certificate"):
         make_pair(tmp_path)
+
+
+def test_an_unwritable_place_is_one_readable_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(TLSConfigError, match="cannot write the self-signed certificate to"):
+        ensure_self_signed(blocker / "cert.pem", blocker / "key.pem")
 
 
 def test_the_default_place_is_the_platform_data_dir(

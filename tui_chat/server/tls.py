@@ -38,6 +38,7 @@ from tui_chat.client.pinning import fingerprint
 from tui_chat.config import APP_NAME
 
 __all__ = [
+    "CERT_FILE_MODE",
     "CERT_FILE_NAME",
     "DIR_MODE",
     "KEY_FILE_MODE",
@@ -60,6 +61,8 @@ CERT_FILE_NAME = "server-cert.pem"
 KEY_FILE_NAME = "server-key.pem"
 # The private key is readable by its owner only; so is the folder holding it.
 KEY_FILE_MODE = 0o600
+# The certificate is public: every client receives it anyway.
+CERT_FILE_MODE = 0o644
 DIR_MODE = 0o700
 # A self-signed certificate is pinned by its clients, so a new one means a
 # scary warning for everyone: make it last. ensure_self_signed(validity=...).
@@ -97,7 +100,7 @@ def default_tls_dir() -> Path:
 
 
 def default_hostnames() -> list[str]:
-    """Names a self-signed certificate covers when the caller gives none."""
+    """Names every self-signed certificate covers, besides those the caller gives."""
     return ["localhost", socket.gethostname(), "127.0.0.1", "::1"]
 
 
@@ -125,11 +128,19 @@ def ensure_self_signed(
             raise TLSConfigError(
                 f"{exc}; delete {cert_path} and {key_path} to make a new self-signed certificate"
             ) from None
-    names = list(hostnames) or default_hostnames()
+    names = [*hostnames, *default_hostnames()]
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = _self_signed(key, names, validity)
-    _write_private(key_path, _key_pem(key))
-    _write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    try:
+        _write_private(key_path, _key_pem(key), KEY_FILE_MODE)
+        _write_private(
+            cert_path, certificate.public_bytes(serialization.Encoding.PEM), CERT_FILE_MODE
+        )
+    except OSError as exc:
+        where = exc.filename or cert_path.parent
+        raise TLSConfigError(
+            f"cannot write the self-signed certificate to {where}: {exc.strerror or exc}"
+        ) from None
     return ServerCertificate(cert_path, key_path, certificate, generated=True)
 
 
@@ -217,22 +228,39 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 def subject_alt_names(names: Iterable[str]) -> list[x509.GeneralName]:
-    """SAN entries: IP addresses as such (clients match them), the rest as DNS names."""
+    """SAN entries: IP addresses as such (clients match them), the rest as DNS names.
+
+    Names no client could ask for are left out, so a caller may pass its bind
+    address as it is: empty, the wildcard addresses, names IDNA cannot encode.
+    """
     entries: list[x509.GeneralName] = []
-    for name in dict.fromkeys(names):
+    for name in names:
+        name = name.strip()
         try:
-            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+            address = ipaddress.ip_address(name)
         except ValueError:
-            entries.append(x509.DNSName(name))
-    return entries
+            if dns_name := _a_label(name):
+                entries.append(x509.DNSName(dns_name))
+            continue
+        if not address.is_unspecified:
+            entries.append(x509.IPAddress(address))
+    return list(dict.fromkeys(entries))
+
+
+def _a_label(name: str) -> str:
+    try:
+        return name.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return ""
 
 
 def _self_signed(
     key: ec.EllipticCurvePrivateKey, names: list[str], validity: dt.timedelta
 ) -> x509.Certificate:
+    # Clients match the SAN entries; the common name only labels the certificate.
     subject = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, names[0]),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{APP_NAME} server"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"{APP_NAME} self-signed"),
         ]
     )
@@ -267,7 +295,7 @@ def _self_signed(
     )
 
 
-def _write_private(path: Path, data: bytes, mode: int = KEY_FILE_MODE) -> None:
+def _write_private(path: Path, data: bytes, mode: int) -> None:
     """Write atomically; the file never exists with wider permissions than `mode`."""
     path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
