@@ -4,6 +4,7 @@
     python -m benchmarks.run idle --server ngircd --clients 10000
     python -m benchmarks.run churn --server inspircd --seconds 10
     python -m benchmarks.run suite --out benchmarks/results/run.jsonl   # the matrix
+    python -m benchmarks.run table benchmarks/results/run.jsonl        # Markdown tables
     python -m benchmarks.run plot benchmarks/results/run.jsonl docs/benchmarks.png
 
 `--server` starts a fresh server of that kind on a free loopback port (see
@@ -30,6 +31,7 @@ from benchmarks.loadgen.churn import ChurnConfig, run_churn
 from benchmarks.loadgen.fanout import FanoutConfig, run_fanout
 from benchmarks.loadgen.idle import IdleConfig, run_idle
 from benchmarks.loadgen.pool import CONNECT_CONCURRENCY
+from benchmarks.loadgen.report import markdown_tables
 from benchmarks.loadgen.runtime import raise_fd_limit, run
 from benchmarks.servers import (
     SERVER_KINDS,
@@ -95,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     suite = sub.add_parser("suite", help="the issue's cases against every installed server")
     suite.add_argument("--servers", help="comma-separated kinds (default: all installed)")
     suite.add_argument("--out", type=Path, required=True, help="JSON lines file to append to")
+
+    table = sub.add_parser("table", help="Markdown tables of a results file")
+    table.add_argument("results", type=Path)
 
     plot = sub.add_parser("plot", help="PNG of CPU per delivery and p99 against clients")
     plot.add_argument("results", type=Path)
@@ -213,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.scenario == "suite":
         _suite(args)
+    elif args.scenario == "table":
+        print(markdown_tables(args.results))
     elif args.scenario == "plot":
         from benchmarks.loadgen.plot import plot_results
 

@@ -5,8 +5,9 @@ Needs matplotlib, the optional `bench` extra (`pip install -e '.[bench]'`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from benchmarks.loadgen.report import latest_rows
 
 __all__ = ["fanout_points", "plot_results"]
 
@@ -16,12 +17,10 @@ Points = dict[str, dict[int, tuple[float, float]]]
 
 def fanout_points(results: Path) -> Points:
     points: Points = {}
-    for line in results.read_text().splitlines():
-        row = json.loads(line)
-        if row.get("scenario") != "fanout" or row.get("server_cpu_us_per_delivery") is None:
-            continue
-        cpu, p99 = row["server_cpu_us_per_delivery"], row["latency_p99_ms"]
-        points.setdefault(row["server"], {})[int(row["clients"])] = (cpu, p99)
+    for row in latest_rows(results):
+        if row["scenario"] == "fanout" and row.get("server_cpu_us_per_delivery") is not None:
+            cpu, p99 = row["server_cpu_us_per_delivery"], row["latency_p99_ms"]
+            points.setdefault(row["server"], {})[int(row["clients"])] = (cpu, p99)
     return points
 
 
