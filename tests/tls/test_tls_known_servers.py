@@ -10,9 +10,11 @@ import pytest
 
 from tui_chat.client.pinning import (
     KnownServers,
+    KnownServersError,
     PinMismatchError,
     PinStatus,
     default_known_servers_path,
+    describe_tls_error,
     fingerprint,
     server_key,
 )
@@ -109,3 +111,13 @@ def test_the_default_file_is_in_the_platform_data_dir(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_known_servers_path() == tmp_path / "tui-chat" / "known_servers"
     assert KnownServers().path == default_known_servers_path()
+
+
+def test_an_unusable_file_is_a_readable_connection_error(tmp_path: Path) -> None:
+    folder_in_the_way = KnownServers(tmp_path)
+    with pytest.raises(KnownServersError) as failed:
+        folder_in_the_way.check("chat.example", 3131, CERT_A)
+    assert isinstance(failed.value, OSError)
+    assert describe_tls_error(failed.value).startswith(
+        f"cannot use the known servers file {tmp_path}: "
+    )

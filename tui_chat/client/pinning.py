@@ -48,6 +48,7 @@ __all__ = [
     "PIN_FALLBACK_VERIFY_CODES",
     "TLS_CONNECT_TIMEOUT",
     "KnownServers",
+    "KnownServersError",
     "PinMismatchError",
     "PinResult",
     "PinStatus",
@@ -149,6 +150,17 @@ class PinMismatchError(Exception):
         self.result = result
 
 
+class KnownServersError(OSError):
+    """The known_servers file cannot be used; strerror is the sentence to show.
+
+    An OSError, so callers that handle connection failures handle it too.
+    """
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        reason = cause.strerror or str(cause)
+        super().__init__(cause.errno, f"cannot use the known servers file {path}: {reason}")
+
+
 class KnownServers:
     """The known_servers file: pins by `host:port`. Re-read on every check."""
 
@@ -160,12 +172,19 @@ class KnownServers:
         return {fp for entry, fp in self._entries() if entry == key}
 
     def check(self, host: str, port: int, der_cert: bytes) -> PinResult:
-        """Compare `der_cert` with the pin for host:port; a first sight is recorded."""
+        """Compare `der_cert` with the pin for host:port; a first sight is recorded.
+
+        Raises `KnownServersError` if the file cannot be read or written.
+        """
         key = server_key(host, port)
         offered = fingerprint(der_cert)
-        known = self.pins(host, port)
+        try:
+            known = self.pins(host, port)
+            if not known:
+                self._append(key, offered)
+        except OSError as exc:
+            raise KnownServersError(self.path, exc) from exc
         if not known:
-            self._append(key, offered)
             return PinResult(PinStatus.NEW, key, offered, None, self.path)
         if offered in known:
             return PinResult(PinStatus.MATCH, key, offered, offered, self.path)
