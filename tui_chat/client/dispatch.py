@@ -21,6 +21,7 @@ from tui_chat.client.events import (
     ConnState,
     ErrorReply,
     Event,
+    HistoryBatchEnded,
     Invited,
     Member,
     MembersChanged,
@@ -39,6 +40,7 @@ from tui_chat.client.events import (
     UserParted,
     UserQuit,
 )
+from tui_chat.client.history import HISTORY_ON_JOIN, history_enabled, latest_request
 from tui_chat.client.registration import Registration
 from tui_chat.client.state import RoomState, SessionState, change_prefix, ranked_prefixes
 from tui_chat.irc import numerics
@@ -94,20 +96,28 @@ class Dispatcher:
     """Handles every message of one connection."""
 
     def __init__(
-        self, state: SessionState, link: SessionLink, registration: Registration, version: str
+        self,
+        state: SessionState,
+        link: SessionLink,
+        registration: Registration,
+        version: str,
+        history_on_join: int = HISTORY_ON_JOIN,
     ) -> None:
         self.state = state
         self._link = link
         self._registration = registration
         self._version = version
+        self._history_on_join = history_on_join
         self._registered = False
         self._burst_done = False
         # Room (folded) -> members collected from 353 until 366 ends the list.
         self._names_pending: dict[str, dict[str, Member]] = {}
         # Rooms whose NAMES the user asked for, so the list is also shown as text.
         self._names_requested: set[str] = set()
-        # Open batches: reference tag -> batch type.
-        self._batches: dict[str, str] = {}
+        # Open batches: reference tag -> (batch type, first batch parameter).
+        self._batches: dict[str, tuple[str, str]] = {}
+        # Messages seen so far in each open batch.
+        self._batch_counts: dict[str, int] = {}
         self._handlers: dict[str, Callable[[Message], None]] = {
             "PING": self._on_ping,
             "PONG": self._on_pong,
@@ -246,6 +256,7 @@ class Dispatcher:
             self.state.userhost = msg.source
             room = self.state.add_room(name)
             self._link.emit(SelfJoined(room.name))
+            self._request_history_on_join(room.name)
         else:
             room = self.state.room(name)
             self._link.emit(
@@ -451,12 +462,26 @@ class Dispatcher:
     def _on_batch(self, msg: Message) -> None:
         ref = msg.param(0)
         if ref.startswith("+") and len(ref) > 1:
-            self._batches[ref[1:]] = msg.param(1)
+            self._batches[ref[1:]] = (msg.param(1), msg.param(2))
+            self._batch_counts[ref[1:]] = 0
         elif ref.startswith("-"):
-            self._batches.pop(ref[1:], None)
+            kind, target = self._batches.pop(ref[1:], ("", ""))
+            count = self._batch_counts.pop(ref[1:], 0)
+            if kind in HISTORY_BATCH_TYPES:
+                self._link.emit(HistoryBatchEnded(target, count))
 
     def _is_history(self, msg: Message) -> bool:
-        return self._batches.get(msg.tags.get("batch", "")) in HISTORY_BATCH_TYPES
+        ref = msg.tags.get("batch", "")
+        if ref not in self._batches:
+            return False
+        self._batch_counts[ref] += 1
+        return self._batches[ref][0] in HISTORY_BATCH_TYPES
+
+    def _request_history_on_join(self, room: str) -> None:
+        if self._history_on_join <= 0 or not history_enabled(self.state.caps):
+            return
+        after = self.state.last_msgids.get(self.state.fold(room))
+        self._link.send(latest_request(room, after, self._history_on_join, self.state.isupport))
 
     # Messages
 
@@ -481,6 +506,10 @@ class Dispatcher:
         room_target = target.lstrip(self.state.isupport.prefix_symbols)
         is_private = not self.state.isupport.is_channel(room_target)
         window = (target if is_self else sender) if is_private else room_target
+        msgid = msg.tags.get("msgid")
+        is_history = self._is_history(msg)
+        if msgid and not is_history:
+            self.state.last_msgids[self.state.fold(window)] = msgid
         self._link.emit(
             MessageReceived(
                 target=window,
@@ -488,12 +517,12 @@ class Dispatcher:
                 text=text,
                 kind=kind,
                 time=message_time(msg),
-                msgid=msg.tags.get("msgid"),
+                msgid=msgid,
                 is_self=is_self,
                 is_private=is_private,
                 mentions_me=not is_self and self.mentions_me(text),
                 tags=dict(msg.tags),
-                is_history=self._is_history(msg),
+                is_history=is_history,
             )
         )
 

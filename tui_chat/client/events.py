@@ -188,6 +188,17 @@ class Invited(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryBatchEnded(Event):
+    """A history reply for `target` is complete: `count` messages came before this.
+
+    Fewer than asked for means the server has nothing older.
+    """
+
+    target: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class ServerInfo(Event):
     """Informational text for the current window (MOTD, WHOIS, LIST...)."""
 

@@ -7,6 +7,7 @@ have no CAP at all (they answer 421 or nothing, and register us anyway).
 
 from __future__ import annotations
 
+from tui_chat.client.history import HISTORY_CAPS
 from tui_chat.client.isupport import DEFAULT_NICKLEN
 from tui_chat.irc.message import Message
 
@@ -31,6 +32,7 @@ WANTED_CAPS = frozenset(
         "cap-notify",
         "chghost",
         "standard-replies",
+        *HISTORY_CAPS,
     }
 )
 # Nicks tried after the chosen one is taken, before giving up.

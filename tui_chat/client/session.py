@@ -33,6 +33,7 @@ from tui_chat.client.events import (
     MessageReceived,
     ServerInfo,
 )
+from tui_chat.client.history import HISTORY_ON_JOIN, HISTORY_PAGE, before_request, history_enabled
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pacing import SEND_BURST, SEND_INTERVAL, SendPacer
 from tui_chat.client.pinning import (
@@ -97,6 +98,8 @@ class ConnectOptions:
     ping_timeout: float = PING_TIMEOUT
     connect_timeout: float = CONNECT_TIMEOUT
     quit_timeout: float = QUIT_TIMEOUT
+    # Messages of history fetched on entering a room, when the server has it.
+    history_on_join: int = HISTORY_ON_JOIN
     # Outgoing user lines: a burst, then one per interval (0 = no pacing).
     send_burst: int = SEND_BURST
     send_interval: float = SEND_INTERVAL
@@ -290,7 +293,9 @@ class ClientSession:
         self._state.isupport = Isupport()
         self._writer = writer
         self._closed = asyncio.Event()
-        self._dispatcher = Dispatcher(self._state, self, registration, VERSION_REPLY)
+        self._dispatcher = Dispatcher(
+            self._state, self, registration, VERSION_REPLY, options.history_on_join
+        )
         self._rejoin = rejoin
         self._welcomed = False
         self._drop_reason = ""
@@ -447,14 +452,17 @@ class ClientSession:
         return True
 
     async def _command(self, command: str, *params: str) -> bool:
-        """Send a user command, or explain why it cannot be sent now."""
+        return await self._command_message(Message(command, list(params)))
+
+    async def _command_message(self, msg: Message) -> bool:
+        """Send a user command, paced, or explain why it cannot be sent now."""
         if self._writer is None or self._state.conn_state is not ConnState.CONNECTED:
             self.emit(ErrorReply("Not connected to a server right now"))
             return False
         delay = self._pacer.reserve()
         if delay:
             await asyncio.sleep(delay)
-        return await self._write(Message(command, list(params)))
+        return await self._write(msg)
 
     def _own_prefix(self) -> str:
         return self._state.userhost or self._state.nick + "!" + "x" * ASSUMED_USERHOST_BYTES
@@ -539,6 +547,19 @@ class ClientSession:
 
     async def list_rooms(self) -> None:
         await self._command("LIST")
+
+    async def fetch_history(
+        self, target: str, before: str | datetime, limit: int = HISTORY_PAGE
+    ) -> None:
+        """Ask for up to `limit` messages of `target` older than a msgid or a time.
+
+        They arrive as MessageReceived(is_history=True), then HistoryBatchEnded.
+        Servers without chathistory get an ErrorReply instead.
+        """
+        if not history_enabled(self._state.caps):
+            self.emit(ErrorReply("This server keeps no history", target=target))
+            return
+        await self._command_message(before_request(target, before, limit, self._state.isupport))
 
     async def send_raw(self, line: str) -> None:
         try:

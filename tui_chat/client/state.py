@@ -62,6 +62,9 @@ class SessionState:
     # Our own `nick!user@host` as the server shows it, once seen.
     userhost: str | None = None
     away_message: str | None = None
+    # Folded room or nick -> msgid of the newest live message seen there; kept
+    # across reconnects so history can fill exactly the gap.
+    last_msgids: dict[str, str] = field(default_factory=dict)
 
     @property
     def network(self) -> str | None:
