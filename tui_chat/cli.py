@@ -6,6 +6,7 @@ Heavy imports (Textual, the server) happen inside each command so that
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,19 @@ def _room_name(room: str) -> str:
     return name
 
 
+# Control characters shown escaped in the console log: a chat line must not be
+# able to move the cursor, retitle or reprogram the operator's terminal.
+# Newline and tab stay, for tracebacks.
+_CONSOLE_ESCAPES = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\n\t"
+}
+
+
+class _ConsoleFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).translate(_CONSOLE_ESCAPES)
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -77,8 +91,6 @@ def serve(
     ] = "info",
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
-    import logging
-
     from tui_chat.server.config import ServerConfig
     from tui_chat.server.thread import ServerStartError, run_foreground
 
@@ -96,7 +108,7 @@ def serve(
             _fail(f"cannot read the MOTD file {str(motd_file)!r}: {exc}")
 
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    handler.setFormatter(_ConsoleFormatter("%(asctime)s %(message)s", "%H:%M:%S"))
     logger = logging.getLogger("tui_chat")
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING if quiet else log_level.upper())

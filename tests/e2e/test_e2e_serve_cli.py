@@ -50,7 +50,7 @@ async def test_serve_announces_port_logs_chat_and_stops_on_sigterm() -> None:
         alice = await IrcPeer.connect(address)
         await alice.register("alice")
         await alice.expect(lambda m: m.command == "JOIN" and m.nick == "alice")
-        await alice.send("PRIVMSG #lobby :hi there")
+        await alice.send("PRIVMSG #lobby :hi there", "PRIVMSG #lobby :\x1b]0;pwned\x07\x1b[2Jgone")
         await alice.sync()
 
         proc.send_signal(signal.SIGTERM)
@@ -63,6 +63,9 @@ async def test_serve_announces_port_logs_chat_and_stops_on_sigterm() -> None:
     assert [m for m in last if m.command == "ERROR"], last
     assert code == 0, log
     assert re.search(r"\d\d:\d\d:\d\d <#lobby> alice: hi there", log), log
+    # Terminal control sequences from a chat line reach the console escaped.
+    assert "\x1b" not in log and "\x07" not in log
+    assert "alice: \\x1b]0;pwned\\x07\\x1b[2Jgone" in log
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(address, timeout=DEFAULT_TIMEOUT).close()
     await alice.close()
