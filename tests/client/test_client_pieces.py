@@ -41,6 +41,12 @@ def test_split_pieces_fit_and_lose_only_break_spaces(text: str) -> None:
     assert "".join(pieces).replace(" ", "") == "".join(text.split())
 
 
+def test_split_keeps_formatting_codes_and_cuts_only_at_line_breaks() -> None:
+    text = "\x1ditalic\x1d \x1estrike\x1e \x02bold\x02\x0304red"
+    assert split_text(text, 400) == [text]
+    assert split_text("a\r\nb\rc\nd", 400) == ["a", "b", "c", "d"]
+
+
 def test_split_prefers_spaces() -> None:
     assert split_text("aaaa bbbb cccc", 10) == ["aaaa bbbb", "cccc"]
     assert split_text("", 10) == []

@@ -348,3 +348,22 @@ async def test_messages_in_a_history_batch_are_marked_as_history() -> None:
         assert old.time.year == 2024
         assert not fresh.is_history
         assert (await run.events.wait(UserQuit)).nick == "carol"
+
+
+async def test_bad_targets_and_text_are_refused_with_a_sentence() -> None:
+    async with registered("me") as (conn, run):
+        await run.session.send_message("bob,alice", "hi both")
+        await run.session.send_message("", "hi")
+        await run.session.send_message("#ok", "nul\0inside")
+        await run.session.send_raw("NOT A:VALID\rLINE")
+        await run.events.wait_until(lambda: len(run.events.of(ErrorReply)) == 4)
+        texts = [e.text for e in run.events.of(ErrorReply)]
+        assert texts[:2] == [
+            "'bob,alice' is not a nick or room to send to",
+            "'' is not a nick or room to send to",
+        ]
+        assert texts[2].startswith("Cannot send that:")
+        assert texts[3].startswith("Cannot send that line:")
+        await conn.send("PING :alive")
+        assert await conn.expect("PONG") == "PONG alive"
+        assert not [line for line in conn.lines if line.startswith(("PRIVMSG", "NOT"))]

@@ -72,6 +72,8 @@ QUIT_TIMEOUT = 3.0
 # to spare. Longer lines are skipped whole.
 MAX_LINE_BYTES = 16384
 VERSION_REPLY = f"tui-chat {__version__}"
+# Characters no nick or room name can hold; a comma would even address several.
+_TARGET_FORBIDDEN = frozenset(" ,\r\n\0")
 # CTCP framing around /me text: \x01ACTION ...\x01.
 _ACTION_OVERHEAD = len(action("x")) - 1
 
@@ -468,6 +470,9 @@ class ClientSession:
         return self._state.userhost or self._state.nick + "!" + "x" * ASSUMED_USERHOST_BYTES
 
     async def _say(self, command: str, target: str, text: str, kind: MessageKind) -> None:
+        if not target or not _TARGET_FORBIDDEN.isdisjoint(target):
+            self.emit(ErrorReply(f"'{target}' is not a nick or room to send to", target=target))
+            return
         overhead = _ACTION_OVERHEAD if kind is MessageKind.ACTION else 0
         budget = text_budget(self._own_prefix(), command, target, overhead)
         for piece in split_text(text, budget):

@@ -7,6 +7,8 @@ text depends on our own prefix and the target.
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["LINE_LIMIT", "split_text", "text_budget"]
 
 # RFC 1459's line limit in bytes, CR LF included, tags excluded.
@@ -14,6 +16,7 @@ LINE_LIMIT = 512
 # Hosts can be as long as a DNS name; when we have not yet seen our own
 # `user@host`, assume the worst so nothing gets cut by the server.
 ASSUMED_USERHOST_BYTES = 1 + 10 + 1 + 63
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Never cut text into slivers, even with an absurdly long prefix.
 MIN_TEXT_BYTES = 32
 
@@ -43,7 +46,9 @@ def _cut(text: str, max_bytes: int) -> tuple[str, str]:
 def split_text(text: str, max_bytes: int) -> list[str]:
     """Lines of `text`, each cut to at most `max_bytes` UTF-8 bytes; empty lines dropped."""
     pieces: list[str] = []
-    for line in text.splitlines():
+    # Only CR and LF end a line: str.splitlines would also cut at \x1d and
+    # \x1e, which are IRC's italics and strikethrough codes.
+    for line in _LINE_BREAK.split(text):
         rest = line
         while rest:
             head, rest = _cut(rest, max_bytes)
