@@ -253,3 +253,17 @@ async def test_a_silent_plain_port_ends_in_the_connect_timeout(known: KnownServe
     finally:
         server.close()
         await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (ConnectionResetError(104, "Connection reset by peer"), "closed the connection during"),
+        (asyncio.IncompleteReadError(b"", 5), "closed the connection during"),
+        (ssl.SSLError(0, "the server sent no certificate"), "TLS failed: the server sent no"),
+        (OSError(113, "No route to host"), "no route to host"),
+    ],
+)
+def test_other_tls_failures_are_one_sentence(error: BaseException, says: str) -> None:
+    text = describe_tls_error(error)
+    assert says in text and "\n" not in text

@@ -314,7 +314,7 @@ def _peer_der(writer: asyncio.StreamWriter) -> bytes:
     der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
     if not der:
         writer.transport.abort()
-        raise ssl.SSLError("the server sent no certificate")
+        raise ssl.SSLError(0, "the server sent no certificate")
     return bytes(der)
 
 
@@ -334,9 +334,11 @@ def describe_tls_error(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"the server's certificate is not trusted: {exc.verify_message}"
     if isinstance(exc, ssl.SSLError):
-        if exc.reason in _NOT_TLS_REASONS:
+        # Only errors raised by OpenSSL carry a reason; ours and hand-made ones do not.
+        reason = getattr(exc, "reason", None)
+        if reason in _NOT_TLS_REASONS:
             return "the server did not answer in TLS: the port probably speaks plain IRC"
-        return f"TLS failed: {exc.reason or exc}"
+        return f"TLS failed: {reason or exc.strerror or exc}"
     if isinstance(exc, ConnectionResetError | asyncio.IncompleteReadError | EOFError):
         return "the server closed the connection during the TLS handshake"
     if isinstance(exc, OSError) and exc.strerror:
