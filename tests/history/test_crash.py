@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sqlite3
 import sys
@@ -24,7 +25,7 @@ async def test_sigkill_loses_no_committed_message(db_path: Path) -> None:
         str(db_path),
         stdout=asyncio.subprocess.PIPE,
         cwd=root,
-        env={"PYTHONPATH": str(root)},
+        env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert child.stdout is not None
     printed: list[str] = []
