@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tui_chat.server.history import (
+    CHAT_COMMANDS,
     ChatHistoryError,
     Conversation,
     History,
@@ -228,3 +229,20 @@ def test_subcommands_are_case_insensitive_and_parse_whole() -> None:
     assert parse_request(["TARGETS", ts(5), ts(1), "3"], 0) == TargetsRequest(
         BASE_MS + 50, BASE_MS + 10, 3
     )
+
+
+def test_commands_filter_counts_only_the_wanted_kinds(history: History) -> None:
+    kinds = ["PRIVMSG", "TAGMSG", "TOPIC", "NOTICE", "TAGMSG", "PRIVMSG"]
+    store_all(
+        history, LOBBY, [record(f"k{i}", BASE_MS + i, command=c) for i, c in enumerate(kinds)]
+    )
+    request = parse_request(["LATEST", "#lobby", "*", "3"], MAX)
+    assert isinstance(request, HistoryRequest)
+    chat = history.reader.fetch(LOBBY, request, CHAT_COMMANDS).result(timeout=10)
+    assert [r.msgid for r in chat] == ["k0", "k3", "k5"]
+    # A message of a filtered-out kind still works as a selector.
+    request = parse_request(["AFTER", "#lobby", "msgid=k1", "10"], MAX)
+    assert isinstance(request, HistoryRequest)
+    chat = history.reader.fetch(LOBBY, request, CHAT_COMMANDS).result(timeout=10)
+    assert [r.msgid for r in chat] == ["k3", "k5"]
+    assert len(history.reader.fetch(LOBBY, request).result(timeout=10)) == 4

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tui_chat.server.history.config import HistoryConfig
 from tui_chat.server.history.queries import (
+    CHAT_COMMANDS,
     ChatHistoryError,
     HistoryRequest,
     TargetsRequest,
@@ -37,6 +38,7 @@ from tui_chat.server.history.store import Database
 from tui_chat.server.history.writer import Deliver, HistoryWriter, OnStored, run_now
 
 __all__ = [
+    "CHAT_COMMANDS",
     "ChannelState",
     "ChatHistoryError",
     "Conversation",

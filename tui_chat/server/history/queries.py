@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,6 +43,7 @@ from tui_chat.server.history.records import (
 )
 
 __all__ = [
+    "CHAT_COMMANDS",
     "ChatHistoryError",
     "HistoryRequest",
     "Selector",
@@ -52,6 +53,8 @@ __all__ = [
     "parse_request",
 ]
 
+# What a client without draft/event-playback may be sent in a history batch.
+CHAT_COMMANDS = ("PRIVMSG", "NOTICE")
 SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
 # Largest seq SQLite hands out; a timestamp used as a lower bound sorts after
 # every message of its millisecond.
@@ -144,97 +147,104 @@ _Point = tuple[int, int]  # (time_ms, seq)
 
 
 def fetch(
-    conn: sqlite3.Connection, conversation: Conversation, request: HistoryRequest
+    conn: sqlite3.Connection,
+    conversation: Conversation,
+    request: HistoryRequest,
+    commands: Collection[str] | None = None,
 ) -> list[HistoryRecord]:
-    """The messages `request` selects from `conversation`, oldest first."""
+    """The messages `request` selects from `conversation`, oldest first.
+
+    `commands` keeps only those kinds (e.g. `CHAT_COMMANDS` for a client
+    without draft/event-playback) and the limit counts only them; any stored
+    message, of whatever kind, may still serve as a msgid selector.
+    """
     row = conn.execute("SELECT id FROM conversations WHERE key = ?", (conversation.key,)).fetchone()
     if row is None:
         return []
-    conv: int = row[0]
+    scan = _Scan(conn, row[0], tuple(commands) if commands is not None else None)
     sub, limit = request.subcommand, request.limit
     if request.first.kind == "*":
-        return _newest(conn, conv, None, None, limit)
-    before, after = _bounds(conn, conv, request, request.first)
+        return scan.newest(None, None, limit)
+    before, after = scan.bounds(request, request.first)
     if sub == "LATEST":
-        return _newest(conn, conv, after, None, limit)
+        return scan.newest(after, None, limit)
     if sub == "BEFORE":
-        return _newest(conn, conv, None, before, limit)
+        return scan.newest(None, before, limit)
     if sub == "AFTER":
-        return _oldest(conn, conv, after, None, limit)
+        return scan.oldest(after, None, limit)
     if sub == "AROUND":
-        earlier = _newest(conn, conv, None, before, limit // 2)
+        earlier = scan.newest(None, before, limit // 2)
         from_point = (before[0], before[1] - 1)
-        return earlier + _oldest(conn, conv, from_point, None, limit - len(earlier))
+        return earlier + scan.oldest(from_point, None, limit - len(earlier))
     assert request.second is not None
-    end_before, end_after = _bounds(conn, conv, request, request.second)
+    end_before, end_after = scan.bounds(request, request.second)
     if before < end_before:
-        return _oldest(conn, conv, after, end_before, limit)
-    return _newest(conn, conv, end_after, before, limit)
+        return scan.oldest(after, end_before, limit)
+    return scan.newest(end_after, before, limit)
 
 
-def _bounds(
-    conn: sqlite3.Connection, conv: int, request: HistoryRequest, selector: Selector
-) -> tuple[_Point, _Point]:
-    """The selector as exclusive bounds: (upper, lower) = (nothing at or after, at or before).
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """Reads of one conversation's messages, of the wanted kinds."""
 
-    A msgid is one message's position for both; a timestamp is its whole
-    millisecond, so that BEFORE and AFTER the same stamp never overlap.
-    """
-    if selector.kind == "timestamp":
-        return (selector.time_ms, 0), (selector.time_ms, _MAX_SEQ)
-    row = conn.execute(
-        "SELECT time_ms, seq FROM messages WHERE msgid = ? AND conv_id = ?",
-        (selector.value, conv),
-    ).fetchone()
-    if row is None:
-        raise ChatHistoryError(
-            "MESSAGE_ERROR",
-            [request.subcommand, request.target, f"msgid={selector.value}"],
-            "Unknown msgid",
+    conn: sqlite3.Connection
+    conv: int
+    commands: tuple[str, ...] | None
+
+    def bounds(self, request: HistoryRequest, selector: Selector) -> tuple[_Point, _Point]:
+        """The selector as exclusive bounds: (upper, lower) = (nothing at or after, at or before).
+
+        A msgid is one message's position for both; a timestamp is its whole
+        millisecond, so that BEFORE and AFTER the same stamp never overlap.
+        """
+        if selector.kind == "timestamp":
+            return (selector.time_ms, 0), (selector.time_ms, _MAX_SEQ)
+        row = self.conn.execute(
+            "SELECT time_ms, seq FROM messages WHERE msgid = ? AND conv_id = ?",
+            (selector.value, self.conv),
+        ).fetchone()
+        if row is None:
+            raise ChatHistoryError(
+                "MESSAGE_ERROR",
+                [request.subcommand, request.target, f"msgid={selector.value}"],
+                "Unknown msgid",
+            )
+        point = (row[0], row[1])
+        return point, point
+
+    def oldest(self, lower: _Point | None, upper: _Point | None, limit: int) -> list[HistoryRecord]:
+        """The first `limit` messages strictly between the bounds."""
+        return self._select(lower, upper, limit, newest=False)
+
+    def newest(self, lower: _Point | None, upper: _Point | None, limit: int) -> list[HistoryRecord]:
+        """The last `limit` messages strictly between the bounds, oldest first."""
+        return self._select(lower, upper, limit, newest=True)
+
+    def _select(
+        self, lower: _Point | None, upper: _Point | None, limit: int, *, newest: bool
+    ) -> list[HistoryRecord]:
+        sql, args = f"SELECT {_COLUMNS} FROM messages WHERE conv_id = ?", [self.conv]
+        if lower is not None:
+            sql += " AND (time_ms, seq) > (?, ?)"
+            args += lower
+        if upper is not None:
+            sql += " AND (time_ms, seq) < (?, ?)"
+            args += upper
+        params: list[object] = list(args)
+        if self.commands is not None:
+            sql += f" AND command IN ({','.join('?' * len(self.commands))})"
+            params += self.commands
+        # Walking the index from the end nearest the wanted messages keeps
+        # every query a seek plus `limit` steps, whatever the table's size.
+        sql += (
+            " ORDER BY time_ms DESC, seq DESC LIMIT ?"
+            if newest
+            else " ORDER BY time_ms, seq LIMIT ?"
         )
-    point = (row[0], row[1])
-    return point, point
-
-
-def _oldest(
-    conn: sqlite3.Connection, conv: int, lower: _Point | None, upper: _Point | None, limit: int
-) -> list[HistoryRecord]:
-    """The first `limit` messages strictly between the bounds."""
-    return _select(conn, conv, lower, upper, limit, newest=False)
-
-
-def _newest(
-    conn: sqlite3.Connection, conv: int, lower: _Point | None, upper: _Point | None, limit: int
-) -> list[HistoryRecord]:
-    """The last `limit` messages strictly between the bounds, oldest first."""
-    return _select(conn, conv, lower, upper, limit, newest=True)
-
-
-def _select(
-    conn: sqlite3.Connection,
-    conv: int,
-    lower: _Point | None,
-    upper: _Point | None,
-    limit: int,
-    *,
-    newest: bool,
-) -> list[HistoryRecord]:
-    sql, args = f"SELECT {_COLUMNS} FROM messages WHERE conv_id = ?", [conv]
-    if lower is not None:
-        sql += " AND (time_ms, seq) > (?, ?)"
-        args += lower
-    if upper is not None:
-        sql += " AND (time_ms, seq) < (?, ?)"
-        args += upper
-    # Walking the index from the end nearest the wanted messages keeps every
-    # query a seek plus `limit` steps, whatever the table's size.
-    sql += (
-        " ORDER BY time_ms DESC, seq DESC LIMIT ?" if newest else " ORDER BY time_ms, seq LIMIT ?"
-    )
-    rows = conn.execute(sql, (*args, limit)).fetchall()
-    if newest:
-        rows.reverse()
-    return [_record(row) for row in rows]
+        rows = self.conn.execute(sql, (*params, limit)).fetchall()
+        if newest:
+            rows.reverse()
+        return [_record(row) for row in rows]
 
 
 def _record(row: tuple[object, ...]) -> HistoryRecord:

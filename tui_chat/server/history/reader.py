@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -37,10 +37,17 @@ class HistoryReader:
         self._connections: list[sqlite3.Connection] = []
 
     def fetch(
-        self, conversation: Conversation, request: queries.HistoryRequest
+        self,
+        conversation: Conversation,
+        request: queries.HistoryRequest,
+        commands: Collection[str] | None = None,
     ) -> Future[list[HistoryRecord]]:
-        """BEFORE/AFTER/LATEST/AROUND/BETWEEN; the future raises ChatHistoryError on a bad msgid."""
-        return self._submit(lambda conn: queries.fetch(conn, conversation, request))
+        """BEFORE/AFTER/LATEST/AROUND/BETWEEN; the future raises ChatHistoryError on a bad msgid.
+
+        `commands`: only these kinds, e.g. `CHAT_COMMANDS` (see `queries.fetch`).
+        """
+        kinds = None if commands is None else tuple(commands)
+        return self._submit(lambda conn: queries.fetch(conn, conversation, request, kinds))
 
     def fetch_targets(
         self, identity: str, channel_keys: Iterable[str], request: queries.TargetsRequest
