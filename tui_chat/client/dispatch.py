@@ -564,7 +564,7 @@ class Dispatcher:
 
 
 def _p(params: list[str], index: int) -> str:
-    return params[index] if index < len(params) else ""
+    return params[index] if -len(params) <= index < len(params) else ""
 
 
 # Replies (WHOIS, LIST, ...) that read better as a sentence than as raw fields.
