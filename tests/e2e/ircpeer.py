@@ -8,6 +8,7 @@ and a failed `expect` shows the lines that did arrive.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable, Iterable
 
 from tui_chat.irc.casemap import casefold
@@ -45,9 +46,18 @@ class IrcPeer:
         self._sync_counter = 0
 
     @classmethod
-    async def connect(cls, address: tuple[str, int], timeout: float = DEFAULT_TIMEOUT) -> IrcPeer:
+    async def connect(
+        cls,
+        address: tuple[str, int],
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        tls: ssl.SSLContext | None = None,
+    ) -> IrcPeer:
+        """Open a connection; with `tls`, a TLS one whose certificate must name localhost."""
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(*address)
+            reader, writer = await asyncio.open_connection(
+                *address, ssl=tls, server_hostname="localhost" if tls else None
+            )
         return cls(reader, writer)
 
     async def send(self, *lines: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,8 @@ from e2e.conftest import StartServer
 from e2e.ircpeer import IrcPeer
 from tui_chat.irc.message import Message
 from tui_chat.server.config import ServerConfig
-from tui_chat.server.thread import ServerStartError, ServerThread
+from tui_chat.server.thread import Endpoint, ServerStartError, ServerThread
+from tui_chat.server.tls import ensure_self_signed, server_context
 
 
 def server_threads() -> list[threading.Thread]:
@@ -110,3 +113,48 @@ async def test_tick_drives_registration_and_ping_timeouts(start_server: StartSer
     assert "Ping timeout" in quit_.params[-1]
     assert [m for m in alive.seen if m.command == "PING"]
     await alive.sync()
+
+
+async def test_plain_and_tls_listeners_side_by_side(tmp_path: Path) -> None:
+    cert = ensure_self_signed(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server = ServerThread(
+        ServerConfig(),
+        "127.0.0.1",
+        0,
+        extra_endpoints=[Endpoint("127.0.0.1", 0, server_context(cert.cert_path, cert.key_path))],
+    )
+    plain_address = server.start()
+    tls_address = server.addresses[1]
+    assert plain_address != tls_address
+    try:
+        secure = await IrcPeer.connect(
+            tls_address, tls=ssl.create_default_context(cafile=str(cert.cert_path))
+        )
+        await secure.register("secure")
+        clear = await IrcPeer.connect(plain_address)
+        await clear.register("clear")
+        await secure.expect(lambda m: m.command == "JOIN" and m.nick == "clear")
+        await clear.request("WHOIS secure", "671")  # the core learnt it is TLS
+        await clear.send("PRIVMSG #lobby :across listeners")
+        assert (await secure.expect("PRIVMSG")).params[-1] == "across listeners"
+        # Plain text to the TLS port never registers.
+        confused = await IrcPeer.connect(tls_address)
+        await confused.send("NICK confused", "USER c 0 * :C")
+        assert not [m for m in await confused.closed() if m.command == "001"]
+        # Stop from another thread while reading, so TLS can say goodbye properly.
+        last, _ = await asyncio.gather(secure.closed(), asyncio.to_thread(server.stop))
+        assert last[-1].command == "ERROR"
+    finally:
+        server.stop()
+
+
+def test_a_failing_second_endpoint_releases_the_first() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = ServerThread(
+            ServerConfig(), "127.0.0.1", 0, extra_endpoints=[Endpoint(*taken.getsockname())]
+        )
+        with pytest.raises(ServerStartError, match="already in use"):
+            server.start()
+    assert not server.running and server.addresses == []

@@ -20,6 +20,7 @@ import errno
 import logging
 import socket
 import ssl
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "SHUTDOWN_GRACE",
     "TICK_INTERVAL",
     "CoreProtocol",
+    "Endpoint",
     "Listener",
     "ServerStartError",
 ]
@@ -45,6 +47,15 @@ SHUTDOWN_GRACE = 2.0
 # Pending connections the kernel queues before accept(); a burst of joins
 # on a busy room should not be refused. Listener(backlog=...) changes it.
 LISTEN_BACKLOG = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One listening socket: where, and whether it speaks TLS."""
+
+    host: str
+    port: int
+    ssl_context: ssl.SSLContext | None = None
 
 
 class ServerStartError(Exception):
@@ -225,7 +236,7 @@ class Listener:
             await self._wait_all_gone()
         for server in self._servers:
             await server.wait_closed()
-        log.info("server stopped")
+        log.debug("server stopped")
 
     async def _wait_all_gone(self) -> None:
         if await self._all_gone_within(self._shutdown_grace):

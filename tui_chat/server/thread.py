@@ -15,13 +15,20 @@ import asyncio
 import contextlib
 import logging
 import signal
+import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
 from tui_chat.server.core import ServerCore
-from tui_chat.server.listener import SHUTDOWN_GRACE, TICK_INTERVAL, Listener, ServerStartError
+from tui_chat.server.listener import (
+    SHUTDOWN_GRACE,
+    TICK_INTERVAL,
+    Endpoint,
+    Listener,
+    ServerStartError,
+)
 
 if TYPE_CHECKING:
     from tui_chat.server.config import ServerConfig
@@ -32,6 +39,7 @@ __all__ = [
     "SHUTDOWN_REASON",
     "START_TIMEOUT",
     "STOP_TIMEOUT",
+    "Endpoint",
     "ServerStartError",
     "ServerThread",
     "new_event_loop",
@@ -73,12 +81,16 @@ class ServerThread:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         *,
+        ssl_context: ssl.SSLContext | None = None,
+        extra_endpoints: Sequence[Endpoint] = (),
         tick_interval: float = TICK_INTERVAL,
         shutdown_grace: float = SHUTDOWN_GRACE,
     ) -> None:
         self._config = config
-        self._host = host
-        self._port = port
+        # The first endpoint is the one start() reports; a TLS listener beside
+        # a plain one is an extra endpoint.
+        self._endpoints = [Endpoint(host, port, ssl_context), *extra_endpoints]
+        self._addresses: list[tuple[str, int]] = []
         self._tick_interval = tick_interval
         self._shutdown_grace = shutdown_grace
         self._lock = threading.Lock()
@@ -88,12 +100,16 @@ class ServerThread:
         self._wake: asyncio.Event | None = None
         self._stop_reason: str | None = None
         self._start_error: BaseException | None = None
-        self._address: tuple[str, int] | None = None
 
     @property
     def address(self) -> tuple[str, int] | None:
-        """The (host, port) actually bound, once `start()` returned."""
-        return self._address
+        """The (host, port) the first endpoint bound, once `start()` returned."""
+        return self._addresses[0] if self._addresses else None
+
+    @property
+    def addresses(self) -> list[tuple[str, int]]:
+        """Every endpoint's bound (host, port), in the order they were given."""
+        return list(self._addresses)
 
     @property
     def stop_requested(self) -> bool:
@@ -116,8 +132,7 @@ class ServerThread:
             if isinstance(self._start_error, ServerStartError):
                 raise self._start_error
             raise ServerStartError(f"the server failed to start: {self._start_error}")
-        assert self._address is not None
-        return self._address
+        return self._addresses[0]
 
     def request_stop(self, reason: str = SHUTDOWN_REASON) -> None:
         """Ask the server to shut down and return at once (safe from signal handlers)."""
@@ -164,7 +179,19 @@ class ServerThread:
             core, tick_interval=self._tick_interval, shutdown_grace=self._shutdown_grace
         )
         wake = asyncio.Event()
-        self._address = await listener.listen(self._host, self._port)
+        try:
+            for endpoint in self._endpoints:
+                self._addresses.append(
+                    await listener.listen(
+                        endpoint.host, endpoint.port, ssl_context=endpoint.ssl_context
+                    )
+                )
+        except BaseException:
+            if self._addresses:
+                # A later endpoint failed: release the ones already bound.
+                await listener.close()
+                self._addresses.clear()
+            raise
         with self._lock:
             self._loop, self._wake = asyncio.get_running_loop(), wake
             if self._stop_reason is not None:
