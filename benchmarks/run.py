@@ -52,6 +52,8 @@ SUITE: list[tuple[str, list[str]]] = [
     ("idle", ["--clients", "10000"]),
     ("churn", ["--seconds", "5"]),
 ]
+# Churn keeps this many registration bursts' worth of cycles in flight.
+CHURN_BURSTS = 4
 # A whole scenario, setup included, may not run longer than this.
 SCENARIO_TIMEOUT_S = 300.0
 
@@ -69,7 +71,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--server", choices=sorted(SERVER_KINDS), help="server kind to start")
         p.add_argument("--address", help="HOST:PORT of a server already running")
         p.add_argument("--pid", type=int, help="its process id, for CPU and memory")
-        p.add_argument("--connect-concurrency", type=int, default=CONNECT_CONCURRENCY)
+        p.add_argument(
+            "--connect-concurrency",
+            type=int,
+            help=f"registrations in flight (default: {CONNECT_CONCURRENCY}, or the server's own)",
+        )
         return p
 
     fan = scenario("fanout", "N clients in one room, S senders at R msg/s")
@@ -91,7 +97,11 @@ def _parser() -> argparse.ArgumentParser:
 
     churn = scenario("churn", "connect, register, join, say, quit in a loop")
     churn.add_argument("--seconds", type=float, default=ChurnConfig.seconds)
-    churn.add_argument("--concurrency", type=int, default=ChurnConfig.concurrency)
+    churn.add_argument(
+        "--concurrency",
+        type=int,
+        help=f"cycles in flight (default: {CHURN_BURSTS} x the registration burst)",
+    )
     churn.add_argument("--max-connections", type=int, default=ChurnConfig.max_connections)
 
     suite = sub.add_parser("suite", help="the issue's cases against every installed server")
@@ -107,9 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     return cli
 
 
-def _scenario(args: argparse.Namespace) -> tuple[Scenario, int]:
+def _scenario(args: argparse.Namespace, server: RunningServer) -> tuple[Scenario, int]:
     """The scenario coroutine factory and how many sockets it needs."""
-    concurrency = args.connect_concurrency
+    concurrency = args.connect_concurrency or server.registration_burst or CONNECT_CONCURRENCY
     if args.scenario == "fanout":
         fan = FanoutConfig(
             clients=args.clients,
@@ -124,7 +134,9 @@ def _scenario(args: argparse.Namespace) -> tuple[Scenario, int]:
     if args.scenario == "idle":
         idle = IdleConfig(args.clients, args.idle_seconds, concurrency)
         return (lambda h, p, probe: run_idle(h, p, probe, idle)), idle.clients
-    churn = ChurnConfig(args.seconds, args.concurrency, args.max_connections)
+    churn = ChurnConfig(
+        args.seconds, args.concurrency or CHURN_BURSTS * concurrency, args.max_connections
+    )
     return (lambda h, p, probe: run_churn(h, p, probe, churn)), churn.concurrency + 1
 
 
@@ -142,9 +154,9 @@ def _target(args: argparse.Namespace) -> Iterator[RunningServer]:
 
 
 def run_one(args: argparse.Namespace) -> dict[str, Any]:
-    scenario, sockets = _scenario(args)
-    raise_fd_limit(sockets)
     with _target(args) as server:
+        scenario, sockets = _scenario(args, server)
+        raise_fd_limit(sockets)
 
         async def bounded() -> dict[str, object]:
             async with asyncio.timeout(SCENARIO_TIMEOUT_S):
