@@ -170,3 +170,16 @@ def test_no_external_messages() -> None:
     alice.take()
     bob.send("PRIVMSG #room :from outside")
     assert alice.take()[0].params == ["#room", "from outside"]
+
+
+def test_names_of_a_big_room_is_split_into_lines_within_the_limit() -> None:
+    core = make_core()
+    peers = [register(core, f"user{i:03d}", caps="userhost-in-names") for i in range(120)]
+    last = peers[-1]
+    last.send("NAMES #lobby")
+    lines = [chunk for chunk in last.transport.chunks if b" 353 " in chunk]
+    assert len(lines) > 1
+    assert all(len(line) <= 512 for line in lines)
+    names = [n for m in last.take() if m.command == "353" for n in m.params[-1].split()]
+    assert len(names) == 120
+    assert names[0] == "@user000!~user000@127.0.0.1"

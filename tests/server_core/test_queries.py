@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fakes import drain, make_core, register
+from .fakes import Peer, drain, make_core, register
 
 
 def test_who_channel_and_nick() -> None:
@@ -85,3 +85,19 @@ def test_server_information_commands() -> None:
         "374",
     ):
         assert code in codes
+
+
+def test_lusers_counts_follow_registrations_modes_and_departures() -> None:
+    core = make_core(operators={"o": "p"})
+    alice = register(core, "alice")
+    bob = register(core, "bob")
+    register(core, "carol").send("MODE carol +i")
+    bob.send("OPER o p")
+    Peer(core).send("NICK pending")
+    bob.send("QUIT")
+    alice.send("LUSERS")
+    replies = {m.command: m.params for m in alice.take()}
+    assert replies["251"][-1] == "There are 1 users and 1 invisible on 1 servers"
+    assert replies["252"][1] == "0"
+    assert replies["253"][1] == "1"
+    assert replies["255"][-1] == "I have 2 clients and 0 servers"

@@ -96,6 +96,9 @@ class ServerCore:
         self._msgids = count(1)
         self._batch_ids = count(1)
         self._drops: list[Client] = []
+        # LUSERS figures, kept current so a registration burst costs O(1).
+        self.user_count = 0
+        self.mode_counts: dict[str, int] = dict.fromkeys(USER_MODES, 0)
 
     # -- the listener's API ------------------------------------------------
 
@@ -229,6 +232,7 @@ class ServerCore:
         """Send `msg` to many clients, serialized once per distinct form."""
         forms: list[bytes | None] = [None, None, None, None]
         stamp = ""
+        max_sendq = self.config.max_sendq
         for client in recipients:
             form = client.form
             data = forms[form]
@@ -243,7 +247,14 @@ class ServerCore:
                     if client_tags:
                         tags.update(client_tags)
                 data = forms[form] = Message(msg.command, msg.params, msg.source, tags).to_bytes()
-            self.write(client, data)
+            # `write`, inlined: this loop runs once per delivery.
+            if client.outbox is not None:
+                client.outbox.append(data)
+            elif not client.gone:
+                transport = client.transport
+                transport.write(data)
+                if transport.get_write_buffer_size() > max_sendq:
+                    self._drops.append(client)
 
     def members_and_self(self, client: Client) -> dict[Client, None]:
         """Everyone who shares a channel with `client`, and `client`, once each."""
@@ -251,6 +262,24 @@ class ServerCore:
         for channel in client.channels.values():
             seen.update(dict.fromkeys(channel.members))
         return seen
+
+    # -- users ---------------------------------------------------------------
+
+    def mark_registered(self, client: Client) -> None:
+        client.registered = True
+        self.user_count += 1
+
+    def set_user_mode(self, client: Client, letter: str, on: bool) -> bool:
+        """Set or clear a user mode; whether anything changed."""
+        if on == (letter in client.modes):
+            return False
+        if on:
+            client.modes.add(letter)
+            self.mode_counts[letter] += 1
+        else:
+            client.modes.discard(letter)
+            self.mode_counts[letter] -= 1
+        return True
 
     # -- leaving -------------------------------------------------------------
 
@@ -268,7 +297,10 @@ class ServerCore:
 
     def _remove(self, client: Client, reason: str) -> None:
         self.clients.discard(client)
+        for letter in client.modes:
+            self.mode_counts[letter] -= 1
         if client.registered:
+            self.user_count -= 1
             others = self.members_and_self(client)
             del others[client]
             self.relay(others, Message("QUIT", [reason], client.source))

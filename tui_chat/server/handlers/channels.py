@@ -86,12 +86,15 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
     log.info("join %s %s", channel.name, client.nick)
     plain = Message("JOIN", [channel.name], client.source)
     extended = Message("JOIN", [channel.name, "*", client.realname], client.source)
-    members = list(channel.members)
-    core.relay([m for m in members if caps.EXTENDED_JOIN not in m.caps], plain)
-    core.relay([m for m in members if caps.EXTENDED_JOIN in m.caps], extended)
+    extended_members = [m for m in channel.members if caps.EXTENDED_JOIN in m.caps]
+    if extended_members:
+        core.relay([m for m in channel.members if caps.EXTENDED_JOIN not in m.caps], plain)
+        core.relay(extended_members, extended)
+    else:
+        core.relay(channel.members, plain)
     if client.away is not None:
         core.relay(
-            [m for m in members if caps.AWAY_NOTIFY in m.caps and m is not client],
+            [m for m in channel.members if caps.AWAY_NOTIFY in m.caps and m is not client],
             Message("AWAY", [client.away], client.source),
         )
     if channel.topic:
@@ -140,20 +143,17 @@ def send_names(core: ServerCore, client: Client, channel: Channel) -> None:
         symbol = "@" if "s" in channel.modes else "="
         multi = caps.MULTI_PREFIX in client.caps
         full = caps.USERHOST_IN_NAMES in client.caps
+        # Most members have no prefix: only they skip the prefix lookup.
         names = [
-            channel.prefix(member, multi) + (member.source if full else member.nick)
-            for member in channel.members
+            (channel.prefix(member, multi) if modes else "")
+            + (member.source if full else member.nick)
+            for member, modes in channel.members.items()
         ]
-        line: list[str] = []
-        size = 0
-        for name in names:
-            if line and size + len(name) + 1 > NAMES_LINE_BUDGET:
-                core.reply(client, RPL_NAMREPLY, symbol, channel.name, text=" ".join(line))
-                line, size = [], 0
-            line.append(name)
-            size += len(name) + 1
-        if line:
-            core.reply(client, RPL_NAMREPLY, symbol, channel.name, text=" ".join(line))
+        # Equal-count chunks sized for the longest name keep this loop in C.
+        per_line = max(1, NAMES_LINE_BUDGET // (max(map(len, names)) + 1))
+        for start in range(0, len(names), per_line):
+            chunk = " ".join(names[start : start + per_line])
+            core.reply(client, RPL_NAMREPLY, symbol, channel.name, text=chunk)
     core.reply(client, RPL_ENDOFNAMES, channel.name)
 
 

@@ -82,13 +82,11 @@ def change_user_modes(core: ServerCore, client: Client, modestring: str) -> None
         if letter in "+-":
             sign = letter
         elif letter == "i":
-            if (sign == "+") != ("i" in client.modes):
-                (client.modes.add if sign == "+" else client.modes.discard)("i")
+            if core.set_user_mode(client, "i", sign == "+"):
                 applied.append((sign, "i", None))
         elif letter == "o":
             # Operator status comes from OPER only; dropping it is always allowed.
-            if sign == "-" and client.is_oper:
-                client.modes.discard("o")
+            if sign == "-" and core.set_user_mode(client, "o", False):
                 applied.append(("-", "o", None))
         else:
             unknown = True

@@ -40,7 +40,7 @@ def oper(core: ServerCore, client: Client, msg: Message) -> None:
     if client.is_oper:
         core.reply(client, RPL_YOUREOPER)
         return
-    client.modes.add("o")
+    core.set_user_mode(client, "o", True)
     log.info("oper %s as %s", client.nick, name)
     core.reply(client, RPL_YOUREOPER)
     core.send(client, Message("MODE", [client.nick, "+o"], client.source))

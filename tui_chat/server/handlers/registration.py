@@ -185,7 +185,7 @@ def try_register(core: ServerCore, client: Client) -> None:
         core.reply(client, ERR_PASSWDMISMATCH)
         core.disconnect(client, "Bad password")
         return
-    client.registered = True
+    core.mark_registered(client)
     client.last_message = core.clock()
     log.info("registered %s (%s)", client.nick, client.source)
     core.reply(

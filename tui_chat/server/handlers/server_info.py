@@ -54,10 +54,9 @@ def send_isupport(core: ServerCore, client: Client) -> None:
 
 
 def send_lusers(core: ServerCore, client: Client) -> None:
-    users = [c for c in core.clients if c.registered]
-    total = len(users)
-    invisible = sum(1 for c in users if "i" in c.modes)
-    opers = sum(1 for c in users if c.is_oper)
+    total = core.user_count
+    invisible = core.mode_counts["i"]
+    opers = core.mode_counts["o"]
     unknown = len(core.clients) - total
     core.reply(
         client,
