@@ -17,6 +17,8 @@ import typer
 from tui_chat import __version__
 
 if TYPE_CHECKING:
+    import ssl
+
     from tui_chat.client.events import Event
     from tui_chat.config import Settings
     from tui_chat.server.thread import ServerThread
@@ -58,6 +60,32 @@ def _room_name(room: str) -> str:
     return name
 
 
+def _port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        _fail(f"bad port {text!r}: use a number from 0 to 65535 (0 picks a free one)", 2)
+    return int(text)
+
+
+def _tls_context(cert: Path | None, key: Path | None) -> tuple[ssl.SSLContext, str]:
+    """The server's TLS context and certificate fingerprint, or a one-line failure."""
+    from tui_chat.server.tls import (
+        TLSConfigError,
+        ensure_self_signed,
+        load_certificate,
+        server_context,
+    )
+
+    if (cert is None) != (key is None):
+        _fail("--cert and --key go together: give both, or neither for a self-signed one", 2)
+    try:
+        loaded = (
+            ensure_self_signed() if cert is None or key is None else load_certificate(cert, key)
+        )
+        return server_context(loaded.cert_path, loaded.key_path), loaded.fingerprint
+    except (TLSConfigError, OSError) as exc:
+        _fail(str(exc))
+
+
 # Control characters shown escaped in the console log: a chat line must not be
 # able to move the cursor, retitle or reprogram the operator's terminal.
 # Newline and tab stay, for tracebacks.
@@ -89,13 +117,21 @@ def serve(
     log_level: Annotated[
         str, typer.Option(help="One of: " + ", ".join(SERVE_LOG_LEVELS) + ".")
     ] = "info",
+    tls: Annotated[
+        bool, typer.Option("--tls", help="Speak TLS on PORT (self-signed unless --cert).")
+    ] = False,
+    tls_port: Annotated[
+        str | None, typer.Option(help="Also listen with TLS on this port; PORT stays plain.")
+    ] = None,
+    cert: Annotated[Path | None, typer.Option(help="TLS certificate chain (PEM).")] = None,
+    key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --cert.")] = None,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
-    from tui_chat.server.thread import ServerStartError, run_foreground
+    from tui_chat.server.thread import Endpoint, ServerStartError, ServerThread, run_foreground
 
-    if not port.isdigit() or int(port) > 65535:
-        _fail(f"bad port {port!r}: use a number from 0 to 65535 (0 picks a free one)", 2)
+    plain_port = _port_number(port)
+    secure_port = None if tls_port is None else _port_number(tls_port)
     if log_level.lower() not in SERVE_LOG_LEVELS:
         _fail(f"bad log level {log_level!r}: use one of {', '.join(SERVE_LOG_LEVELS)}", 2)
     config = ServerConfig(default_room=None if no_room else _room_name(room))
@@ -113,17 +149,32 @@ def serve(
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING if quiet else log_level.upper())
 
-    def announce(address: tuple[str, int]) -> None:
-        bound, bound_port = address
-        reachable = bound
-        if bound in ("0.0.0.0", "::", ""):
-            reachable = lan_address() or "<this machine's address>"
-        typer.echo(f"tui-chat server listening on {bound}:{bound_port}")
-        typer.echo(f"Join with: tui-chat join {reachable} {bound_port}  (Ctrl+C stops)")
+    context = fingerprint = None
+    extra: list[Endpoint] = []
+    if tls or secure_port is not None or cert is not None or key is not None:
+        context, fingerprint = _tls_context(cert, key)
+        if secure_port is not None:
+            extra, context = [Endpoint(host, secure_port, context)], None
+    server = ServerThread(config, host, plain_port, ssl_context=context, extra_endpoints=extra)
+
+    def announce(running: ServerThread) -> None:
+        # The TLS endpoint is the only one (--tls) or the second (--tls-port).
+        secure = {len(running.addresses) - 1} if fingerprint else set()
+        for i, (bound, bound_port) in enumerate(running.addresses):
+            reachable = bound
+            if bound in ("0.0.0.0", "::", ""):
+                reachable = lan_address() or "<this machine's address>"
+            mode = " (TLS)" if i in secure else ""
+            flag = " --tls" if i in secure else ""
+            typer.echo(f"tui-chat server listening on {bound}:{bound_port}{mode}")
+            typer.echo(f"Join with: tui-chat join {reachable} {bound_port}{flag}")
+        if fingerprint:
+            typer.echo(f"TLS certificate fingerprint: {fingerprint}")
+        typer.echo("Ctrl+C stops the server.")
         sys.stdout.flush()
 
     try:
-        stopped_cleanly = run_foreground(config, host, int(port), on_ready=announce)
+        stopped_cleanly = run_foreground(server, on_ready=announce)
     except ServerStartError as exc:
         _fail(str(exc))
     if not stopped_cleanly:

@@ -6,6 +6,7 @@ import asyncio
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,16 @@ from pathlib import Path
 import pytest
 
 from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer
+from tui_chat.server.tls import ensure_self_signed
 
-READY = re.compile(rb"listening on (\S+):(\d+)")
+READY = re.compile(r"listening on (\S+):(\d+)")
+ANNOUNCE_END = b"Ctrl+C stops"
 
 
-async def start_serve(*args: str) -> tuple[asyncio.subprocess.Process, tuple[str, int]]:
+async def start_serve(
+    *args: str,
+) -> tuple[asyncio.subprocess.Process, tuple[str, int], list[str]]:
+    """Start `tui-chat serve 127.0.0.1 0 *args`; the first address and the announcement."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -30,11 +36,15 @@ async def start_serve(*args: str) -> tuple[asyncio.subprocess.Process, tuple[str
         stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
+    lines: list[str] = []
     async with asyncio.timeout(15):
-        line = await proc.stdout.readline()
-    found = READY.search(line)
-    assert found, f"no address announced: {line!r}"
-    return proc, (found.group(1).decode(), int(found.group(2)))
+        while not lines or ANNOUNCE_END not in lines[-1].encode():
+            line = await proc.stdout.readline()
+            assert line, f"serve ended before announcing: {lines}"
+            lines.append(line.decode().rstrip("\n"))
+    found = READY.search(lines[0])
+    assert found, f"no address announced: {lines}"
+    return proc, (found.group(1), int(found.group(2))), lines
 
 
 async def finish(proc: asyncio.subprocess.Process) -> tuple[int, str]:
@@ -45,7 +55,7 @@ async def finish(proc: asyncio.subprocess.Process) -> tuple[int, str]:
 
 
 async def test_serve_announces_port_logs_chat_and_stops_on_sigterm() -> None:
-    proc, address = await start_serve()
+    proc, address, _ = await start_serve()
     try:
         alice = await IrcPeer.connect(address)
         await alice.register("alice")
@@ -72,7 +82,7 @@ async def test_serve_announces_port_logs_chat_and_stops_on_sigterm() -> None:
 
 
 async def test_sigint_stops_cleanly_too() -> None:
-    proc, _ = await start_serve("--quiet")
+    proc, _, _ = await start_serve("--quiet")
     proc.send_signal(signal.SIGINT)
     code, log = await finish(proc)
     assert code == 0
@@ -82,7 +92,7 @@ async def test_sigint_stops_cleanly_too() -> None:
 async def test_no_room_and_custom_room(tmp_path: Path) -> None:
     motd = tmp_path / "motd.txt"
     motd.write_text("Be kind.\nHave fun.\n", encoding="utf-8")
-    proc, address = await start_serve(
+    proc, address, _ = await start_serve(
         "--room", "dev", "--name", "box.test", "--motd-file", str(motd)
     )
     try:
@@ -135,3 +145,47 @@ def test_port_in_use_is_one_line() -> None:
     assert code == 1
     assert f"port {port} is already in use" in err
     assert err.count("\n") == 1
+
+
+async def test_tls_beside_plain_with_given_certificate(tmp_path: Path) -> None:
+    cert = ensure_self_signed(tmp_path / "cert.pem", tmp_path / "key.pem")
+    proc, plain, lines = await start_serve(
+        "--tls-port", "0", "--cert", str(cert.cert_path), "--key", str(cert.key_path)
+    )
+    try:
+        secure_line = next(line for line in lines if line.endswith("(TLS)"))
+        found = READY.search(secure_line)
+        assert found
+        secure = (found.group(1), int(found.group(2)))
+        assert f"TLS certificate fingerprint: {cert.fingerprint}" in lines
+        assert any(line.endswith(f" {secure[1]} --tls") for line in lines)
+
+        alice = await IrcPeer.connect(
+            secure, tls=ssl.create_default_context(cafile=str(cert.cert_path))
+        )
+        await alice.register("alice")
+        bob = await IrcPeer.connect(plain)
+        await bob.register("bob")
+        await alice.request("WHOIS alice", "671")
+        proc.send_signal(signal.SIGTERM)
+        for peer in (alice, bob):
+            assert (await peer.closed())[-1].command == "ERROR"
+    except BaseException:
+        proc.kill()
+        raise
+    assert (await finish(proc))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cert", "/nonexistent/cert.pem"], "--cert and --key go together"),
+        (["--tls-port", "99999"], "bad port '99999'"),
+        (["--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"], "/nonexistent/c.pem"),
+    ],
+)
+def test_bad_tls_arguments_are_one_line(args: list[str], message: str) -> None:
+    code, err = run_cli("127.0.0.1", "0", *args)
+    assert code != 0
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err

@@ -204,19 +204,14 @@ class ServerThread:
 
 
 def run_foreground(
-    config: ServerConfig,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    *,
-    on_ready: Callable[[tuple[str, int]], None] | None = None,
+    server: ServerThread, *, on_ready: Callable[[ServerThread], None] | None = None
 ) -> bool:
-    """Serve until SIGINT or SIGTERM, then shut down cleanly.
+    """Run `server` until SIGINT or SIGTERM, then shut it down cleanly.
 
     Must run on the main thread (signal handlers live there). Raises
     `ServerStartError` if the server cannot start; returns True after a
     requested stop, False if the server loop ended on its own (a crash).
     """
-    server = ServerThread(config, host, port)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
@@ -225,9 +220,9 @@ def run_foreground(
     # Installed before start(): a signal during start-up is a stop request too.
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        address = server.start()
+        server.start()
         if on_ready is not None:
-            on_ready(address)
+            on_ready(server)
         # join() is interrupted by signals on POSIX, runs on_signal, then resumes.
         server.wait()
     finally:
