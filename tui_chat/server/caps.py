@@ -44,7 +44,19 @@ FORM_TIME = 1  # server-time: the `time` tag
 FORM_TAGS = 2  # message-tags: `msgid` and relayed client-only `+tags`
 
 
-def form_of(caps: set[str]) -> int:
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+
+
+def shared(names: frozenset[str]) -> frozenset[str]:
+    """One object per distinct set of capabilities.
+
+    Thousands of clients ask for the same few sets; sharing them saves a
+    set per client. At most 2**len(SUPPORTED) sets can exist.
+    """
+    return _SHARED.setdefault(names, names)
+
+
+def form_of(caps: frozenset[str]) -> int:
     return (FORM_TIME if SERVER_TIME in caps else 0) | (FORM_TAGS if MESSAGE_TAGS in caps else 0)
 
 

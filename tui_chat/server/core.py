@@ -120,19 +120,17 @@ class ServerCore:
                 return
             data = data[nl + 1 :]
             client.discarding = False
-        buf = client.buffer
         if b"\n" in data:
-            chunk = bytes(buf) + data if buf else data
-            *lines, rest = chunk.split(b"\n")
-            buf[:] = rest
+            chunk = client.buffer + data if client.buffer else data
+            *lines, client.buffer = chunk.split(b"\n")
             for line in lines:
                 if client.gone:
                     break
                 self._line(client, line)
         else:
-            buf += data
-        if len(buf) > self._max_input and not client.gone:
-            buf.clear()
+            client.buffer += data
+        if len(client.buffer) > self._max_input and not client.gone:
+            client.buffer = b""
             client.discarding = True
             self.reply(client, ERR_INPUTTOOLONG)
         self._drain_drops()
@@ -274,10 +272,10 @@ class ServerCore:
         if on == (letter in client.modes):
             return False
         if on:
-            client.modes.add(letter)
+            client.modes = client.modes | {letter}
             self.mode_counts[letter] += 1
         else:
-            client.modes.discard(letter)
+            client.modes = client.modes - {letter}
             self.mode_counts[letter] -= 1
         return True
 

@@ -25,6 +25,7 @@ PARAM_MODES = "k"
 SET_PARAM_MODES = "l"
 FLAG_MODES = "imnst"
 USER_MODES = "io"
+NO_FLAGS: frozenset[str] = frozenset()
 
 
 class Client:
@@ -71,12 +72,15 @@ class Client:
         self.pass_ok = False
         self.cap_negotiating = False
         self.cap_version = 0
-        self.caps: set[str] = set()
+        # Frozen and shared while empty: most clients never change them, and a
+        # set per client would cost hundreds of bytes on a server of thousands.
+        self.caps: frozenset[str] = NO_FLAGS
         self.form = 0
-        self.modes: set[str] = set()
+        self.modes: frozenset[str] = NO_FLAGS
         self.away: str | None = None
         self.channels: dict[str, Channel] = {}
-        self.buffer = bytearray()
+        # Bytes received after the last LF.
+        self.buffer = b""
         self.discarding = False
         self.connected_at = now
         self.last_activity = now

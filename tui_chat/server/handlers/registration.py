@@ -55,7 +55,7 @@ def cap(core: ServerCore, client: Client, msg: Message) -> None:
         version = msg.param(1)
         client.cap_version = max(client.cap_version, int(version) if version.isdigit() else 0)
         if client.cap_version >= 302:
-            client.caps.add(caps.CAP_NOTIFY)
+            client.caps = caps.shared(client.caps | {caps.CAP_NOTIFY})
         core.send(client, Message("CAP", [client.nick, "LS", " ".join(caps.ls_tokens())], server))
     elif sub == "LIST":
         core.send(
@@ -90,8 +90,7 @@ def _cap_req(core: ServerCore, client: Client, requested: str) -> None:
     else:
         verdict = "ACK"
     if verdict == "ACK":
-        client.caps |= adds
-        client.caps -= removes
+        client.caps = caps.shared((client.caps | adds) - removes)
         client.form = caps.form_of(client.caps)
     core.send(client, Message("CAP", [client.nick, verdict, requested], core.config.server_name))
 
@@ -115,6 +114,9 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, ERR_ERRONEUSNICKNAME, new)
         return
     folded = casefold(new)
+    if folded == new:
+        # Most nicks are already folded: then nick and key share one string.
+        folded = new
     holder = core.nicks.get(folded)
     if holder is not None and holder is not client:
         core.reply(client, ERR_NICKNAMEINUSE, new)
