@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tui_chat.server.history import (
     CHAT_COMMANDS,
@@ -202,6 +204,8 @@ def test_records_come_back_whole(history: History) -> None:
         (["BEFORE", "#a", "msgid=x", "0"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "msgid=x", "-5"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "msgid=x", "many"], "INVALID_PARAMS"),
+        (["BEFORE", "#a", "msgid=x", "²"], "INVALID_PARAMS"),
+        (["BEFORE", "#a", "msgid=x", "+5"], "INVALID_PARAMS"),
         (["TARGETS", "msgid=x", "timestamp=2020-01-01T00:00:00.000Z", "5"], "INVALID_MSGREFTYPE"),
         (["TARGETS", "timestamp=2020-01-01T00:00:00.000Z", "5"], "INVALID_PARAMS"),
     ],
@@ -229,6 +233,9 @@ def test_subcommands_are_case_insensitive_and_parse_whole() -> None:
     assert parse_request(["TARGETS", ts(5), ts(1), "3"], 0) == TargetsRequest(
         BASE_MS + 50, BASE_MS + 10, 3
     )
+    # No server maximum: a huge limit still fits SQLite's LIMIT.
+    huge = parse_request(["LATEST", "#a", "*", "9" * 40], 0)
+    assert isinstance(huge, HistoryRequest) and huge.limit < 2**63
 
 
 def test_commands_filter_counts_only_the_wanted_kinds(history: History) -> None:
@@ -246,3 +253,29 @@ def test_commands_filter_counts_only_the_wanted_kinds(history: History) -> None:
     chat = history.reader.fetch(LOBBY, request, CHAT_COMMANDS).result(timeout=10)
     assert [r.msgid for r in chat] == ["k3", "k5"]
     assert len(history.reader.fetch(LOBBY, request).result(timeout=10)) == 4
+
+
+_PIECES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["LATEST", "before", "AFTER", "AROUND", "BETWEEN", "TARGETS", "*", "#lobby"]),
+    st.builds(lambda i: f"msgid={mid(i)}", st.integers(-2, COUNT + 2)),
+    st.builds(ts, st.integers(-5, COUNT + 5)),
+    st.integers(-3, 10**20).map(str),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(params=st.lists(_PIECES, max_size=6))
+def test_any_input_is_answered_or_refused_with_a_spec_error(
+    filled: History, params: list[str]
+) -> None:
+    try:
+        request = parse_request(params, MAX)
+        if isinstance(request, HistoryRequest):
+            got = filled.reader.fetch(LOBBY, request).result(timeout=10)
+            times = [(r.time_ms, r.msgid) for r in got]
+            assert times == sorted(times) and len(got) <= request.limit
+    except ChatHistoryError as error:
+        assert error.code in {"INVALID_PARAMS", "INVALID_MSGREFTYPE", "MESSAGE_ERROR"}

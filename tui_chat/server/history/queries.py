@@ -56,6 +56,9 @@ __all__ = [
 # What a client without draft/event-playback may be sent in a history batch.
 CHAT_COMMANDS = ("PRIVMSG", "NOTICE")
 SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
+# The cut applied when the server sets no maximum (0): SQLite's LIMIT takes
+# at most a 64-bit integer, and no conversation holds this many messages.
+_NO_MAX_LIMIT = 2**31 - 1
 # Largest seq SQLite hands out; a timestamp used as a lower bound sorts after
 # every message of its millisecond.
 _MAX_SEQ = 2**63 - 1
@@ -116,10 +119,10 @@ def parse_request(params: Sequence[str], max_limit: int) -> HistoryRequest | Tar
 
 
 def _limit(sub: str, text: str, max_limit: int) -> int:
-    if not text.isdigit() or int(text) == 0:
+    # isascii: str.isdigit also accepts digits int() refuses, such as "²".
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
         raise ChatHistoryError("INVALID_PARAMS", [sub, text], "Invalid limit")
-    limit = int(text)
-    return min(limit, max_limit) if max_limit > 0 else limit
+    return min(int(text), max_limit if max_limit > 0 else _NO_MAX_LIMIT)
 
 
 def _selector(
