@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fakes import Peer, make_core, register
+from .fakes import Peer, drain, make_core, register
 
 
 def test_join_several_with_keys_and_join_zero() -> None:
@@ -183,3 +183,15 @@ def test_names_of_a_big_room_is_split_into_lines_within_the_limit() -> None:
     names = [n for m in last.take() if m.command == "353" for n in m.params[-1].split()]
     assert len(names) == 120
     assert names[0] == "@user000!~user000@127.0.0.1"
+
+
+def test_invite_notify_reaches_every_member_of_an_open_channel() -> None:
+    core = make_core()
+    alice = register(core, "alice")
+    watcher = register(core, "watcher", caps="invite-notify")
+    bob = register(core, "bob")
+    bob.send("PART #lobby")
+    drain(core)
+    alice.send("INVITE bob #lobby", "CAP FROB")
+    assert [(m.command, m.params) for m in watcher.take()] == [("INVITE", ["bob", "#lobby"])]
+    assert [m.command for m in alice.take()] == ["341", "410"]

@@ -38,7 +38,14 @@ from typing import Protocol
 from tui_chat.irc import isupport
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message, ParseError, escape_tag_value, parse
-from tui_chat.irc.numerics import ERR_INPUTTOOLONG, ERR_NOTREGISTERED, ERR_UNKNOWNCOMMAND, TEXTS
+from tui_chat.irc.numerics import (
+    ERR_INPUTTOOLONG,
+    ERR_NEEDMOREPARAMS,
+    ERR_NOTREGISTERED,
+    ERR_UNKNOWNCOMMAND,
+    ERR_UNKNOWNERROR,
+    TEXTS,
+)
 from tui_chat.server import caps
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.handlers import load_all
@@ -59,9 +66,6 @@ __all__ = ["Client", "ServerCore", "Transport"]
 log = logging.getLogger("tui_chat.server")
 
 VERSION = "tui-chat-0.1.0"
-# ERR_NEEDMOREPARAMS and friends need the command; a reply for a handler
-# that failed unexpectedly uses this generic numeric.
-ERR_UNKNOWNERROR = "400"
 # labeled-response: labels longer than this are ignored (the spec's limit).
 MAX_LABEL_BYTES = 64
 
@@ -400,7 +404,7 @@ class ServerCore:
             self.reply(client, ERR_NOTREGISTERED)
             return
         if len(msg.params) < spec.min_params:
-            self.reply(client, "461", msg.command)
+            self.reply(client, ERR_NEEDMOREPARAMS, msg.command)
             return
         label = self._label_of(client, msg)
         if label is not None:

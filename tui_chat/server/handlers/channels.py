@@ -278,10 +278,12 @@ def invite(core: ServerCore, client: Client, msg: Message) -> None:
     core.reply(client, RPL_INVITING, target.nick, text=channel.name)
     invitation = Message("INVITE", [target.nick, channel.name], client.source)
     core.send(target, invitation)
+    # invite-notify goes to the members who could have sent this invite too.
+    ops_only = "i" in channel.modes
     notified = [
         m
         for m in channel.members
-        if m is not client and caps.INVITE_NOTIFY in m.caps and channel.is_op(m)
+        if m is not client and caps.INVITE_NOTIFY in m.caps and (channel.is_op(m) or not ops_only)
     ]
     core.relay(notified, invitation)
 

@@ -15,6 +15,7 @@ from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import (
     ERR_ALREADYREGISTERED,
     ERR_ERRONEUSNICKNAME,
+    ERR_INVALIDCAPCMD,
     ERR_NEEDMOREPARAMS,
     ERR_NICKNAMEINUSE,
     ERR_NONICKNAMEGIVEN,
@@ -41,8 +42,6 @@ from tui_chat.server.state import (
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
     from tui_chat.server.state import Client
-
-ERR_INVALIDCAPCMD = "410"
 
 
 @command("CAP", min_params=1, registered=False)
@@ -73,7 +72,7 @@ def cap(core: ServerCore, client: Client, msg: Message) -> None:
             client.cap_negotiating = False
             try_register(core, client)
     else:
-        core.reply(client, ERR_INVALIDCAPCMD, msg.params[0], text="Invalid CAP command")
+        core.reply(client, ERR_INVALIDCAPCMD, msg.params[0])
 
 
 def _cap_req(core: ServerCore, client: Client, requested: str) -> None:
