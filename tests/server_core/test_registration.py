@@ -184,3 +184,14 @@ def test_unregistered_connection_lost_frees_its_nick() -> None:
 def test_config_refuses_values_that_would_break_every_client(bad: dict[str, str]) -> None:
     with pytest.raises(ValueError):
         make_core(**bad)
+
+
+def test_username_keeps_only_characters_safe_in_a_hostmask() -> None:
+    core = make_core()
+    odd = Peer(core)
+    odd.send("NICK odd", "USER a@b!c 0 * :Odd")
+    assert odd.client.source == "odd!~abc@127.0.0.1"
+    empty = Peer(core)
+    empty.send("NICK empty", "USER @@@ 0 * :")
+    assert empty.client.source == "empty!~user@127.0.0.1"
+    assert empty.client.realname == "empty"

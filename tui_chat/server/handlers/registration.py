@@ -8,6 +8,7 @@ the user joins it like any JOIN.
 
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold, valid_nick
@@ -42,6 +43,11 @@ from tui_chat.server.state import (
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
     from tui_chat.server.state import Client
+
+
+USERNAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.[]{}|^`")
+# The username of a client whose USER held none of those characters.
+DEFAULT_USERNAME = "user"
 
 
 @command("CAP", min_params=1, registered=False)
@@ -148,12 +154,10 @@ def user(core: ServerCore, client: Client, msg: Message) -> None:
     if client.registered or client.user:
         core.reply(client, ERR_ALREADYREGISTERED)
         return
-    username = msg.params[0]
-    if not username or not username.isprintable() or ":" in username or " " in username:
-        core.reply(client, ERR_NEEDMOREPARAMS, "USER")
-        return
+    # Only characters that cannot blur `nick!user@host`; the rest are dropped.
+    username = "".join(ch for ch in msg.params[0] if ch in USERNAME_CHARS)
     # The ident prefix "~" says: not checked with an identd.
-    client.user = "~" + username[: core.config.userlen - 1]
+    client.user = "~" + (username or DEFAULT_USERNAME)[: core.config.userlen - 1]
     client.realname = msg.params[3][: core.config.realnamelen] or client.nick
     try_register(core, client)
 
@@ -196,8 +200,9 @@ def try_register(core: ServerCore, client: Client) -> None:
         client, RPL_YOURHOST, text=f"Your host is {cfg.server_name}, running version {VERSION}"
     )
     core.reply(client, RPL_CREATED, text=f"This server was created {iso_time(core.started)}")
-    chanmodes = LIST_MODES + PARAM_MODES + SET_PARAM_MODES + FLAG_MODES + "ov"
-    core.reply(client, RPL_MYINFO, cfg.server_name, VERSION, USER_MODES, text=chanmodes)
+    with_param = LIST_MODES + PARAM_MODES + SET_PARAM_MODES + "ov"
+    chanmodes = "".join(sorted(with_param + FLAG_MODES))
+    core.reply(client, RPL_MYINFO, cfg.server_name, VERSION, USER_MODES, chanmodes, text=with_param)
     send_isupport(core, client)
     send_lusers(core, client)
     send_motd(core, client)
