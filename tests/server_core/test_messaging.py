@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tui_chat.irc.message import Message
+
 from .fakes import make_core, register
 
 
@@ -84,3 +86,14 @@ def test_crlf_cannot_be_injected_into_another_stream() -> None:
     [line] = bob.transport.chunks[-1:]
     assert line.count(b"\r\n") == 1
     assert bob.take()[0].tags["+x"] == "a\r\nQUIT"
+
+
+def test_one_message_sent_to_two_clients_gets_time_only_where_asked() -> None:
+    core = make_core()
+    timed = register(core, "timed", caps="server-time")
+    plain = register(core, "plain")
+    msg = Message("NOTICE", ["*", "hello"], "tui-chat.local")
+    core.send(timed.client, msg)
+    core.send(plain.client, msg)
+    assert "time" in timed.take()[0].tags
+    assert plain.take()[0].tags == {}

@@ -198,7 +198,10 @@ class ServerCore:
     def send(self, client: Client, msg: Message) -> None:
         """Send one message to one client, adding the tags its caps ask for."""
         if client.form & caps.FORM_TIME:
-            msg.tags["time"] = iso_time(self.clock())
+            # A copy: the caller may send the same message to someone without the cap.
+            msg = Message(
+                msg.command, msg.params, msg.source, {**msg.tags, "time": iso_time(self.clock())}
+            )
         self.write(client, msg.to_bytes())
 
     def reply(self, client: Client, code: str, *params: str, text: str | None = None) -> None:
