@@ -181,3 +181,17 @@ async def test_server_survives_a_reset_mid_burst(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     peer.writer.transport.abort()
     await room_still_works(alice, bob, "after the reset")
+
+
+async def test_lf_starts_a_line_of_the_sender_never_a_forged_source(
+    pair: tuple[IrcPeer, IrcPeer],
+) -> None:
+    alice, bob = pair
+    await alice.send_raw(b"PRIVMSG #lobby :hi\n:bob!~bob@127.0.0.1 PRIVMSG #lobby :forged\r\n")
+    first = await bob.expect("PRIVMSG")
+    second = await bob.expect("PRIVMSG")
+    # Both lines count as alice's own: a source prefix from a client is ignored.
+    assert [(m.nick, m.params[-1]) for m in (first, second)] == [
+        ("alice", "hi"),
+        ("alice", "forged"),
+    ]
