@@ -46,6 +46,15 @@ async def pair(connect: Connect, lobby: Address) -> tuple[IrcPeer, IrcPeer]:
         ("TOPIC #nowhere", "403"),
         ("KILL bob :go away", "481"),
         ("USER again 0 * :twice", "462"),
+        ("PRIVMSG", "411"),
+        ("PRIVMSG #lobby", "412"),
+        ("PRIVMSG a,b,c,d,e :too many", "407"),
+        ("INVITE bob #lobby", "443"),
+        ("MODE alice +z", "501"),
+        ("MODE bob +i", "502"),
+        ("WHOWAS nobody", "406"),
+        ("JOIN bad-name", "403"),
+        ("CAP FROB", "410"),
     ],
 )
 async def test_error_numeric_and_others_unaffected(
