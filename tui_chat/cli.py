@@ -135,7 +135,12 @@ def serve(
     if log_level.lower() not in SERVE_LOG_LEVELS:
         _fail(f"bad log level {log_level!r}: use one of {', '.join(SERVE_LOG_LEVELS)}", 2)
     config = ServerConfig(default_room=None if no_room else _room_name(room))
-    if name:
+    if name is not None:
+        from tui_chat.irc.hostname import valid_hostname
+
+        # It is the source of every server reply: a space would break them all.
+        if not valid_hostname(name):
+            _fail(f"bad server name {name!r}: use a host name with a dot, like chat.example", 2)
         config.server_name = name
     if motd_file is not None:
         try:

@@ -126,6 +126,7 @@ def run_cli(*args: str) -> tuple[int, str]:
         (["127.0.0.1", "http"], "bad port 'http'"),
         (["127.0.0.1", "0", "--room", "#a,b"], "bad room name '#a,b'"),
         (["127.0.0.1", "0", "--log-level", "loud"], "bad log level 'loud'"),
+        (["127.0.0.1", "0", "--name", "my server"], "bad server name 'my server'"),
         (["192.0.2.1", "0"], "not an address of this machine"),
     ],
 )
