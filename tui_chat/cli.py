@@ -60,6 +60,23 @@ def _room_name(room: str) -> str:
     return name
 
 
+# Bytes of MOTD text per line: after ":server 372 nick :- " a line stays
+# within IRC's 512 bytes. Longer lines of the MOTD file are split.
+MOTD_LINE_BYTES = 350
+
+
+def _motd_lines(text: str) -> list[str]:
+    """The MOTD file as lines that serialize safely (no NUL, none too long)."""
+    lines: list[str] = []
+    for line in text.replace("\0", "").splitlines():
+        while len(line.encode()) > MOTD_LINE_BYTES:
+            head = line.encode()[:MOTD_LINE_BYTES].decode("utf-8", "ignore")
+            lines.append(head)
+            line = line[len(head) :]
+        lines.append(line)
+    return lines
+
+
 def _port_number(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         _fail(f"bad port {text!r}: use a number from 0 to 65535 (0 picks a free one)", 2)
@@ -144,7 +161,7 @@ def serve(
         config.server_name = name
     if motd_file is not None:
         try:
-            config.motd = motd_file.read_text(encoding="utf-8").splitlines()
+            config.motd = _motd_lines(motd_file.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"cannot read the MOTD file {str(motd_file)!r}: {exc}")
 

@@ -91,7 +91,7 @@ async def test_sigint_stops_cleanly_too() -> None:
 
 async def test_no_room_and_custom_room(tmp_path: Path) -> None:
     motd = tmp_path / "motd.txt"
-    motd.write_text("Be kind.\nHave fun.\n", encoding="utf-8")
+    motd.write_text("Be kind.\nHave fun.\nnul\0here\n" + "é" * 1000 + "\n", encoding="utf-8")
     proc, address, _ = await start_serve(
         "--room", "dev", "--name", "box.test", "--motd-file", str(motd)
     )
@@ -99,7 +99,11 @@ async def test_no_room_and_custom_room(tmp_path: Path) -> None:
         bob = await IrcPeer.connect(address)
         burst = await bob.register("bob")
         assert burst[0].source == "box.test"
-        assert [m.params[-1] for m in burst if m.command == "372"] == ["- Be kind.", "- Have fun."]
+        motd = [m.params[-1] for m in burst if m.command == "372"]
+        assert motd[:3] == ["- Be kind.", "- Have fun.", "- nulhere"]
+        # The 2000-byte line arrives split, whole, every piece within IRC's 512 bytes.
+        assert "".join(line[2:] for line in motd[3:]) == "é" * 1000
+        assert all(len(m.serialize().encode()) <= 510 for m in burst)
         joined = await bob.expect("JOIN")
         assert joined.params[0] == "#dev"
         await bob.close()
