@@ -125,7 +125,9 @@ class ServerThread:
         self._thread = threading.Thread(target=self._run, name="tui-chat-server", daemon=True)
         self._thread.start()
         if not self._bound.wait(timeout):
-            self.stop()
+            # Whether or not it stops in time, the readable error is the one to raise.
+            with contextlib.suppress(TimeoutError):
+                self.stop()
             raise ServerStartError(f"the server did not start within {timeout:g} s")
         if self._start_error is not None:
             self._thread.join()
