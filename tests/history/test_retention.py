@@ -101,4 +101,7 @@ def test_the_writer_sweeps_between_batches(db_path: Path) -> None:
             # Each batch lets the writer take another retention step.
             assert history.writer.flush(10)
         assert count(db_path, LOBBY) == 10
+        # The step's tally is updated just after its commit: one more batch
+        # orders this read after it.
+        assert history.writer.flush(10)
         assert history.writer.retention.deleted == 50
