@@ -282,7 +282,7 @@ async def test_irc_formatting_codes_become_styles_not_garbage() -> None:
             MessageReceived("#lobby", "bob", "\x02bold\x02 and \x0304,01red\x03 done")
         )
         await pilot.pause()
-        assert app.log_lines("#lobby")[-1].endswith("bob bold and red done")
+        assert app.log_lines("#lobby")[-1].endswith("bob │ bold and red done")
         strip = app._logs["#lobby"].lines[-1]
         styles = {segment.text: segment.style for segment in strip if segment.text.strip()}
         assert styles["bold"].bold
@@ -378,7 +378,7 @@ async def test_replayed_history_is_shown_but_neither_counted_nor_rung() -> None:
         )
         old = app.windows.get("#old")
         assert old is not None and (old.unread, old.mentioned) == (0, False)
-        assert app.log_lines("#old")[-1].endswith("bob alice: earlier")
+        assert app.log_lines("#old")[-1].endswith("bob │ alice: earlier")
         assert rings == []
 
 
@@ -393,3 +393,17 @@ async def test_being_kicked_is_said_plainly_and_the_room_greys_out() -> None:
         assert lobby is not None and not lobby.active
         label = app.query_one(RoomList).get_option("w:#lobby").prompt
         assert "strike" in str(label.style)  # type: ignore[union-attr]
+
+
+async def test_a_wider_terminal_wraps_the_log_again() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await in_lobby(app)
+        await app.apply_event(MessageReceived("#lobby", "bob", "word " * 40))
+        await pilot.pause()
+        log = app._logs["#lobby"]
+        narrow_rows = len(log.lines)
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        assert 1 < len(log.lines) < narrow_rows
+        assert all(strip.cell_length <= log.scrollable_content_region.width for strip in log.lines)

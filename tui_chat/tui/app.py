@@ -26,7 +26,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar, Protocol
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -69,7 +68,14 @@ from tui_chat.tui.screens.help import HelpScreen
 from tui_chat.tui.screens.name_prompt import NamePromptScreen
 from tui_chat.tui.widgets.chat_input import ChatInput, CompletionSource
 from tui_chat.tui.widgets.chat_log import ChatLog
-from tui_chat.tui.widgets.message_lines import LineStyler, Palette
+from tui_chat.tui.widgets.message_lines import (
+    EVENT_MARK,
+    JOIN_MARK,
+    LEAVE_MARK,
+    ChatLine,
+    LineStyler,
+    Palette,
+)
 from tui_chat.tui.widgets.room_list import RoomList
 from tui_chat.tui.widgets.status_line import StatusLine
 from tui_chat.tui.widgets.topic_line import TopicLine
@@ -301,21 +307,25 @@ class ChatApp(App[None]):
 
     def _on_UserJoined(self, event: UserJoined) -> None:
         where = f" ({event.userhost})" if event.userhost else ""
-        self._room_event(event.room, event.nick, event.time, f"{event.nick}{where} joined")
+        self._room_event(
+            event.room, event.nick, event.time, f"{event.nick}{where} joined", mark=JOIN_MARK
+        )
 
     def _on_UserParted(self, event: UserParted) -> None:
         reason = f" ({event.reason})" if event.reason else ""
-        self._room_event(event.room, event.nick, event.time, f"{event.nick} left{reason}")
+        text = f"{event.nick} left{reason}"
+        self._room_event(event.room, event.nick, event.time, text, mark=LEAVE_MARK)
 
     def _on_UserKicked(self, event: UserKicked) -> None:
         reason = f" ({event.reason})" if event.reason else ""
         text = f"{event.by} kicked {event.nick}{reason}"
-        self._room_event(event.room, event.nick, event.time, text, always=True)
+        self._room_event(event.room, event.nick, event.time, text, always=True, mark=LEAVE_MARK)
 
     def _on_UserQuit(self, event: UserQuit) -> None:
         reason = f" ({event.reason})" if event.reason else ""
         for room in (*event.rooms, event.nick):
-            self._room_event(room, event.nick, event.time, f"{event.nick} quit{reason}")
+            text = f"{event.nick} quit{reason}"
+            self._room_event(room, event.nick, event.time, text, mark=LEAVE_MARK)
 
     def _on_NickChanged(self, event: NickChanged) -> None:
         if event.is_self:
@@ -468,7 +478,7 @@ class ChatApp(App[None]):
                 return
 
     def _write(
-        self, window: Window, line: Text, *, counts: bool = False, mention: bool = False
+        self, window: Window, line: ChatLine, *, counts: bool = False, mention: bool = False
     ) -> None:
         self._logs[window.key].add(line)
         if window.key == self.current_key or not (counts or mention):
@@ -478,12 +488,19 @@ class ChatApp(App[None]):
         self._refresh_rooms()
 
     def _room_event(
-        self, room: str, nick: str, when: datetime | None, text: str, *, always: bool = False
+        self,
+        room: str,
+        nick: str,
+        when: datetime | None,
+        text: str,
+        *,
+        always: bool = False,
+        mark: str = EVENT_MARK,
     ) -> None:
         window = self.windows.get(room)
         if window is None or not (always or self._shows_event_of(nick)):
             return
-        self._write(window, self.styler.event(when, text))
+        self._write(window, self.styler.event(when, text, mark))
 
     def _shows_event_of(self, nick: str) -> bool:
         match self.settings.hide_events:
@@ -499,7 +516,7 @@ class ChatApp(App[None]):
         line = self.styler.error(self._clock(), text)
         for window in self.windows:
             if window.kind is not WindowKind.QUERY:
-                self._write(window, line.copy())
+                self._write(window, line)
 
     def _show_unseen(self, count: int) -> None:
         marker = self.query_one("#unseen", Static)

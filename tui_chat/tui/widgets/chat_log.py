@@ -1,22 +1,23 @@
 """One window's message log: a capped `RichLog` that does not yank a reader back down.
 
-Only the visible rows are drawn (RichLog is a line-API widget) and the lines
+Only the visible rows are drawn (RichLog is a line-API widget) and the entries
 kept are capped at `max_lines` (the `scrollback_lines` setting), so a room with
 10,000 messages or a burst of hundreds per second costs a bounded amount of
-memory. While the reader is scrolled up, new lines are appended without moving
-the view and counted in `unseen`; scrolling back to the end clears the count.
+memory. A change of width wraps the kept entries again. While the reader is
+scrolled up, new lines are appended without moving the view and counted in
+`unseen`; scrolling back to the end clears the count.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-from rich.text import Text
 from textual.events import Resize
 from textual.message import Message
 from textual.widgets import RichLog
 
 from tui_chat.config import DEFAULT_SCROLLBACK_LINES
+from tui_chat.tui.widgets.message_lines import ChatLine
 
 __all__ = ["ChatLog"]
 
@@ -38,43 +39,53 @@ class ChatLog(RichLog):
         self.unseen = 0
         # True while the view sits at the end and should follow new lines.
         self.following = True
-        # Lines written before the log was ever shown (RichLog's own queue for
-        # that case has no cap); rendered once the width is known.
-        self._before_shown: deque[Text] = deque(maxlen=max_lines)
-        self._shown = False
+        # The entries themselves, so a new width can wrap them again (RichLog
+        # keeps only rows rendered at the old width). Also what a log that was
+        # never shown holds until it knows its width.
+        self._entries: deque[ChatLine] = deque(maxlen=max_lines)
+        # The width the rows were rendered at; 0 until the log is first shown.
+        self._width = 0
 
-    def add(self, line: Text) -> None:
-        if not self._shown:
-            self._before_shown.append(line)
+    def add(self, line: ChatLine) -> None:
+        self._entries.append(line)
+        if not self._width:
             return
         if self.following:
             self.write(line, scroll_end=True)
             return
-        # Lines trimmed off the top (scrollback cap) would slide the text under
+        # Rows trimmed off the top (scrollback cap) would slide the text under
         # a reader who scrolled up; move the view by as much to hold it still.
-        first_line = self._start_line
+        first_row = self._start_line
         self.write(line, scroll_end=False)
-        trimmed = self._start_line - first_line
+        trimmed = self._start_line - first_row
         if trimmed:
             self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
         self._set_unseen(self.unseen + 1)
 
     def clear(self) -> ChatLog:
-        self._before_shown.clear()
+        self._entries.clear()
         self._set_unseen(0)
         super().clear()
         return self
 
     def plain_lines(self) -> list[str]:
-        """The text of every kept line, rendered or still waiting to be shown."""
-        return [strip.text for strip in self.lines] + [line.plain for line in self._before_shown]
+        """The plain text of every kept entry, oldest first."""
+        return [line.plain for line in self._entries]
 
     def on_resize(self, event: Resize) -> None:
         super().on_resize(event)
-        if event.size.width and not self._shown:
-            self._shown = True
-            while self._before_shown:
-                self.write(self._before_shown.popleft(), scroll_end=True)
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._width = width
+            self._rewrap()
+
+    def _rewrap(self) -> None:
+        """Render every entry again at the current width (first show, resize)."""
+        RichLog.clear(self)
+        for line in self._entries:
+            self.write(line, scroll_end=False)
+        if self.following:
+            self.scroll_end(animate=False, immediate=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

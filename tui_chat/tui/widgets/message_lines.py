@@ -1,6 +1,6 @@
 """How one line of the message log looks: timestamp, coloured nick, text.
 
-Pure Rich, no widgets: the app builds a `Text` per event with `LineStyler`
+Pure Rich, no widgets: the app builds a `ChatLine` per event with `LineStyler`
 and writes it into the window's log. Nick colours are stable (a hash of the
 case-folded nick picks a palette entry), so "bob" is the same colour in
 every room and after every restart. URLs become clickable (`@click` meta runs
@@ -15,13 +15,25 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
 
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.formatting import parse_formatting, strip_formatting
 
-__all__ = ["NICK_PALETTE", "LineStyler", "Palette", "irc_text", "nick_colour"]
+__all__ = [
+    "EVENT_MARK",
+    "JOIN_MARK",
+    "LEAVE_MARK",
+    "NICK_COLUMN_WIDTH",
+    "NICK_PALETTE",
+    "ChatLine",
+    "LineStyler",
+    "Palette",
+    "irc_text",
+    "nick_colour",
+]
 
 # Colours that read on both dark and light backgrounds; a nick keeps its colour forever.
 NICK_PALETTE: tuple[str, ...] = (
@@ -38,6 +50,15 @@ NICK_PALETTE: tuple[str, ...] = (
     "#9141ac",
     "#26a269",
 )
+
+# Cells of the right-aligned nick column; longer nicks are cut with a "+".
+NICK_COLUMN_WIDTH = 10
+# A body narrower than this gets no hanging indent: the whole line flows.
+MIN_BODY_WIDTH = 16
+# What the nick column shows for events: someone came, someone went, anything else.
+JOIN_MARK = "-->"
+LEAVE_MARK = "<--"
+EVENT_MARK = "--"
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]")
 
@@ -70,16 +91,56 @@ class Palette:
     accent: str = "#5fafff"
 
 
-class LineStyler:
-    """Builds the Rich `Text` of every kind of log line."""
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """One log entry: a prefix (time, nick column) and a body.
 
-    def __init__(self, timestamp_format: str, palette: Palette | None = None) -> None:
+    Body rows that wrap are indented under the body, so the nick column stays
+    clear as in WeeChat; in a log too narrow for that the line simply flows.
+    """
+
+    prefix: Text
+    body: Text
+
+    @property
+    def plain(self) -> str:
+        return self.prefix.plain + self.body.plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        indent = self.prefix.cell_len
+        room = options.max_width - indent
+        if room < MIN_BODY_WIDTH:
+            yield Text.assemble(self.prefix, self.body)
+            return
+        pad = Text(" " * indent)
+        rows = self.body.wrap(console, room) or [Text()]
+        for number, row in enumerate(rows):
+            yield Text.assemble(self.prefix if number == 0 else pad, row)
+
+
+class LineStyler:
+    """Builds the `ChatLine` of every kind of log entry."""
+
+    def __init__(
+        self,
+        timestamp_format: str,
+        palette: Palette | None = None,
+        nick_column: int = NICK_COLUMN_WIDTH,
+    ) -> None:
         self.timestamp_format = timestamp_format
         self.palette = palette or Palette()
+        self.nick_column = nick_column
 
-    def _stamp(self, when: datetime | None) -> Text:
+    def _prefix(self, when: datetime | None, column: Text) -> Text:
         moment = (when or datetime.now()).astimezone()
-        return Text(moment.strftime(self.timestamp_format) + " ", style=self.palette.dim)
+        prefix = Text(moment.strftime(self.timestamp_format) + " ", style=self.palette.dim)
+        if column.cell_len > self.nick_column:
+            column = column[: self.nick_column - 1]
+            column.append("+", style=self.palette.dim)
+        prefix.append(" " * (self.nick_column - column.cell_len))
+        prefix.append_text(column)
+        prefix.append(" │ ", style=self.palette.dim)
+        return prefix
 
     def nick(self, nick: str, *, bold: bool = True) -> Text:
         style = Style(color=nick_colour(nick), bold=bold, meta={"@click": f"app.query({nick!r})"})
@@ -93,47 +154,37 @@ class LineStyler:
         *,
         mention: bool = False,
         own: bool = False,
-    ) -> Text:
-        line = self._stamp(when)
-        line.append_text(self.nick(sender, bold=not own))
-        line.append(" ")
-        return self._with_body(line, irc_text(text), mention)
+    ) -> ChatLine:
+        prefix = self._prefix(when, self.nick(sender, bold=not own))
+        return self._line(prefix, irc_text(text), mention)
 
     def action(
         self, when: datetime | None, sender: str, text: str, *, mention: bool = False
-    ) -> Text:
-        line = self._stamp(when)
-        line.append("* ", style=self.palette.accent)
-        line.append_text(self.nick(sender))
-        line.append(" ")
-        return self._with_body(line, irc_text(text, Style(italic=True)), mention)
+    ) -> ChatLine:
+        body = Text.assemble(self.nick(sender), " ")
+        body.append_text(irc_text(text, Style(italic=True)))
+        return self._line(self._prefix(when, Text("*", style=self.palette.accent)), body, mention)
 
-    def notice(self, when: datetime | None, sender: str, text: str) -> Text:
-        line = self._stamp(when)
-        line.append("-")
-        line.append_text(self.nick(sender))
-        line.append("- ")
-        return self._with_body(line, irc_text(text), mention=False)
+    def notice(self, when: datetime | None, sender: str, text: str) -> ChatLine:
+        column = Text.assemble("-", self.nick(sender), "-")
+        return self._line(self._prefix(when, column), irc_text(text), mention=False)
 
-    def _with_body(self, line: Text, body: Text, mention: bool) -> Text:
+    def _line(self, prefix: Text, body: Text, mention: bool) -> ChatLine:
         if mention:
             # Under the text's own styles, so IRC colours stay readable.
             body.stylize_before(Style(bgcolor=self.palette.mention, color="black"))
-        line.append_text(body)
-        return line
+        return ChatLine(prefix, body)
 
-    def event(self, when: datetime | None, text: str) -> Text:
-        """A quiet one-line event: joins, parts, quits, nick changes, modes."""
-        line = self._stamp(when)
-        line.append("-- " + strip_formatting(text), style=f"{self.palette.dim} italic")
-        return line
+    def event(self, when: datetime | None, text: str, mark: str = EVENT_MARK) -> ChatLine:
+        """A quiet one-line event: `mark` is JOIN_MARK, LEAVE_MARK or EVENT_MARK."""
+        style = f"{self.palette.dim} italic"
+        prefix = self._prefix(when, Text(mark, style=self.palette.dim))
+        return ChatLine(prefix, Text(strip_formatting(text), style=style))
 
-    def info(self, when: datetime | None, text: str) -> Text:
-        line = self._stamp(when)
-        line.append_text(irc_text(text))
-        return line
+    def info(self, when: datetime | None, text: str) -> ChatLine:
+        prefix = self._prefix(when, Text(EVENT_MARK, style=self.palette.accent))
+        return ChatLine(prefix, irc_text(text))
 
-    def error(self, when: datetime | None, text: str) -> Text:
-        line = self._stamp(when)
-        line.append("!! " + text, style=Style(color=self.palette.error, bold=True))
-        return line
+    def error(self, when: datetime | None, text: str) -> ChatLine:
+        style = Style(color=self.palette.error, bold=True)
+        return ChatLine(self._prefix(when, Text("!!", style=style)), Text(text, style=style))
