@@ -16,6 +16,7 @@ class RecordingLink:
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.sent: list[Message] = []
+        self.flushes = 0
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
@@ -38,6 +39,9 @@ class RecordingLink:
 
     def server_error(self, text: str) -> None:
         pass
+
+    def schedule_flush(self) -> None:
+        self.flushes += 1
 
 
 COMMANDS = [
@@ -81,5 +85,6 @@ def test_any_message_sequence_is_handled(lines: list[Message | None]) -> None:
     for msg in [Message("001", ["me", "hi"], "server.example"), *lines]:
         if msg is not None:
             dispatcher.handle(msg)
+    dispatcher.flush_members()
     for room in state.rooms.values():
         assert all(key == state.fold(member.nick) for key, member in room.members.items())

@@ -17,7 +17,6 @@ from tui_chat.client.events import (
     SelfParted,
     ServerInfo,
     TopicChanged,
-    UserJoined,
     UserKicked,
     UserParted,
     UserQuit,
@@ -37,6 +36,13 @@ async def lobby_member(run: RunningSession) -> None:
     await run.events.wait(SelfJoined, lambda e: e.room == "#lobby")
 
 
+async def sees_in_lobby(run: RunningSession, nick: str) -> None:
+    """Whoever joined first, `run` ends up with `nick` in its #lobby member list."""
+    await run.events.wait(
+        MembersChanged, lambda e: e.room == "#lobby" and nick in {m.nick for m in e.members}
+    )
+
+
 async def test_negotiates_caps_and_lands_in_the_lobby(our_server: Address) -> None:
     async with running(options(our_server, "alice")) as alice:
         registered = await alice.events.wait(Registered)
@@ -54,7 +60,7 @@ async def test_two_users_chat_with_echo_message(our_server: Address) -> None:
     ):
         await lobby_member(alice)
         await lobby_member(bob)
-        await alice.events.wait(UserJoined, lambda e: e.nick == "bob")
+        await sees_in_lobby(alice, "bob")
         members = await alice.events.wait(MembersChanged, lambda e: len(e.members) == 2)
         assert {m.nick for m in members.members} == {"alice", "bob"}
 
@@ -81,7 +87,7 @@ async def test_away_is_seen_by_others(our_server: Address) -> None:
     ):
         await lobby_member(alice)
         await lobby_member(bob)
-        await alice.events.wait(UserJoined, lambda e: e.nick == "bob")
+        await sees_in_lobby(alice, "bob")
         await bob.session.set_away("lunch")
         assert await alice.events.wait(AwayChanged) == AwayChanged("bob", "lunch")
         assert await bob.events.wait(AwayChanged) == AwayChanged("bob", "lunch")
@@ -94,41 +100,47 @@ async def test_away_is_seen_by_others(our_server: Address) -> None:
 
 
 async def test_oper_host_moderates_a_room(our_server: Address) -> None:
-    async with (
-        running(options(our_server, "host", oper=("host", "pw"))) as host,
-        running(options(our_server, "guest")) as guest,
-    ):
-        await lobby_member(host)
-        opped = await host.events.wait(
-            MembersChanged, lambda e: any(m.prefixes == "@" for m in e.members)
-        )
-        assert [m.nick for m in opped.members if m.prefixes == "@"] == ["host"]
+    async with running(options(our_server, "guest")) as guest:
+        # The guest founds #lobby (and is its op); the host is opped by OPER alone.
+        await lobby_member(guest)
+        async with running(options(our_server, "host", oper=("host", "pw"))) as host:
+            await lobby_member(host)
+            await host.events.wait(
+                MembersChanged,
+                lambda e: any(m.nick == "host" and m.prefixes == "@" for m in e.members),
+            )
 
-        await host.session.join("#den")
-        await host.events.wait(SelfJoined, lambda e: e.room == "#den")
-        await host.session.set_topic("#den", "quiet please")
-        await guest.events.wait(Registered)
-        await guest.session.join("#den")
-        topic = await guest.events.wait(TopicChanged, lambda e: e.room == "#den")
-        assert (topic.topic, topic.changed_now) == ("quiet please", False)
+            await host.session.join("#den")
+            await host.events.wait(SelfJoined, lambda e: e.room == "#den")
+            await host.session.set_topic("#den", "quiet please")
+            await host.events.wait(TopicChanged, lambda e: e.room == "#den")
+            await guest.session.join("#den")
+            topic = await guest.events.wait(TopicChanged, lambda e: e.room == "#den")
+            assert (topic.topic, topic.changed_now) == ("quiet please", False)
 
-        await host.session.mode("#den", "+v", "guest")
-        voiced = await guest.events.wait(
-            MembersChanged,
-            lambda e: e.room == "#den" and any(m.prefixes == "+" for m in e.members),
-        )
-        assert [m.nick for m in voiced.members] == ["host", "guest"]
+            await host.session.mode("#den", "+v", "guest")
+            voiced = await guest.events.wait(
+                MembersChanged,
+                lambda e: e.room == "#den" and any(m.prefixes == "+" for m in e.members),
+            )
+            assert [(m.nick, m.prefixes) for m in voiced.members] == [
+                ("host", "@"),
+                ("guest", "+"),
+            ]
 
-        await guest.session.kick("#den", "host", "coup")
-        refused = await guest.events.wait(ErrorReply)
-        assert (refused.text, refused.target) == ("You're not a channel operator in #den", "#den")
+            await guest.session.kick("#den", "host", "coup")
+            refused = await guest.events.wait(ErrorReply)
+            assert (refused.text, refused.target) == (
+                "You're not a channel operator in #den",
+                "#den",
+            )
 
-        await host.session.kick("#den", "guest", "bye")
-        kicked = await guest.events.wait(SelfKicked)
-        assert (kicked.room, kicked.by, kicked.reason) == ("#den", "host", "bye")
-        assert guest.session.state.room("#den") is None
-        seen = await host.events.wait(UserKicked)
-        assert (seen.nick, seen.room) == ("guest", "#den")
+            await host.session.kick("#den", "guest", "bye")
+            kicked = await guest.events.wait(SelfKicked)
+            assert (kicked.room, kicked.by, kicked.reason) == ("#den", "host", "bye")
+            assert guest.session.state.room("#den") is None
+            seen = await host.events.wait(UserKicked)
+            assert (seen.nick, seen.room) == ("guest", "#den")
 
 
 async def test_quit_and_whois(our_server: Address) -> None:
@@ -159,7 +171,7 @@ async def test_nick_change_and_part_are_seen(our_server: Address) -> None:
     ):
         await lobby_member(alice)
         await lobby_member(bob)
-        await alice.events.wait(UserJoined, lambda e: e.nick == "bob")
+        await sees_in_lobby(alice, "bob")
         await bob.session.set_nick("bobby")
         renamed = await alice.events.wait(NickChanged)
         assert (renamed.old, renamed.new, renamed.rooms, renamed.is_self) == (

@@ -16,6 +16,7 @@ from tui_chat.client.events import (
     NickChanged,
     Registered,
     SelfJoined,
+    UserJoined,
     UserQuit,
 )
 
@@ -367,3 +368,15 @@ async def test_bad_targets_and_text_are_refused_with_a_sentence() -> None:
         await conn.send("PING :alive")
         assert await conn.expect("PONG") == "PONG alive"
         assert not [line for line in conn.lines if line.startswith(("PRIVMSG", "NOT"))]
+
+
+async def test_a_burst_of_joins_gives_few_member_lists() -> None:
+    async with registered("me") as (conn, run):
+        await conn.send(":me!u@h JOIN #big", ":s 353 me = #big :@me", ":s 366 me #big :End")
+        await run.events.wait(SelfJoined)
+        await conn.send(*(f":user{n}!u@h JOIN #big" for n in range(500)))
+        final = await run.events.wait(MembersChanged, lambda e: len(e.members) == 501)
+        assert [m.nick for m in final.members[:2]] == ["me", "user0"]
+        assert len(run.events.of(UserJoined)) == 500
+        # Lines that arrive together are answered with one list, not 500.
+        assert len(run.events.of(MembersChanged)) < 50

@@ -77,6 +77,8 @@ class SessionLink(Protocol):
     def pong(self, token: str) -> None: ...
     def fatal(self, sentence: str) -> None: ...
     def server_error(self, text: str) -> None: ...
+    def schedule_flush(self) -> None:
+        """Call `Dispatcher.flush_members()` soon, once the lines at hand are handled."""
 
 
 def message_time(msg: Message) -> datetime:
@@ -114,6 +116,8 @@ class Dispatcher:
         self._names_pending: dict[str, dict[str, Member]] = {}
         # Rooms whose NAMES the user asked for, so the list is also shown as text.
         self._names_requested: set[str] = set()
+        # Rooms (folded) whose MembersChanged is due at the next flush.
+        self._dirty_rooms: set[str] = set()
         # Open batches: reference tag -> (batch type, first batch parameter).
         self._batches: dict[str, tuple[str, str]] = {}
         # Messages seen so far in each open batch.
@@ -241,8 +245,20 @@ class Dispatcher:
     # Rooms and members
 
     def _members_changed(self, room: RoomState) -> None:
-        members = room.sorted_members(self.state.isupport.prefix_symbols)
-        self._link.emit(MembersChanged(room.name, members))
+        # One MembersChanged per room for a burst of changes (a netjoin of
+        # hundreds of JOINs), not one full sorted list per line.
+        if not self._dirty_rooms:
+            self._link.schedule_flush()
+        self._dirty_rooms.add(self.state.fold(room.name))
+
+    def flush_members(self) -> None:
+        """Emit MembersChanged for every room whose members changed since the last flush."""
+        dirty, self._dirty_rooms = self._dirty_rooms, set()
+        for folded in sorted(dirty):
+            room = self.state.rooms.get(folded)
+            if room is not None:
+                members = room.sorted_members(self.state.isupport.prefix_symbols)
+                self._link.emit(MembersChanged(room.name, members))
 
     def _on_join(self, msg: Message) -> None:
         nick = msg.nick

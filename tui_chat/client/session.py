@@ -410,6 +410,14 @@ class ClientSession:
         self._state.lag_ms = lag_ms
         self.emit(LagMeasured(lag_ms))
 
+    def schedule_flush(self) -> None:
+        # Runs once the read loop waits for data, i.e. after the whole chunk.
+        asyncio.get_running_loop().call_soon(self._flush_members)
+
+    def _flush_members(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.flush_members()
+
     def fatal(self, sentence: str) -> None:
         if self._quitting:
             return
