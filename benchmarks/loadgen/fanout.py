@@ -31,6 +31,8 @@ __all__ = ["DRAIN_TIMEOUT_S", "LOADGEN_WORKERS", "FanoutConfig", "run_fanout"]
 DRAIN_TIMEOUT_S = 5.0
 # How long registering, joining and the barrier may take in a worker.
 SETUP_TIMEOUT_S = 120.0
+# How many of the slowest messages the result lists, with when they were sent.
+SLOWEST_REPORTED = 5
 # The first message leaves this long after the start is announced to the workers.
 START_LEAD_NS = 200_000_000
 # Receiving processes: with one, a message to 1,000 members is read by one
@@ -64,12 +66,17 @@ class FanoutConfig:
 
 
 class DeliveryRecorder:
-    """Counts deliveries per sequence number and keeps every latency sample."""
+    """Counts deliveries per sequence number and keeps every latency sample.
 
-    __slots__ = ("_all_in", "counts", "expected", "latencies_ns", "received")
+    The slowest delivery of each message is kept too, so a stall shows when
+    it happened (message `seq` left `seq / rate` seconds into the run).
+    """
+
+    __slots__ = ("_all_in", "counts", "expected", "latencies_ns", "received", "slowest_ns")
 
     def __init__(self, messages: int) -> None:
         self.counts = array("I", bytes(4 * messages))
+        self.slowest_ns = array("q", bytes(8 * messages))
         self.latencies_ns: list[int] = []
         self.received = 0
         self.expected = -1  # unknown until the last message is sent
@@ -77,7 +84,10 @@ class DeliveryRecorder:
 
     def delivered(self, seq: int, sent_ns: int, received_ns: int) -> None:
         self.counts[seq] += 1
-        self.latencies_ns.append(received_ns - sent_ns)
+        latency = received_ns - sent_ns
+        self.latencies_ns.append(latency)
+        if latency > self.slowest_ns[seq]:
+            self.slowest_ns[seq] = latency
         self.received += 1
         if self.received == self.expected:
             self._all_in.set()
@@ -95,8 +105,14 @@ class DeliveryRecorder:
     def merge(self, part: WorkerResult) -> None:
         for seq, count in enumerate(part.counts):
             self.counts[seq] += count
+            self.slowest_ns[seq] = max(self.slowest_ns[seq], part.slowest_ns[seq])
         self.latencies_ns.extend(part.latencies_ns)
         self.received += part.received
+
+    def slowest_times(self, rate: float, count: int) -> list[tuple[float, float]]:
+        """The `count` slowest messages as (seconds into the run, latency ms)."""
+        worst = sorted(range(len(self.slowest_ns)), key=self.slowest_ns.__getitem__)[-count:]
+        return [(round(seq / rate, 2), round(self.slowest_ns[seq] / 1e6, 1)) for seq in worst[::-1]]
 
     def lost_and_duplicated(self, per_message: int) -> tuple[int, int]:
         lost = sum(per_message - c for c in self.counts if c < per_message)
@@ -129,6 +145,7 @@ async def _send_share(
 @dataclass
 class WorkerResult:
     counts: array[int]
+    slowest_ns: array[int]
     latencies_ns: list[int]
     received: int
 
@@ -171,7 +188,11 @@ async def _worker(host: str, port: int, config: FanoutConfig, worker: int, steps
         expected = config.messages * len(conns) - sent_here
         schedule_left_s = max(0.0, (start_ns - time.monotonic_ns()) / 1e9 + config.seconds)
         await recorder.wait_all(expected, schedule_left_s + DRAIN_TIMEOUT_S)
-        steps.tell(WorkerResult(recorder.counts, recorder.latencies_ns, recorder.received))
+        steps.tell(
+            WorkerResult(
+                recorder.counts, recorder.slowest_ns, recorder.latencies_ns, recorder.received
+            )
+        )
         # Stay in the room until the coordinator read the CPU: leaving is work too.
         await steps.next(SETUP_TIMEOUT_S)
     finally:
@@ -249,6 +270,7 @@ async def run_fanout(
         "window_s": round(window, 3),
         "deliveries_per_s": round(deliveries / window, 1),
         **latency_summary(total.latencies_ns),
+        "slowest_at_s": total.slowest_times(config.rate, SLOWEST_REPORTED),
         "server_cpu_s": round(cpu_used, 3),
         "server_cpu_us_per_delivery": cpu_us_per(cpu_used, deliveries),
         "server_user_us_per_delivery": cpu_us_per(user_used, deliveries),

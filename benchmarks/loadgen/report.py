@@ -28,6 +28,7 @@ _TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         [
             ("registered", "held"),
             ("register_all_s", "register all s"),
+            ("server_cpu_us_per_registration", "CPU µs/registration"),
             ("server_rss_per_conn_kb", "RSS KB/conn"),
             ("idle_cpu_percent", "idle CPU %"),
             ("first_error", "error"),
