@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tui_chat.server.history import (
     Conversation,
@@ -135,3 +138,37 @@ def test_normal_synchronous_mode_is_available(open_history: OpenHistory) -> None
     history = open_history(synchronous="NORMAL")
     assert store_all(history, LOBBY, [record("n", BASE_MS)])[0].status is StoreStatus.STORED
     assert isinstance(history.config, HistoryConfig)
+
+
+def test_a_write_that_raises_fails_alone_and_the_writer_goes_on(history: History) -> None:
+    unstorable = record("bad", BASE_MS, tags={"+x": object()})  # type: ignore[dict-item]
+    results = store_all(
+        history, LOBBY, [record("ok1", BASE_MS), unstorable, record("ok2", BASE_MS)]
+    )
+    assert [r.status for r in results] == [
+        StoreStatus.STORED,
+        StoreStatus.FAILED,
+        StoreStatus.STORED,
+    ]
+    assert store_all(history, LOBBY, [record("later", BASE_MS)])[0].status is StoreStatus.STORED
+
+
+def test_a_batch_fails_whole_when_the_database_refuses_it(open_history: OpenHistory) -> None:
+    history = open_history(busy_timeout_ms=50)
+    store_all(history, LOBBY, [record("first", BASE_MS)])
+    # Another connection holding the write lock past the busy timeout: the batch
+    # cannot begin, every write in it is reported FAILED, and the writer
+    # recovers once the lock is gone.
+    blocker = sqlite3.connect(history.db.path, timeout=0)  # type: ignore[arg-type]
+    blocker.execute("BEGIN IMMEDIATE")
+    results = store_all(history, LOBBY, [record("blocked1", BASE_MS), record("blocked2", BASE_MS)])
+    assert {r.status for r in results} == {StoreStatus.FAILED}
+    blocker.rollback()
+    blocker.close()
+    assert store_all(history, LOBBY, [record("after", BASE_MS)])[0].status is StoreStatus.STORED
+
+
+def test_submitting_after_close_is_an_error(history: History) -> None:
+    history.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        history.writer.submit(LOBBY, record("late", BASE_MS))

@@ -78,7 +78,7 @@ class History:
         config = config or HistoryConfig()
         db = Database(path)
         writer = HistoryWriter(db, config, deliver=deliver, clock=clock)
-        return cls(writer, HistoryReader(db, config.read_threads), db)
+        return cls(writer, HistoryReader(db, config.read_threads, config.busy_timeout_ms), db)
 
     @property
     def config(self) -> HistoryConfig:

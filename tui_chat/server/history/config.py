@@ -13,6 +13,9 @@ from typing import Literal
 # Most messages one CHATHISTORY command returns; advertised as the
 # CHATHISTORY ISUPPORT token. Larger requests are cut to it.
 CHATHISTORY_LIMIT = 100
+# Room messages replayed on JOIN to a client that did not negotiate
+# draft/chathistory (one that did asks itself); 0 turns the replay off.
+JOIN_REPLAY_MESSAGES = 20
 # Most writes committed in one transaction (group commit). Whatever queued
 # up while the previous commit was syncing goes into the next one, up to this.
 BATCH_MAX_MESSAGES = 1000
@@ -35,11 +38,15 @@ RETENTION_CHUNK_ROWS = 500
 RETENTION_INTERVAL_SECONDS = 60.0
 # Threads (each with its own read connection) answering CHATHISTORY.
 READ_THREADS = 2
+# How long a connection waits for a lock another process holds (a backup, a
+# sqlite3 shell) before the batch fails, in milliseconds.
+BUSY_TIMEOUT_MS = 5000
 
 
 @dataclass(frozen=True)
 class HistoryConfig:
     chathistory_limit: int = CHATHISTORY_LIMIT
+    join_replay_messages: int = JOIN_REPLAY_MESSAGES
     batch_max_messages: int = BATCH_MAX_MESSAGES
     batch_linger_seconds: float = BATCH_LINGER_SECONDS
     synchronous: Literal["FULL", "NORMAL"] = SYNCHRONOUS
@@ -48,3 +55,4 @@ class HistoryConfig:
     retention_chunk_rows: int = RETENTION_CHUNK_ROWS
     retention_interval_seconds: float = RETENTION_INTERVAL_SECONDS
     read_threads: int = READ_THREADS
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS

@@ -29,8 +29,9 @@ T = TypeVar("T")
 
 
 class HistoryReader:
-    def __init__(self, db: Database, threads: int) -> None:
+    def __init__(self, db: Database, threads: int, busy_timeout_ms: int) -> None:
         self._db = db
+        self._busy_timeout_ms = busy_timeout_ms
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="tui-chat-history-read")
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -71,7 +72,9 @@ class HistoryReader:
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = connect(self._db, readonly=True)
+            conn = self._local.conn = connect(
+                self._db, readonly=True, busy_timeout_ms=self._busy_timeout_ms
+            )
             with self._lock:
                 self._connections.append(conn)
         return conn

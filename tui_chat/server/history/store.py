@@ -21,8 +21,9 @@ from typing import Literal
 
 from platformdirs import user_data_dir
 
+from tui_chat.server.history.config import BUSY_TIMEOUT_MS
+
 __all__ = [
-    "BUSY_TIMEOUT_MS",
     "DEFAULT_FILENAME",
     "MEMORY",
     "MIGRATIONS",
@@ -34,8 +35,6 @@ __all__ = [
 
 MEMORY = ":memory:"
 DEFAULT_FILENAME = "history.sqlite3"
-# How long a connection waits for another's lock before failing (milliseconds).
-BUSY_TIMEOUT_MS = 5000
 
 _V1_MESSAGES = """
 CREATE TABLE conversations (
@@ -152,6 +151,7 @@ def connect(
     *,
     readonly: bool = False,
     synchronous: Literal["FULL", "NORMAL"] = "FULL",
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
 ) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL journal."""
     if db.path is not None and not readonly:
@@ -161,7 +161,7 @@ def connect(
         uri=True,
         isolation_level=None,
         check_same_thread=False,
-        timeout=BUSY_TIMEOUT_MS / 1000,
+        timeout=busy_timeout_ms / 1000,
     )
     if db.memory:
         # Shared-cache tables lock per table; readers would otherwise fail

@@ -18,6 +18,7 @@ thread itself (for code without a loop).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -77,13 +78,18 @@ class HistoryWriter:
         self.config = config or HistoryConfig()
         # Opened and migrated here, so a bad path or a too-new schema fails
         # the caller at once instead of the thread later.
-        self._conn = connect(db, synchronous=self.config.synchronous)
+        self._conn = connect(
+            db,
+            synchronous=self.config.synchronous,
+            busy_timeout_ms=self.config.busy_timeout_ms,
+        )
         migrate(self._conn)
         self._deliver = deliver
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._conversations: dict[str, int] = {}
         self.retention = RetentionSweeper(self.config, clock)
         self.batches = 0  # committed batches, for tests and the benchmark
+        self._closed = False
         self._thread = threading.Thread(
             target=self._run, name="tui-chat-history-writer", daemon=True
         )
@@ -111,7 +117,7 @@ class HistoryWriter:
             sender = record.account or casefold(record.source.partition("!")[0])
             idem = f"{sender}\x1f{idempotency_key}"
         op = partial(self._insert, conversation, record, idem)
-        self._queue.put(_Write(op, on_done, record.msgid))
+        self._put(_Write(op, on_done, record.msgid))
 
     def save_channel(self, state: ChannelState) -> None:
         """Remember a channel's topic and modes (after any change to them)."""
@@ -131,6 +137,7 @@ class HistoryWriter:
 
     def close(self) -> None:
         """Commit what is queued, stop the thread, close the connection. Idempotent."""
+        self._closed = True
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
@@ -138,7 +145,13 @@ class HistoryWriter:
     def _put_change(
         self, change: Callable[[sqlite3.Connection], None], on_done: OnStored | None = None
     ) -> None:
-        self._queue.put(_Write(partial(_change_op, change), on_done))
+        self._put(_Write(partial(_change_op, change), on_done))
+
+    def _put(self, write: _Write) -> None:
+        if self._closed:
+            # Queued after the stop, it would wait forever for its callback.
+            raise RuntimeError("the history writer is closed")
+        self._queue.put(write)
 
     # -- the writer thread ----------------------------------------------------
 
@@ -182,11 +195,14 @@ class HistoryWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             results = [self._apply(write) for write in batch]
+            if not conn.in_transaction:
+                # Some errors (disk full, I/O) make SQLite roll the whole
+                # transaction back: then nothing of the batch is stored.
+                raise sqlite3.OperationalError("SQLite rolled the batch back")
             conn.execute("COMMIT")
         except sqlite3.Error as error:
             log.error("history: a batch of %d writes failed: %s", len(batch), error)
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback()
             # Ids of conversations created in the lost transaction are void.
             self._conversations.clear()
             results = [StoreResult(StoreStatus.FAILED, w.msgid, str(error)) for w in batch]
@@ -202,16 +218,24 @@ class HistoryWriter:
     def _apply(self, write: _Write) -> StoreResult:
         try:
             return write.op(self._conn)
-        except sqlite3.IntegrityError as error:
-            # One bad write (it cannot happen with well-formed records) must
-            # not sink the batch: SQLite undid just that statement.
+        except Exception as error:
+            # One bad write must not sink the batch nor stop the thread:
+            # SQLite undid just that statement.
+            log.exception("history: a write failed")
             return StoreResult(StoreStatus.FAILED, write.msgid, str(error))
 
     def _retention_step(self) -> None:
         try:
             self.retention.step(self._conn)
-        except sqlite3.Error as error:
+        except Exception as error:
             log.error("history: retention step failed: %s", error)
+            self._rollback()
+
+    def _rollback(self) -> None:
+        """End a failed transaction, so the next batch can begin one."""
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     def _insert(
         self,
