@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message, parse
 
-__all__ = ["DEFAULT_TIMEOUT", "END_OF_BURST", "IrcPeer", "PeerClosed"]
+__all__ = ["DEFAULT_TIMEOUT", "END_OF_BURST", "IrcPeer", "PeerClosed", "match"]
 
 # Seconds any single wait may take; generous for a loaded 2-core CI box.
 DEFAULT_TIMEOUT = 5.0
@@ -26,6 +26,19 @@ Matcher = str | Callable[[Message], bool]
 
 class PeerClosed(AssertionError):
     """The server closed the connection while we were waiting for a line."""
+
+
+def match(command: str, nick: str | None = None, *params: str) -> Callable[[Message], bool]:
+    """Predicate: `command` from `nick` (any if None) whose first params are `params`."""
+
+    def check(m: Message) -> bool:
+        return (
+            m.command == command
+            and (nick is None or m.nick == nick)
+            and m.params[: len(params)] == list(params)
+        )
+
+    return check
 
 
 def _matches(msg: Message, what: Matcher) -> bool:

@@ -10,7 +10,7 @@ import struct
 import pytest
 
 from e2e.conftest import Address, Connect
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 from tui_chat.irc.message import Message
 
 
@@ -26,7 +26,7 @@ async def pair(connect: Connect, lobby: Address) -> tuple[IrcPeer, IrcPeer]:
     """alice (the one misbehaving) and bob (the bystander), both in #lobby."""
     alice = await connect(lobby, "alice")
     bob = await connect(lobby, "bob")
-    await alice.expect(lambda m: m.command == "JOIN" and m.nick == "bob")
+    await alice.expect(match("JOIN", "bob"))
     return alice, bob
 
 
@@ -70,7 +70,7 @@ async def test_error_numeric_and_others_unaffected(
 async def test_not_chanop_gets_482(connect: Connect, lobby: Address) -> None:
     op = await connect(lobby, "op")
     alice = await connect(lobby, "alice")
-    await op.expect(lambda m: m.command == "JOIN" and m.nick == "alice")
+    await op.expect(match("JOIN", "alice"))
     for line in ("KICK #lobby op", "MODE #lobby +m", "MODE #lobby +o alice"):
         await alice.request(line, "482")
     await room_still_works(alice, op, "no harm done")
@@ -83,7 +83,7 @@ async def test_commands_before_registration_get_451(connect: Connect, lobby: Add
         await stranger.request(line, "451")
     assert not [m for m in await bob.sync() if m.command == "PRIVMSG"]
     await stranger.register("late")
-    await bob.expect(lambda m: m.command == "JOIN" and m.nick == "late")
+    await bob.expect(match("JOIN", "late"))
 
 
 async def test_overlong_line_gets_417_and_is_not_relayed(pair: tuple[IrcPeer, IrcPeer]) -> None:
@@ -151,13 +151,13 @@ async def test_garbage_bytes_then_close_harm_no_one(
     # Registers, then sends half a line and is gone.
     await half.send_raw(b"NICK carol\r\nUSER carol 0 * :Carol\r\nPRIVMSG #lobby :half a li")
     await half.close()
-    await bob.expect(lambda m: m.command == "JOIN" and m.nick == "carol")
-    await bob.expect(lambda m: m.command == "QUIT" and m.nick == "carol")
+    await bob.expect(match("JOIN", "carol"))
+    await bob.expect(match("QUIT", "carol"))
     await room_still_works(alice, bob, "nothing happened")
     assert [m.params[-1] for m in bob.seen if m.command == "PRIVMSG"] == ["nothing happened"]
     # The nick was released with its connection.
     carol = await connect(lobby, "carol")
-    await carol.expect(lambda m: m.command == "JOIN" and m.nick == "carol")
+    await carol.expect(match("JOIN", "carol"))
 
 
 async def test_many_bad_lines_in_one_burst(pair: tuple[IrcPeer, IrcPeer]) -> None:

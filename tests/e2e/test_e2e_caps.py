@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from e2e.conftest import Address, Connect
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 from tui_chat.irc.message import Message
 
 ALL_CAPS = {
@@ -16,12 +16,8 @@ ALL_CAPS = {
 SERVER_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def joined(nick: str, channel: str = "#lobby") -> object:
-    return lambda m: m.command == "JOIN" and m.nick == nick and m.param(0) == channel
-
-
-async def names_of(peer: IrcPeer, channel: str, tags: str = "") -> list[str]:
-    await peer.send(f"{tags}NAMES {channel}".lstrip())
+async def names_of(peer: IrcPeer, channel: str) -> list[str]:
+    await peer.send(f"NAMES {channel}")
     got: list[Message] = []
     await peer.expect("366", skipped=got)
     return [n for m in got if m.command == "353" for n in m.params[-1].split()]
@@ -53,8 +49,8 @@ async def test_message_tags_server_time_and_echo(connect: Connect, lobby: Addres
     alice = await connect(lobby, "alice", caps=["message-tags", "echo-message", "server-time"])
     bob = await connect(lobby, "bob", caps=["message-tags", "server-time"])
     carol = await connect(lobby, "carol")
-    await alice.expect(joined("carol"))
-    await bob.expect(joined("carol"))
+    await alice.expect(match("JOIN", "carol", "#lobby"))
+    await bob.expect(match("JOIN", "carol", "#lobby"))
 
     await alice.send("@+example.com/mood=happy;nonclient=dropped PRIVMSG #lobby :tagged")
     echo = await alice.expect("PRIVMSG")
@@ -78,14 +74,14 @@ async def test_message_tags_server_time_and_echo(connect: Connect, lobby: Addres
 async def test_server_time_on_joins_and_numerics(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["server-time"])
     await connect(lobby, "bob")
-    join = await alice.expect(joined("bob"))
+    join = await alice.expect(match("JOIN", "bob", "#lobby"))
     assert SERVER_TIME.match(join.tags["time"])
 
 
 async def test_multi_prefix_and_userhost_in_names(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["multi-prefix", "userhost-in-names"])
     bob = await connect(lobby, "bob")
-    await alice.expect(joined("bob"))
+    await alice.expect(match("JOIN", "bob", "#lobby"))
     await alice.send("MODE #lobby +v alice")
     await bob.expect("MODE")
     assert sorted(await names_of(alice, "#lobby")) == [
@@ -99,7 +95,7 @@ async def test_away_notify(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["away-notify"])
     bob = await connect(lobby, "bob")
     carol = await connect(lobby, "carol")
-    await alice.expect(joined("carol"))
+    await alice.expect(match("JOIN", "carol", "#lobby"))
     await bob.send("AWAY :brb")
     away = await alice.expect("AWAY")
     assert away.nick == "bob" and away.params == ["brb"]
@@ -113,9 +109,9 @@ async def test_extended_join(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["extended-join"])
     bob = await connect(lobby)
     await bob.register("bob")  # realname "bob test"
-    join = await alice.expect(joined("bob"))
+    join = await alice.expect(match("JOIN", "bob", "#lobby"))
     assert join.params == ["#lobby", "*", "bob test"]
-    own = await bob.expect(joined("bob"))
+    own = await bob.expect(match("JOIN", "bob", "#lobby"))
     assert own.params == ["#lobby"]
 
 
@@ -147,7 +143,7 @@ async def test_setname(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["setname"])
     bob = await connect(lobby, "bob", caps=["setname"])
     carol = await connect(lobby, "carol")
-    await bob.expect(joined("carol"))
+    await bob.expect(match("JOIN", "carol", "#lobby"))
     await alice.send("SETNAME :Alice Liddell")
     for peer in (alice, bob):
         msg = await peer.expect("SETNAME")

@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from e2e.conftest import Address, Connect
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 from tui_chat.irc.message import Message
-
-
-def is_(command: str, nick: str | None = None, *params: str) -> Callable[[Message], bool]:
-    """Predicate: `command` from `nick` whose first params are `params`."""
-
-    def check(m: Message) -> bool:
-        return (
-            m.command == command
-            and (nick is None or m.nick == nick)
-            and m.params[: len(params)] == list(params)
-        )
-
-    return check
 
 
 async def chatters(connect: Connect, address: Address, *nicks: str) -> list[IrcPeer]:
@@ -28,7 +14,7 @@ async def chatters(connect: Connect, address: Address, *nicks: str) -> list[IrcP
     peers = [await connect(address, nick) for nick in nicks]
     for i, peer in enumerate(peers):
         for later in nicks[i:]:
-            await peer.expect(is_("JOIN", later, "#lobby"))
+            await peer.expect(match("JOIN", later, "#lobby"))
     return peers
 
 
@@ -52,13 +38,13 @@ async def test_default_room_places_everyone_and_announces_joins(
     connect: Connect, lobby: Address
 ) -> None:
     alice = await connect(lobby, "alice")
-    await alice.expect(is_("JOIN", "alice", "#lobby"))
+    await alice.expect(match("JOIN", "alice", "#lobby"))
     names = await alice.expect("353")
     assert names.params[-1].split() == ["@alice"]
     await alice.expect("366")
     bob = await connect(lobby, "bob")
-    await alice.expect(is_("JOIN", "bob", "#lobby"))
-    await bob.expect(is_("JOIN", "bob", "#lobby"))
+    await alice.expect(match("JOIN", "bob", "#lobby"))
+    await bob.expect(match("JOIN", "bob", "#lobby"))
     names = await bob.expect("353")
     assert sorted(names.params[-1].split()) == ["@alice", "bob"]
 
@@ -70,7 +56,7 @@ async def test_three_clients_chat_in_lobby_and_a_second_room(
 
     await alice.send("PRIVMSG #lobby :hello everyone")
     for peer in (bob, carol):
-        msg = await peer.expect(is_("PRIVMSG", "alice", "#lobby"))
+        msg = await peer.expect(match("PRIVMSG", "alice", "#lobby"))
         assert msg.params[-1] == "hello everyone"
         assert msg.source is not None and msg.source.startswith("alice!")
     # Without echo-message the sender does not get its own line back.
@@ -78,38 +64,38 @@ async def test_three_clients_chat_in_lobby_and_a_second_room(
 
     await alice.join("#dev")
     await bob.join("#dev")
-    await alice.expect(is_("JOIN", "bob", "#dev"))
+    await alice.expect(match("JOIN", "bob", "#dev"))
     await bob.send("PRIVMSG #dev :only for dev")
-    assert (await alice.expect(is_("PRIVMSG", "bob", "#dev"))).params[-1] == "only for dev"
+    assert (await alice.expect(match("PRIVMSG", "bob", "#dev"))).params[-1] == "only for dev"
     assert not [m for m in await carol.sync() if m.command == "PRIVMSG"]
 
     await carol.send("PRIVMSG alice :psst", "NOTICE alice,bob :note to both")
-    assert (await alice.expect(is_("PRIVMSG", "carol", "alice"))).params[-1] == "psst"
-    await alice.expect(is_("NOTICE", "carol", "alice"))
-    await bob.expect(is_("NOTICE", "carol", "bob"))
+    assert (await alice.expect(match("PRIVMSG", "carol", "alice"))).params[-1] == "psst"
+    await alice.expect(match("NOTICE", "carol", "alice"))
+    await bob.expect(match("NOTICE", "carol", "bob"))
 
 
 async def test_nick_change_is_seen_by_everyone(connect: Connect, lobby: Address) -> None:
     alice, bob, carol = await chatters(connect, lobby, "alice", "bob", "carol")
     await alice.send("NICK alicia")
     for peer in (alice, bob, carol):
-        msg = await peer.expect(is_("NICK", "alice"))
+        msg = await peer.expect(match("NICK", "alice"))
         assert msg.params == ["alicia"]
     await alice.send("PRIVMSG #lobby :still me")
-    await bob.expect(is_("PRIVMSG", "alicia", "#lobby"))
+    await bob.expect(match("PRIVMSG", "alicia", "#lobby"))
     # A case-only change is allowed and announced too.
     await alice.send("NICK Alicia")
-    await bob.expect(is_("NICK", "alicia", "Alicia"))
+    await bob.expect(match("NICK", "alicia", "Alicia"))
 
 
 async def test_part_and_quit_are_announced(connect: Connect, lobby: Address) -> None:
     alice, bob, carol = await chatters(connect, lobby, "alice", "bob", "carol")
     await bob.send("PART #lobby :see you")
     for peer in (alice, bob, carol):
-        msg = await peer.expect(is_("PART", "bob", "#lobby"))
+        msg = await peer.expect(match("PART", "bob", "#lobby"))
         assert msg.params[-1] == "see you"
     await carol.send("QUIT :gone fishing")
-    quit_ = await alice.expect(is_("QUIT", "carol"))
+    quit_ = await alice.expect(match("QUIT", "carol"))
     assert "gone fishing" in quit_.params[-1]
     assert not [m for m in await bob.sync() if m.command == "QUIT"]  # no shared room
     last = await carol.closed()
@@ -117,9 +103,9 @@ async def test_part_and_quit_are_announced(connect: Connect, lobby: Address) -> 
 
     # A dropped connection is announced as a quit as well.
     await bob.send("JOIN #lobby")
-    await alice.expect(is_("JOIN", "bob", "#lobby"))
+    await alice.expect(match("JOIN", "bob", "#lobby"))
     await bob.close()
-    await alice.expect(is_("QUIT", "bob"))
+    await alice.expect(match("QUIT", "bob"))
 
 
 async def test_away(connect: Connect, lobby: Address) -> None:
@@ -127,7 +113,7 @@ async def test_away(connect: Connect, lobby: Address) -> None:
     await bob.request("AWAY :out for lunch", "306")
     away = await alice.request("PRIVMSG bob :are you there?", "301")
     assert away.params[1:] == ["bob", "out for lunch"]
-    await bob.expect(is_("PRIVMSG", "alice", "bob"))
+    await bob.expect(match("PRIVMSG", "alice", "bob"))
     await alice.send("WHOIS bob")
     assert (await alice.expect("301")).params[-1] == "out for lunch"
     await alice.expect("318")
@@ -142,7 +128,7 @@ async def test_topic(connect: Connect, lobby: Address) -> None:
     await bob.join("#dev")
     await alice.send("TOPIC #dev :plans for today")
     for peer in (alice, bob):
-        msg = await peer.expect(is_("TOPIC", "alice", "#dev"))
+        msg = await peer.expect(match("TOPIC", "alice", "#dev"))
         assert msg.params[-1] == "plans for today"
     await bob.send("TOPIC #dev")
     assert (await bob.expect_numeric("332")).params[-1] == "plans for today"
@@ -196,7 +182,7 @@ async def test_registration_burst_of_many_clients(connect: Connect, lobby: Addre
     await asyncio.gather(*(connect(lobby, nick) for nick in nicks))
     joined: set[str] = set()
     while not joined >= set(nicks):
-        msg = await watcher.expect(is_("JOIN", None, "#lobby"))
+        msg = await watcher.expect(match("JOIN", None, "#lobby"))
         joined.add(msg.nick or "")
     await watcher.send("NAMES #lobby")
     names: list[Message] = []

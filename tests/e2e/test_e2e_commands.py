@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from e2e.conftest import Address, Connect, StartServer
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 from tui_chat.irc.message import Message
 
 
@@ -43,7 +43,7 @@ async def test_oper_and_kill(connect: Connect, start_server: StartServer) -> Non
     address = start_server(operators={"admin": "letmein"})
     alice = await connect(address, "alice")
     bob = await connect(address, "bob")
-    await alice.expect(lambda m: m.command == "JOIN" and m.nick == "bob")
+    await alice.expect(match("JOIN", "bob"))
     await alice.request("KILL bob :no", "481")
     await alice.request("OPER admin wrong", "464")
     await alice.request("OPER admin letmein", "381")
@@ -57,7 +57,7 @@ async def test_oper_and_kill(connect: Connect, start_server: StartServer) -> Non
 async def test_who_whox_and_whois(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice")
     await connect(lobby, "bob")
-    await alice.expect(lambda m: m.command == "JOIN" and m.nick == "bob")
+    await alice.expect(match("JOIN", "bob"))
     await alice.send("WHO #lobby %tnf,42")
     rows: list[Message] = []
     end = await alice.expect("315", skipped=rows)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.core import ServerCore, Transport
 from tui_chat.server.listener import Listener
@@ -66,12 +66,12 @@ async def test_a_core_failure_costs_one_connection(serving: Serve) -> None:
     await alice.register("alice")
     bob = await IrcPeer.connect(address)
     await bob.register("bob")
-    await alice.expect(lambda m: m.command == "JOIN" and m.nick == "bob")
+    await alice.expect(match("JOIN", "bob"))
 
     await bob.send("PRIVMSG #lobby :BOOM")
     await bob.closed()
     # The core heard about the loss: bob's QUIT reached alice, his nick is free.
-    await alice.expect(lambda m: m.command == "QUIT" and m.nick == "bob")
+    await alice.expect(match("QUIT", "bob"))
     await alice.send("PRIVMSG #lobby :still fine")
     assert listener.connection_count == 1
     again = await IrcPeer.connect(address)

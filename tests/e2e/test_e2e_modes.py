@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from e2e.conftest import Address, Connect
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ async def room(connect: Connect, plain: Address) -> tuple[IrcPeer, IrcPeer, IrcP
     carol = await connect(plain, "carol")
     await alice.join("#dev")
     await bob.join("#dev")
-    await alice.expect(lambda m: m.command == "JOIN" and m.nick == "bob")
+    await alice.expect(match("JOIN", "bob"))
     return alice, bob, carol
 
 
@@ -62,7 +62,7 @@ async def test_invite_only(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:
     await alice.request("INVITE carol #dev", "341")
     await carol.expect("INVITE")
     await carol.join("#dev")
-    await bob.expect(lambda m: m.command == "JOIN" and m.nick == "carol")
+    await bob.expect(match("JOIN", "carol"))
 
 
 async def test_key_and_limit(room: tuple[IrcPeer, IrcPeer, IrcPeer]) -> None:

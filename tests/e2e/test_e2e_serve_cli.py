@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer
+from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer, match
 from tui_chat.server.tls import ensure_self_signed
 
 READY = re.compile(r"listening on (\S+):(\d+)")
@@ -59,7 +59,7 @@ async def test_serve_announces_port_logs_chat_and_stops_on_sigterm() -> None:
     try:
         alice = await IrcPeer.connect(address)
         await alice.register("alice")
-        await alice.expect(lambda m: m.command == "JOIN" and m.nick == "alice")
+        await alice.expect(match("JOIN", "alice"))
         await alice.send("PRIVMSG #lobby :hi there", "PRIVMSG #lobby :\x1b]0;pwned\x07\x1b[2Jgone")
         await alice.sync()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import StartServer
-from e2e.ircpeer import IrcPeer
+from e2e.ircpeer import IrcPeer, match
 from tui_chat.irc.message import Message
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.thread import Endpoint, ServerStartError, ServerThread
@@ -106,7 +106,7 @@ async def test_tick_drives_registration_and_ping_timeouts(start_server: StartSer
     silent_last, mute_last, quit_ = await asyncio.gather(
         silent.closed(),
         mute_is_dropped(),
-        alive.expect(lambda m: m.command == "QUIT" and m.nick == "mute"),
+        alive.expect(match("QUIT", "mute")),
     )
     assert "Registration timed out" in silent_last[-1].params[-1]
     assert mute_last[-1].command == "ERROR" and "Ping timeout" in mute_last[-1].params[-1]
@@ -133,7 +133,7 @@ async def test_plain_and_tls_listeners_side_by_side(tmp_path: Path) -> None:
         await secure.register("secure")
         clear = await IrcPeer.connect(plain_address)
         await clear.register("clear")
-        await secure.expect(lambda m: m.command == "JOIN" and m.nick == "clear")
+        await secure.expect(match("JOIN", "clear"))
         await clear.request("WHOIS secure", "671")  # the core learnt it is TLS
         await clear.send("PRIVMSG #lobby :across listeners")
         assert (await secure.expect("PRIVMSG")).params[-1] == "across listeners"
