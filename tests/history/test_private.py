@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tui_chat.server.history import (
+    ChatHistoryError,
     Conversation,
     History,
     HistoryRequest,
@@ -80,3 +81,25 @@ def test_targets_lists_channels_given_and_own_conversations(history: History) ->
     assert targets(history, "alice", ["#lobby"], BASE_MS + 20, BASE_MS + 5) == [
         TargetSummary("bob", BASE_MS + 10),
     ]
+
+
+def test_star_target_merges_only_the_readers_own_conversations(history: History) -> None:
+    store_all(history, Conversation.private("alice", "bob"), [record("ab1", BASE_MS + 1)])
+    store_all(history, Conversation.private("carol", "alice"), [record("ca2", BASE_MS + 2)])
+    store_all(history, Conversation.private("bob", "carol"), [record("bc3", BASE_MS + 3)])
+    store_all(history, Conversation.private("alice", "bob"), [record("ab4", BASE_MS + 4)])
+    store_all(history, LOBBY, [record("room5", BASE_MS + 5)])
+
+    def star(identity: str, *params: str) -> list[str]:
+        request = parse_request([params[0], "*", *params[1:]], 50)
+        assert isinstance(request, HistoryRequest)
+        found = history.reader.fetch_all_private(identity, request).result(timeout=10)
+        return [r.msgid for r in found]
+
+    assert star("alice", "LATEST", "*", "10") == ["ab1", "ca2", "ab4"]
+    assert star("alice", "BEFORE", "msgid=ab4", "10") == ["ab1", "ca2"]
+    assert star("alice", "LATEST", "*", "2") == ["ca2", "ab4"]
+    assert star("dave", "LATEST", "*", "10") == []
+    # Another pair's msgid is unknown to alice.
+    with pytest.raises(ChatHistoryError):
+        star("alice", "AFTER", "msgid=bc3", "10")

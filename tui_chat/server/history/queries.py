@@ -49,6 +49,7 @@ __all__ = [
     "Selector",
     "TargetsRequest",
     "fetch",
+    "fetch_all_private",
     "fetch_targets",
     "parse_request",
 ]
@@ -164,7 +165,34 @@ def fetch(
     row = conn.execute("SELECT id FROM conversations WHERE key = ?", (conversation.key,)).fetchone()
     if row is None:
         return []
-    scan = _Scan(conn, row[0], tuple(commands) if commands is not None else None)
+    return _answer(_Scan(conn, (row[0],), _kinds(commands)), request)
+
+
+def fetch_all_private(
+    conn: sqlite3.Connection,
+    identity: str,
+    request: HistoryRequest,
+    commands: Collection[str] | None = None,
+) -> list[HistoryRecord]:
+    """The target `*`: `request` over all private conversations `identity` is a party of.
+
+    Slower than one conversation's (the rows of every conversation within the
+    bounds are merged), which is fine for the handful of private
+    conversations a person has.
+    """
+    rows = conn.execute(
+        "SELECT id FROM conversations WHERE party_a = ? OR party_b = ?", (identity, identity)
+    ).fetchall()
+    if not rows:
+        return []
+    return _answer(_Scan(conn, tuple(conv for (conv,) in rows), _kinds(commands)), request)
+
+
+def _kinds(commands: Collection[str] | None) -> tuple[str, ...] | None:
+    return None if commands is None else tuple(commands)
+
+
+def _answer(scan: _Scan, request: HistoryRequest) -> list[HistoryRecord]:
     sub, limit = request.subcommand, request.limit
     if request.first.kind == "*":
         return scan.newest(None, None, limit)
@@ -188,11 +216,15 @@ def fetch(
 
 @dataclass(frozen=True, slots=True)
 class _Scan:
-    """Reads of one conversation's messages, of the wanted kinds."""
+    """Reads of the messages of some conversations (usually one), of the wanted kinds."""
 
     conn: sqlite3.Connection
-    conv: int
+    convs: tuple[int, ...]
     commands: tuple[str, ...] | None
+
+    def _in(self) -> str:
+        # One id plans as `conv_id = ?`: the index gives the order, no sort.
+        return f"conv_id IN ({','.join('?' * len(self.convs))})"
 
     def bounds(self, request: HistoryRequest, selector: Selector) -> tuple[_Point, _Point]:
         """The selector as exclusive bounds: (upper, lower) = (nothing at or after, at or before).
@@ -203,8 +235,8 @@ class _Scan:
         if selector.kind == "timestamp":
             return (selector.time_ms, 0), (selector.time_ms, _MAX_SEQ)
         row = self.conn.execute(
-            "SELECT time_ms, seq FROM messages WHERE msgid = ? AND conv_id = ?",
-            (selector.value, self.conv),
+            f"SELECT time_ms, seq FROM messages WHERE msgid = ? AND {self._in()}",
+            (selector.value, *self.convs),
         ).fetchone()
         if row is None:
             raise ChatHistoryError(
@@ -226,14 +258,14 @@ class _Scan:
     def _select(
         self, lower: _Point | None, upper: _Point | None, limit: int, *, newest: bool
     ) -> list[HistoryRecord]:
-        sql, args = f"SELECT {_COLUMNS} FROM messages WHERE conv_id = ?", [self.conv]
+        sql = f"SELECT {_COLUMNS} FROM messages WHERE {self._in()}"
+        params: list[object] = list(self.convs)
         if lower is not None:
             sql += " AND (time_ms, seq) > (?, ?)"
-            args += lower
+            params += lower
         if upper is not None:
             sql += " AND (time_ms, seq) < (?, ?)"
-            args += upper
-        params: list[object] = list(args)
+            params += upper
         if self.commands is not None:
             sql += f" AND command IN ({','.join('?' * len(self.commands))})"
             params += self.commands

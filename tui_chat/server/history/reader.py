@@ -47,8 +47,18 @@ class HistoryReader:
 
         `commands`: only these kinds, e.g. `CHAT_COMMANDS` (see `queries.fetch`).
         """
-        kinds = None if commands is None else tuple(commands)
-        return self._submit(lambda conn: queries.fetch(conn, conversation, request, kinds))
+        return self._submit(lambda conn: queries.fetch(conn, conversation, request, commands))
+
+    def fetch_all_private(
+        self,
+        identity: str,
+        request: queries.HistoryRequest,
+        commands: Collection[str] | None = None,
+    ) -> Future[list[HistoryRecord]]:
+        """The target `*`: all private conversations of `identity`."""
+        return self._submit(
+            lambda conn: queries.fetch_all_private(conn, identity, request, commands)
+        )
 
     def fetch_targets(
         self, identity: str, channel_keys: Iterable[str], request: queries.TargetsRequest
