@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -86,3 +87,47 @@ async def our_server() -> AsyncIterator[tuple[str, int]]:
     address = await asyncio.to_thread(server.start)
     yield address
     await asyncio.to_thread(server.stop)
+
+
+NGIRCD = shutil.which("ngircd")
+NGIRCD_CONF = """[Global]
+    Name = irc.test.local
+    Info = tui-chat client tests
+    Listen = 127.0.0.1
+    Ports = {port}
+    MotdPhrase = hello from ngircd
+[Options]
+    PAM = no
+    Ident = no
+    DNS = no
+"""
+
+
+@pytest.fixture
+async def ngircd(tmp_path: Path) -> AsyncIterator[int]:
+    """Debian's ngircd in the foreground on a free port; the port is yielded."""
+    if NGIRCD is None:
+        pytest.skip("ngircd is not installed (Debian package ngircd)")
+    port = free_port()
+    conf = tmp_path / "ngircd.conf"
+    conf.write_text(NGIRCD_CONF.format(port=port))
+    # ngircd drops privileges to `nobody`, which must be able to read its config.
+    tmp_path.chmod(0o755)
+    conf.chmod(0o644)
+    process = await asyncio.create_subprocess_exec(
+        NGIRCD,
+        "-n",
+        "-f",
+        str(conf),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(WAIT):
+        while b"ready" not in await process.stdout.readline():
+            if process.returncode is not None:
+                raise RuntimeError("ngircd exited at start")
+    yield port
+    process.kill()
+    async with asyncio.timeout(WAIT):
+        await process.wait()

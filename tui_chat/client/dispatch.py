@@ -522,6 +522,10 @@ class Dispatcher:
         room_target = target.lstrip(self.state.isupport.prefix_symbols)
         is_private = not self.state.isupport.is_channel(room_target)
         window = (target if is_self else sender) if is_private else room_target
+        known_room = None if is_private else self.state.room(room_target)
+        if known_room is not None:
+            # `#TEST` from a sender is the `#test` we joined: one window, one name.
+            window = known_room.name
         msgid = msg.tags.get("msgid")
         is_history = self._is_history(msg)
         if msgid and not is_history:
