@@ -63,6 +63,9 @@ async def test_results_arrive_on_the_event_loop(db_path: Path) -> None:
             outcomes = await asyncio.gather(*futures)
         assert [result.msgid for result, _ in outcomes] == [f"e{i}" for i in range(50)]
         assert {thread for _, thread in outcomes} == {threading.current_thread()}
+        # flush on the loop thread itself must not wait for the loop.
+        history.writer.submit(LOBBY, record("last", BASE_MS + 99), lambda _r: None)
+        assert history.writer.flush(TIMEOUT)
     finally:
         await asyncio.to_thread(history.close)
 

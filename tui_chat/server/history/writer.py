@@ -59,6 +59,8 @@ class _Write:
     op: Callable[[sqlite3.Connection], StoreResult]
     on_done: OnStored | None
     msgid: str = ""
+    # Run `on_done` on the writer thread rather than through `deliver`.
+    direct: bool = False
 
 
 _STOP = None
@@ -90,6 +92,8 @@ class HistoryWriter:
         self.retention = RetentionSweeper(self.config, clock)
         self.batches = 0  # committed batches, for tests and the benchmark
         self._closed = False
+        # A daemon, so a server that never called close() still exits; that
+        # loses nothing anyone was told about, as results follow commits.
         self._thread = threading.Thread(
             target=self._run, name="tui-chat-history-writer", daemon=True
         )
@@ -132,7 +136,10 @@ class HistoryWriter:
     def flush(self, timeout: float | None = None) -> bool:
         """Block until everything submitted so far is committed; False on timeout."""
         done = threading.Event()
-        self._put_change(lambda _conn: None, lambda _result: done.set())
+        # Direct: a caller on the event loop thread would otherwise wait for
+        # a callback that needs that very loop.
+        marker = _Write(partial(_change_op, _no_change), lambda _result: done.set(), direct=True)
+        self._put(marker)
         return done.wait(timeout)
 
     def close(self) -> None:
@@ -142,10 +149,8 @@ class HistoryWriter:
             self._queue.put(_STOP)
             self._thread.join()
 
-    def _put_change(
-        self, change: Callable[[sqlite3.Connection], None], on_done: OnStored | None = None
-    ) -> None:
-        self._put(_Write(partial(_change_op, change), on_done))
+    def _put_change(self, change: Callable[[sqlite3.Connection], None]) -> None:
+        self._put(_Write(partial(_change_op, change), None))
 
     def _put(self, write: _Write) -> None:
         if self._closed:
@@ -207,7 +212,12 @@ class HistoryWriter:
             self._conversations.clear()
             results = [StoreResult(StoreStatus.FAILED, w.msgid, str(error)) for w in batch]
         self.batches += 1
-        callbacks = [(w.on_done, r) for w, r in zip(batch, results, strict=True) if w.on_done]
+        callbacks: list[tuple[OnStored, StoreResult]] = []
+        direct: list[tuple[OnStored, StoreResult]] = []
+        for write, result in zip(batch, results, strict=True):
+            if write.on_done is not None:
+                (direct if write.direct else callbacks).append((write.on_done, result))
+        _call_all(direct)
         if callbacks:
             try:
                 self._deliver(partial(_call_all, callbacks))
@@ -284,6 +294,10 @@ class HistoryWriter:
             ).fetchone()[0]
             self._conversations[conversation.key] = conv
         return conv
+
+
+def _no_change(_conn: sqlite3.Connection) -> None:
+    pass
 
 
 def _change_op(
