@@ -202,6 +202,7 @@ def test_records_come_back_whole(history: History) -> None:
         (["BEFORE", "#a", "timestamp=yesterday", "5"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "timestamp=2020-01-01T00:00:00.000", "5"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "msgid=x", "0"], "INVALID_PARAMS"),
+        (["BEFORE", "#a", "msgid=x", "000"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "msgid=x", "-5"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "msgid=x", "many"], "INVALID_PARAMS"),
         (["BEFORE", "#a", "msgid=x", "²"], "INVALID_PARAMS"),
@@ -234,8 +235,18 @@ def test_subcommands_are_case_insensitive_and_parse_whole() -> None:
         BASE_MS + 50, BASE_MS + 10, 3
     )
     # No server maximum: a huge limit still fits SQLite's LIMIT.
-    huge = parse_request(["LATEST", "#a", "*", "9" * 40], 0)
-    assert isinstance(huge, HistoryRequest) and huge.limit < 2**63
+    for digits in ("9" * 40, "9" * 5000, "0" * 30 + "7"):
+        huge = parse_request(["LATEST", "#a", "*", digits], 0)
+        assert isinstance(huge, HistoryRequest) and 0 < huge.limit < 2**63
+
+
+def test_error_context_is_always_one_parameter_each() -> None:
+    with pytest.raises(ChatHistoryError) as caught:
+        parse_request(["LATEST", "#a", "*", "5 6"], MAX)
+    assert caught.value.context == ("LATEST", "*")
+    with pytest.raises(ChatHistoryError) as caught:
+        parse_request(["BEFORE", "#a", ":x", "5"], MAX)
+    assert caught.value.context == ("BEFORE", "*")
 
 
 def test_commands_filter_counts_only_the_wanted_kinds(history: History) -> None:

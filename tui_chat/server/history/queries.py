@@ -69,9 +69,14 @@ class ChatHistoryError(Exception):
     """A CHATHISTORY the server answers with `FAIL CHATHISTORY <code> <context...> :<text>`."""
 
     def __init__(self, code: str, context: Sequence[str], text: str) -> None:
-        super().__init__(f"{code} {' '.join(context)}: {text}")
+        # Context echoes client input; each piece must stay one middle
+        # parameter of the FAIL line, so anything that would not is "*".
+        self.context = tuple(
+            piece if piece and " " not in piece and not piece.startswith(":") else "*"
+            for piece in context
+        )
+        super().__init__(f"{code} {' '.join(self.context)}: {text}")
         self.code = code
-        self.context = tuple(context)
         self.text = text
 
 
@@ -121,9 +126,12 @@ def parse_request(params: Sequence[str], max_limit: int) -> HistoryRequest | Tar
 
 def _limit(sub: str, text: str, max_limit: int) -> int:
     # isascii: str.isdigit also accepts digits int() refuses, such as "²".
-    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+    digits = text.lstrip("0")
+    if not (text.isascii() and text.isdigit()) or not digits:
         raise ChatHistoryError("INVALID_PARAMS", [sub, text], "Invalid limit")
-    return min(int(text), max_limit if max_limit > 0 else _NO_MAX_LIMIT)
+    # int() refuses over 4300 digits; anything this long is over any cap.
+    limit = int(digits) if len(digits) <= len(str(_NO_MAX_LIMIT)) else _NO_MAX_LIMIT
+    return min(limit, max_limit if max_limit > 0 else _NO_MAX_LIMIT)
 
 
 def _selector(
