@@ -53,6 +53,8 @@ def test_a_third_party_cannot_reach_it(history: History) -> None:
     # Nor can the pair key be passed off as a channel name.
     with pytest.raises(ValueError):
         Conversation.channel("alice bob")
+    with pytest.raises(ValueError):
+        Conversation.private("alice bob", "carol")
     assert targets(history, "carol", [], BASE_MS - 1, BASE_MS + 1) == []
 
 

@@ -54,8 +54,10 @@ class Conversation:
         """The conversation of two identities (accounts, or folded nicks without one).
 
         A space cannot occur in a nick, an account or a channel name, so the
-        joined pair never collides with a channel's key.
+        joined pair never collides with a channel's key, nor with another pair.
         """
+        if any(not who or " " in who for who in (one, other)):
+            raise ValueError(f"not a nick or account: {one!r}, {other!r}")
         low, high = sorted((one, other))
         return cls(f"{low} {high}", (low, high))
 
