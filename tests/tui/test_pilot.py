@@ -407,3 +407,11 @@ async def test_a_wider_terminal_wraps_the_log_again() -> None:
         await pilot.pause()
         assert 1 < len(log.lines) < narrow_rows
         assert all(strip.cell_length <= log.scrollable_content_region.width for strip in log.lines)
+
+
+async def test_f2_opens_the_command_palette_for_themes() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"

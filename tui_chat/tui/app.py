@@ -109,6 +109,8 @@ class SessionEvent(Message):
 class ChatApp(App[None]):
     CSS_PATH = "chat.tcss"
     TITLE = "tui-chat"
+    # Ctrl+P is "previous window" here, as in irssi and WeeChat.
+    COMMAND_PALETTE_BINDING = "f2"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-tiny"),
         (60, "-narrow"),

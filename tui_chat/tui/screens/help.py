@@ -26,6 +26,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("PageUp / PageDown", "scroll the log"),
     ("End", "jump to the newest message"),
     ("F1", "this help"),
+    ("F2", "command palette: themes, screenshots"),
     ("Ctrl+Q", "quit"),
     ("click", "a room to switch, a nick to talk privately, a link to open it"),
 )
