@@ -175,3 +175,18 @@ def test_submitting_after_close_is_an_error(history: History) -> None:
     history.close()
     with pytest.raises(RuntimeError, match="closed"):
         history.writer.submit(LOBBY, record("late", BASE_MS))
+
+
+def test_events_after_pending_keep_their_place_behind_stored_messages(history: History) -> None:
+    seen: list[str] = []
+    for i in range(300):
+        history.writer.submit(LOBBY, record(f"o{i}", BASE_MS + i), lambda r: seen.append(r.msgid))
+        if i % 100 == 99:
+            history.writer.after_pending(lambda i=i: seen.append(f"event after o{i}"))
+    assert history.writer.flush(TIMEOUT)
+    expected: list[str] = []
+    for i in range(300):
+        expected.append(f"o{i}")
+        if i % 100 == 99:
+            expected.append(f"event after o{i}")
+    assert seen == expected

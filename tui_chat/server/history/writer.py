@@ -133,6 +133,16 @@ class HistoryWriter:
         key = casefold(name)
         self._put_change(lambda conn: channel_state.forget(conn, key))
 
+    def after_pending(self, then: Callable[[], None]) -> None:
+        """Call `then` (through `deliver`) once everything submitted before is committed.
+
+        For what is relayed but not stored (JOIN, PART, NICK, QUIT...): sent
+        from here it cannot overtake a message that is still being stored, so
+        everyone sees "hi" before "alice left". With nothing pending it waits
+        for no disk sync (an empty transaction writes nothing).
+        """
+        self._put(_Write(partial(_change_op, _no_change), lambda _result: then()))
+
     def flush(self, timeout: float | None = None) -> bool:
         """Block until everything submitted so far is committed; False on timeout."""
         done = threading.Event()
