@@ -49,6 +49,7 @@ COMMANDS = [
     *("NOTICE", "TOPIC", "MODE", "AWAY", "INVITE", "ACCOUNT", "CHGHOST", "BATCH", "FAIL"),
     *("WARN", "NOTE", "SETNAME", "001", "005", "301", "305", "306", "311", "319", "322"),
     *("324", "332", "333", "353", "366", "376", "396", "422", "432", "433", "441", "482"),
+    *("352", "315"),
 ]
 ATOMS = st.sampled_from(
     ["me", "Me", "bob", "#room", "#ROOM", "@#room", "*", "+o", "-o+v", "+b", "ov", "\x01", ""]
@@ -79,7 +80,7 @@ def messages(draw: st.DrawFn) -> Message | None:
 @given(st.lists(messages(), max_size=25))
 def test_any_message_sequence_is_handled(lines: list[Message | None]) -> None:
     state = SessionState(nick="me")
-    state.caps = {"draft/chathistory", "multi-prefix"}
+    state.caps = {"draft/chathistory", "multi-prefix", "away-notify"}
     link = RecordingLink()
     dispatcher = Dispatcher(state, link, Registration("me", "u", "r"), "tui-chat test")
     for msg in [Message("001", ["me", "hi"], "server.example"), *lines]:

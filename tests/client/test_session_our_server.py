@@ -190,3 +190,19 @@ async def test_nick_change_and_part_are_seen(our_server: Address) -> None:
         assert bob.session.state.room("#lobby") is None
         room = alice.session.state.room("#lobby")
         assert room is not None and set(room.members) == {"alice"}
+
+
+async def test_joining_learns_who_is_already_away(our_server: Address) -> None:
+    async with running(options(our_server, "bob", realname="Bob B")) as bob:
+        await lobby_member(bob)
+        await bob.session.set_away("lunch")
+        await bob.events.wait(AwayChanged)
+        async with running(options(our_server, "alice")) as alice:
+            listed = await alice.events.wait(
+                MembersChanged, lambda e: any(m.nick == "bob" and m.away for m in e.members)
+            )
+            bob_member = next(m for m in listed.members if m.nick == "bob")
+            assert bob_member.realname == "Bob B"
+            assert bob_member.userhost is not None and "@" in bob_member.userhost
+            # The WHO was the session's own: nothing of it is shown as text.
+            assert not alice.events.of(ServerInfo, lambda e: e.code in ("352", "315"))

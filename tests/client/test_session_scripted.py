@@ -16,6 +16,7 @@ from tui_chat.client.events import (
     NickChanged,
     Registered,
     SelfJoined,
+    ServerInfo,
     UserJoined,
     UserQuit,
 )
@@ -380,3 +381,21 @@ async def test_a_burst_of_joins_gives_few_member_lists() -> None:
         assert len(run.events.of(UserJoined)) == 500
         # Lines that arrive together are answered with one list, not 500.
         assert len(run.events.of(MembersChanged)) < 50
+
+
+async def test_setname_and_a_users_own_who() -> None:
+    async with registered("me", caps="setname extended-join") as (conn, run):
+        await conn.send(
+            ":me!u@h JOIN #r * :Me Myself",
+            ":bob!b@h JOIN #r acct :Bob Old",
+            ":bob!b@h SETNAME :Bob New",
+            ":s 352 me #r b h s bob H :0 Bob New",
+            ":s 315 me #r :End of WHO",
+        )
+        await run.events.wait(ServerInfo, lambda e: e.code == "315")
+        room = run.session.state.room("#r")
+        assert room is not None
+        bob = run.session.state.member(room, "bob")
+        assert bob is not None and (bob.realname, bob.account) == ("Bob New", "acct")
+        # A WHO the user asked for (not sent on joining) is shown.
+        assert run.events.of(ServerInfo, lambda e: e.code == "352")

@@ -116,6 +116,9 @@ class Dispatcher:
         self._names_pending: dict[str, dict[str, Member]] = {}
         # Rooms whose NAMES the user asked for, so the list is also shown as text.
         self._names_requested: set[str] = set()
+        # Rooms (folded) whose WHO we sent on joining; their replies update
+        # members instead of being shown.
+        self._who_pending: set[str] = set()
         # Rooms (folded) whose MembersChanged is due at the next flush.
         self._dirty_rooms: set[str] = set()
         # Open batches: reference tag -> (batch type, first batch parameter).
@@ -149,6 +152,9 @@ class Dispatcher:
             "ACCOUNT": self._on_account,
             "CHGHOST": self._on_chghost,
             "BATCH": self._on_batch,
+            "SETNAME": self._on_setname,
+            "352": self._on_who_reply,
+            "315": self._on_end_of_who,
             "FAIL": self._on_standard_reply,
             "WARN": self._on_standard_reply,
             "NOTE": self._on_standard_reply,
@@ -273,6 +279,7 @@ class Dispatcher:
             room = self.state.add_room(name)
             self._link.emit(SelfJoined(room.name))
             self._request_history_on_join(room.name)
+            self._request_who_on_join(room.name)
         else:
             room = self.state.room(name)
             self._link.emit(
@@ -280,8 +287,52 @@ class Dispatcher:
             )
         if room is None:
             return
-        self.state.put_member(room, Member(nick, userhost=userhost, account=account))
+        self.state.put_member(
+            room, Member(nick, userhost=userhost, account=account, realname=realname)
+        )
         self._members_changed(room)
+
+    def _request_who_on_join(self, room: str) -> None:
+        # NAMES says nothing of who is away; with away-notify the server keeps
+        # us posted afterwards, so one WHO gives the starting point.
+        if "away-notify" in self.state.caps:
+            self._who_pending.add(self.state.fold(room))
+            self._link.send(Message("WHO", [room]))
+
+    def _on_who_reply(self, msg: Message) -> None:
+        # 352 <me> <room> <user> <host> <server> <nick> <flags> :<hops> <realname>
+        folded = self.state.fold(msg.param(1))
+        room = self.state.rooms.get(folded)
+        if folded not in self._who_pending or room is None or len(msg.params) < 8:
+            self._on_other_numeric(msg)
+            return
+        member = self.state.member(room, msg.params[5])
+        if member is None:
+            return
+        flags = msg.params[6]
+        symbols = self.state.isupport.prefix_symbols
+        self.state.put_member(
+            room,
+            replace(
+                member,
+                away=flags.startswith("G"),
+                prefixes=ranked_prefixes(flags[1:], symbols) or member.prefixes,
+                userhost=f"{msg.params[2]}@{msg.params[3]}",
+                realname=msg.params[7].partition(" ")[2] or member.realname,
+            ),
+        )
+        self._members_changed(room)
+
+    def _on_end_of_who(self, msg: Message) -> None:
+        folded = self.state.fold(msg.param(1))
+        if folded in self._who_pending:
+            self._who_pending.discard(folded)
+        else:
+            self._on_other_numeric(msg)
+
+    def _on_setname(self, msg: Message) -> None:
+        if msg.nick and msg.params:
+            self.state.update_member_everywhere(msg.nick, realname=msg.params[-1])
 
     def _on_part(self, msg: Message) -> None:
         nick, name, reason = msg.nick, msg.param(0), msg.param(1)

@@ -60,6 +60,7 @@ class Member:
     away: bool = False
     userhost: str | None = None
     account: str | None = None
+    realname: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
