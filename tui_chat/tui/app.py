@@ -111,6 +111,8 @@ class ChatApp(App[None]):
     TITLE = "tui-chat"
     # Ctrl+P is "previous window" here, as in irssi and WeeChat.
     COMMAND_PALETTE_BINDING = "f2"
+    # Screen classes by terminal width; chat.tcss shrinks and hides the side lists.
+    # "-wide" has no rules: it only ends the "-narrow" range.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-tiny"),
         (60, "-narrow"),
@@ -122,8 +124,9 @@ class ChatApp(App[None]):
         Binding("ctrl+n,alt+down", "next_window", "Next window", priority=True),
         Binding("ctrl+p,alt+up", "previous_window", "Previous window", priority=True),
         Binding("alt+a", "next_unread", "Next unread", priority=True),
-        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
-        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
+        # Not priority: the help screen scrolls itself with these.
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
     ]
 
     def __init__(

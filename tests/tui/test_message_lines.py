@@ -1,0 +1,59 @@
+"""The look of single log lines: stable nick colours, clickable nicks and links, wrapping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+
+from tui_chat.tui.widgets.message_lines import (
+    NICK_COLUMN_WIDTH,
+    NICK_PALETTE,
+    LineStyler,
+    irc_text,
+    nick_colour,
+)
+
+WHEN = datetime(2026, 11, 24, 9, 30)
+
+
+def test_a_nick_keeps_its_colour_whatever_its_case() -> None:
+    assert nick_colour("Bob") == nick_colour("bob") == nick_colour("BOB")
+    assert nick_colour("bob") in NICK_PALETTE
+    assert len({nick_colour(f"user{n}") for n in range(200)}) == len(NICK_PALETTE)
+
+
+def test_links_and_nicks_carry_click_actions() -> None:
+    line = LineStyler("%H:%M").message(WHEN, "bob", "see www.example.org/x, ok")
+    clicks = {
+        line.prefix.plain[span.start : span.end]: span.style.meta["@click"]  # type: ignore[union-attr]
+        for span in line.prefix.spans
+        if not isinstance(span.style, str) and "@click" in span.style.meta
+    }
+    assert clicks == {"bob": "app.query('bob')"}
+    links = [
+        (line.body.plain[span.start : span.end], span.style.meta["@click"])  # type: ignore[union-attr]
+        for span in line.body.spans
+        if not isinstance(span.style, str) and "@click" in span.style.meta
+    ]
+    assert links == [("www.example.org/x", "app.open_link('https://www.example.org/x')")]
+
+
+def test_long_nicks_are_cut_to_the_column() -> None:
+    line = LineStyler("%H:%M").message(WHEN, "a_very_long_nickname", "hi")
+    assert line.plain == f"09:30 {'a_very_long_nickname'[: NICK_COLUMN_WIDTH - 1]}+ │ hi"
+
+
+def test_wrapped_rows_are_indented_under_the_text() -> None:
+    console = Console(width=40, color_system=None)
+    line = LineStyler("%H:%M").message(WHEN, "bob", "word " * 12)
+    with console.capture() as capture:
+        console.print(line)
+    rows = capture.get().splitlines()
+    indent = len("09:30 ") + NICK_COLUMN_WIDTH + len(" │ ")
+    assert len(rows) > 1
+    assert all(row.startswith(" " * indent) and row[indent] != " " for row in rows[1:])
+
+
+def test_formatting_codes_never_reach_the_screen() -> None:
+    assert irc_text("\x0312,4blue\x0f \x1ditalic\x1d").plain == "blue italic"
