@@ -10,9 +10,9 @@ temporary directory (removed afterwards) unless `--dir` is given.
 
 What is measured:
 - fill: N messages submitted through the writer thread (synchronous=FULL, group
-  commit) with at most `IN_FLIGHT` uncommitted, as the core would: messages/s
-  and the mean batch size. 70% go to one busy room, the rest to 50 other rooms
-  and 200 private conversations.
+  commit) with at most `IN_FLIGHT` uncommitted, as the core would: messages/s,
+  the mean batch size and the process CPU time per message. 70% go to one
+  busy room, the rest to 50 other rooms and 200 private conversations.
 - commit latency: submit -> "committed" callback, at a low rate (each message
   its own commit) and a high one (batches form), for FULL and NORMAL.
 - queries: LATEST *, BEFORE, AFTER, AROUND, BETWEEN (limit 100) at random
@@ -102,6 +102,7 @@ def fill(history: History, count: int, start_ms: int) -> dict[str, float]:
             done.set()
 
     batches_before = history.writer.batches
+    cpu_started = time.process_time()
     started = time.perf_counter()
     for n in range(count):
         conversation, target = conversation_of(n, rng)
@@ -110,8 +111,14 @@ def fill(history: History, count: int, start_ms: int) -> dict[str, float]:
     if not done.wait(TIMEOUT_S):
         raise TimeoutError("fill did not finish")
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     batches = history.writer.batches - batches_before
-    return {"messages_per_s": count / elapsed, "mean_batch": count / max(1, batches)}
+    return {
+        "messages_per_s": count / elapsed,
+        "mean_batch": count / max(1, batches),
+        # Both threads, submitting included: what storing costs a server process.
+        "cpu_us_per_message": cpu / count * 1e6,
+    }
 
 
 def commit_latency(history: History, rate: int, seconds: float, first: int) -> dict[str, float]:
@@ -249,7 +256,8 @@ def print_table(result: dict[str, object]) -> None:
     print(f"messages stored: {result['messages']:,} (SQLite {result['sqlite']})")
     print(
         f"write throughput: {fill_stats['messages_per_s']:,.0f} msg/s through the writer "
-        f"(mean batch {fill_stats['mean_batch']:.0f})"
+        f"(mean batch {fill_stats['mean_batch']:.0f}), "
+        f"{fill_stats['cpu_us_per_message']:.1f} µs CPU per message"
     )
     print(f"database size: {result['db_mb_per_million']:.0f} MB per million messages")
     print("commit latency (submit -> committed):")
