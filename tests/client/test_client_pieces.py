@@ -7,7 +7,6 @@ import random
 import pytest
 
 from tui_chat.client.backoff import backoff_delay
-from tui_chat.client.error_text import describe_error, describe_standard_reply
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pacing import SendPacer
 from tui_chat.client.registration import (
@@ -16,6 +15,7 @@ from tui_chat.client.registration import (
     Registration,
     alternative_nick,
 )
+from tui_chat.client.reply_text import describe_error, describe_standard_reply
 from tui_chat.client.text_split import LINE_LIMIT, split_text, text_budget
 from tui_chat.irc.message import Message, parse
 

@@ -6,7 +6,7 @@
 
 Modules: `session` (connection, reconnects, actions), `dispatch` (incoming
 lines -> state and events, sans-IO), `registration` (CAP and nick choice),
-`state` (rooms, members), `events` (what the UI receives), `error_text`
+`state` (rooms, members), `events` (what the UI receives), `reply_text`
 (numerics as sentences), `history` (chathistory requests), `text_split`,
 `pacing`, `backoff`, `isupport`, `pinning` (TLS trust on first use).
 """

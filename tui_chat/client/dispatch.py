@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from tui_chat.client.error_text import describe_error, describe_standard_reply, is_error_numeric
 from tui_chat.client.events import (
     AwayChanged,
     ConnectionStateChanged,
@@ -42,6 +41,12 @@ from tui_chat.client.events import (
 )
 from tui_chat.client.history import HISTORY_ON_JOIN, history_enabled, latest_request
 from tui_chat.client.registration import Registration
+from tui_chat.client.reply_text import (
+    describe_error,
+    describe_info,
+    describe_standard_reply,
+    is_error_numeric,
+)
 from tui_chat.client.state import RoomState, SessionState, change_prefix, ranked_prefixes
 from tui_chat.irc import numerics
 from tui_chat.irc.ctcp import ACTION, decode_ctcp, encode_ctcp
@@ -60,11 +65,6 @@ _NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
 # Numerics that end the registration burst: after them the session is ready.
 _ERR_YOUREBANNEDCREEP = "465"
 _END_OF_BURST = frozenset({numerics.RPL_ENDOFMOTD, numerics.ERR_NOMOTD})
-# Numerics with nothing a person needs to read.
-_SILENT_NUMERICS = frozenset(
-    {"002", "003", "004", "250", "251", "252", "253", "254", "255", "265", "266"}
-    | {"318", "321", "329", "331", "369", "375", "376", "422"}
-)
 
 
 class SessionLink(Protocol):
@@ -626,30 +626,6 @@ class Dispatcher:
             self._link.emit(ServerInfo(reply.text, code=reply.code))
 
     def _on_other_numeric(self, msg: Message) -> None:
-        if msg.command in _SILENT_NUMERICS:
-            return
-        describe = _INFO_SENTENCES.get(msg.command)
-        text = describe(msg.params[1:]) if describe else " ".join(msg.params[1:])
-        if text:
-            self._link.emit(ServerInfo(text, code=msg.command))
-
-
-def _p(params: list[str], index: int) -> str:
-    return params[index] if -len(params) <= index < len(params) else ""
-
-
-# Replies (WHOIS, LIST, ...) that read better as a sentence than as raw fields.
-_INFO_SENTENCES: dict[str, Callable[[list[str]], str]] = {
-    "301": lambda p: f"{_p(p, 0)} is away: {_p(p, 1)}",
-    "311": lambda p: f"{_p(p, 0)} is {_p(p, 1)}@{_p(p, 2)} ({_p(p, -1)})",
-    "312": lambda p: f"{_p(p, 0)} is connected to {_p(p, 1)} ({_p(p, 2)})",
-    "313": lambda p: f"{_p(p, 0)} is an IRC operator",
-    "317": lambda p: f"{_p(p, 0)} has been idle for {_p(p, 1)} seconds",
-    "319": lambda p: f"{_p(p, 0)} is in {_p(p, -1)}",
-    "322": lambda p: f"{_p(p, 0)} ({_p(p, 1)} users): {_p(p, 2)}",
-    "324": lambda p: f"Modes of {_p(p, 0)}: {' '.join(p[1:])}",
-    "330": lambda p: f"{_p(p, 0)} is logged in as {_p(p, 1)}",
-    "341": lambda p: f"Invited {_p(p, 0)} to {_p(p, 1)}",
-    "381": lambda p: "You are now an IRC operator",
-    "221": lambda p: f"Your user modes: {' '.join(p)}",
-}
+        info = describe_info(msg)
+        if info is not None:
+            self._link.emit(info)

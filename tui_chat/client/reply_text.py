@@ -1,17 +1,24 @@
-"""Error numerics and FAIL replies turned into sentences a person can act on.
+"""Numeric replies and FAIL/WARN/NOTE turned into sentences a person can read.
 
-The server's own text ("Cannot join channel (+b)") is jargon; the table
-below says the same thing in words. A numeric we have no sentence for keeps
+The server's own text ("Cannot join channel (+b)") is jargon; the tables
+below say the same thing in words. A numeric we have no sentence for keeps
 the server's text, so nothing is ever lost.
 """
 
 from __future__ import annotations
 
-from tui_chat.client.events import ErrorReply
+from collections.abc import Callable
+
+from tui_chat.client.events import ErrorReply, ServerInfo
 from tui_chat.irc import numerics
 from tui_chat.irc.message import Message
 
-__all__ = ["describe_error", "describe_standard_reply", "is_error_numeric"]
+__all__ = [
+    "describe_error",
+    "describe_info",
+    "describe_standard_reply",
+    "is_error_numeric",
+]
 
 # {0} is the first parameter after our nick (a nick, room or command), {1}
 # the second; {text} is the server's own trailing text.
@@ -98,3 +105,40 @@ def describe_standard_reply(msg: Message) -> ErrorReply:
     kind = {"FAIL": "failed", "WARN": "warning"}.get(msg.command, "note")
     where = "" if command == "*" else f"{command} {kind}: "
     return ErrorReply(text=f"{where}{description}", code=code)
+
+
+# Numerics with nothing a person needs to read.
+_SILENT_NUMERICS = frozenset(
+    {"002", "003", "004", "250", "251", "252", "253", "254", "255", "265", "266"}
+    | {"318", "321", "329", "331", "369", "375", "376", "422"}
+)
+
+
+def _p(params: list[str], index: int) -> str:
+    return params[index] if -len(params) <= index < len(params) else ""
+
+
+# Replies (WHOIS, LIST, ...) that read better as a sentence than as raw fields.
+_INFO_SENTENCES: dict[str, Callable[[list[str]], str]] = {
+    "301": lambda p: f"{_p(p, 0)} is away: {_p(p, 1)}",
+    "311": lambda p: f"{_p(p, 0)} is {_p(p, 1)}@{_p(p, 2)} ({_p(p, -1)})",
+    "312": lambda p: f"{_p(p, 0)} is connected to {_p(p, 1)} ({_p(p, 2)})",
+    "313": lambda p: f"{_p(p, 0)} is an IRC operator",
+    "317": lambda p: f"{_p(p, 0)} has been idle for {_p(p, 1)} seconds",
+    "319": lambda p: f"{_p(p, 0)} is in {_p(p, -1)}",
+    "322": lambda p: f"{_p(p, 0)} ({_p(p, 1)} users): {_p(p, 2)}",
+    "324": lambda p: f"Modes of {_p(p, 0)}: {' '.join(p[1:])}",
+    "330": lambda p: f"{_p(p, 0)} is logged in as {_p(p, 1)}",
+    "341": lambda p: f"Invited {_p(p, 0)} to {_p(p, 1)}",
+    "381": lambda p: "You are now an IRC operator",
+    "221": lambda p: f"Your user modes: {' '.join(p)}",
+}
+
+
+def describe_info(msg: Message) -> ServerInfo | None:
+    """A non-error numeric as a ServerInfo, or None for the ones not worth showing."""
+    if msg.command in _SILENT_NUMERICS:
+        return None
+    describe = _INFO_SENTENCES.get(msg.command)
+    text = describe(msg.params[1:]) if describe else " ".join(msg.params[1:])
+    return ServerInfo(text, code=msg.command) if text else None
