@@ -415,3 +415,19 @@ async def test_f2_opens_the_command_palette_for_themes() -> None:
         await pilot.press("f2")
         await pilot.pause()
         assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_rejoining_after_a_reconnect_leaves_the_reader_where_they_are() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        await app.apply_event(SelfJoined("#dev"))
+        await in_lobby(app)
+        assert app.current_key == "#lobby"
+        await app.apply_event(ConnectionStateChanged(ConnState.RECONNECTING, "reset", retry_in=1))
+        await app.apply_event(ConnectionStateChanged(ConnState.CONNECTED))
+        await app.apply_event(SelfJoined("#lobby"))
+        await app.apply_event(SelfJoined("#dev"))
+        assert app.current_key == "#lobby"
+        await app.apply_event(SelfKicked("#dev", "op"))
+        await app.apply_event(SelfJoined("#dev"))
+        assert app.current_key == "#dev"

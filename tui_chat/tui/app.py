@@ -278,13 +278,18 @@ class ChatApp(App[None]):
         self.query_one(StatusLine).lag_ms = event.ms
 
     async def _on_SelfJoined(self, event: SelfJoined) -> None:
-        window, _ = await self._ensure_window(event.room)
+        window, created = await self._ensure_window(event.room)
+        # A rejoin after a reconnect must not pull the reader away from where they are.
+        wanted = created or not window.active
         window.active = True
         if not self._banner_shown_in_room:
             # People land in a room, not the server window: repeat the banner there once.
             self._banner_shown_in_room = True
             self._show_banner(window)
-        self.switch_to(window.key)
+        if wanted:
+            self.switch_to(window.key)
+        else:
+            self._refresh_rooms()
 
     def _show_banner(self, window: Window) -> None:
         for line in self._banner:
