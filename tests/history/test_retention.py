@@ -55,13 +55,16 @@ def sweep(path: Path, config: HistoryConfig, now_ms: int) -> int:
 def test_count_cap_keeps_the_newest_per_conversation_in_chunks(db_path: Path) -> None:
     fill(db_path, lobby=100, other=10, spacing_ms=1)
     config = HistoryConfig(
-        retention_max_age_days=0, retention_max_per_target=30, retention_chunk_rows=7
+        retention_max_age_days=0,
+        retention_max_per_target=30,
+        retention_chunk_rows=7,
+        retention_scan_rows=4,
     )
     steps = sweep(db_path, config, BASE_MS + 1000)
     assert count(db_path, LOBBY) == 30
     assert count(db_path, OTHER) == 10
-    # 70 rows at 7 per step: the work was split.
-    assert steps >= 10
+    # Walking 30 entries 4 at a time, then 70 rows at 7 per step: split up.
+    assert steps >= 8 + 10
     conn = connect(Database(db_path), readonly=True)
     oldest = conn.execute("SELECT MIN(msgid) FROM messages WHERE msgid LIKE 'l%'").fetchone()[0]
     conn.close()

@@ -34,6 +34,9 @@ RETENTION_MAX_PER_TARGET = 100_000
 # Rows one retention step deletes in its own short transaction, so a sweep
 # never holds up message writes for more than a few milliseconds.
 RETENTION_CHUNK_ROWS = 500
+# Index entries one retention step walks while looking for the oldest message
+# a conversation keeps under `RETENTION_MAX_PER_TARGET` (a millisecond or two).
+RETENTION_SCAN_ROWS = 10_000
 # Seconds between retention sweeps.
 RETENTION_INTERVAL_SECONDS = 60.0
 # Threads (each with its own read connection) answering CHATHISTORY.
@@ -53,6 +56,7 @@ class HistoryConfig:
     retention_max_age_days: float = RETENTION_MAX_AGE_DAYS
     retention_max_per_target: int = RETENTION_MAX_PER_TARGET
     retention_chunk_rows: int = RETENTION_CHUNK_ROWS
+    retention_scan_rows: int = RETENTION_SCAN_ROWS
     retention_interval_seconds: float = RETENTION_INTERVAL_SECONDS
     read_threads: int = READ_THREADS
     busy_timeout_ms: int = BUSY_TIMEOUT_MS

@@ -227,13 +227,15 @@ class HistoryWriter:
         for write, result in zip(batch, results, strict=True):
             if write.on_done is not None:
                 (direct if write.direct else callbacks).append((write.on_done, result))
-        _call_all(direct)
         if callbacks:
             try:
                 self._deliver(partial(_call_all, callbacks))
             except RuntimeError as error:
                 # The loop closed before the writer: nobody is left to tell.
                 log.warning("history: results of a batch undelivered: %s", error)
+        # Last, so that with the default `deliver` a flush() returns after
+        # the batch's callbacks ran.
+        _call_all(direct)
 
     def _apply(self, write: _Write) -> StoreResult:
         try:
