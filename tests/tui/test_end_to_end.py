@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
+from tests.client.conftest import Miniircd
 from tui_chat.cli import chat_app, start_host_server
 from tui_chat.config import Settings
 from tui_chat.tui.app import ChatApp
@@ -109,3 +110,22 @@ async def test_a_taken_nick_does_not_stop_a_second_person_joining() -> None:
             await first_pilot.press("ctrl+q")
     finally:
         server.stop()
+
+
+async def test_two_apps_chat_on_a_server_no_one_here_wrote() -> None:
+    miniircd = Miniircd()
+    await miniircd.start()
+    try:
+        port = miniircd.port
+        ann = chat_app(Settings(nick="ann"), "127.0.0.1", port, rooms=("#test",))
+        ben = chat_app(Settings(nick="ben"), "127.0.0.1", port, rooms=("#test",))
+        async with ann.run_test(size=SIZE) as ann_pilot, ben.run_test(size=SIZE) as ben_pilot:
+            await until(ann_pilot, lambda: members(ann, "#test") >= {"ann", "ben"})
+            await until(ben_pilot, lambda: ben.current_key == "#test")
+            await ben_pilot.press(*"/me waves", "enter")
+            await until(ann_pilot, lambda: said(ann, "#test", "ben waves"))
+            await ann_pilot.press("ctrl+q")
+            await until(ben_pilot, lambda: "ann" not in members(ben, "#test"))
+            await ben_pilot.press("ctrl+q")
+    finally:
+        await miniircd.stop()
