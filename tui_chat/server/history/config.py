@@ -35,8 +35,8 @@ RETENTION_MAX_PER_TARGET = 100_000
 # never holds up message writes for more than a few milliseconds.
 RETENTION_CHUNK_ROWS = 500
 # Index entries one retention step walks while looking for the oldest message
-# a conversation keeps under `RETENTION_MAX_PER_TARGET` (a millisecond or two).
-RETENTION_SCAN_ROWS = 10_000
+# a conversation keeps under `RETENTION_MAX_PER_TARGET` (about a millisecond).
+RETENTION_SCAN_ROWS = 2_000
 # Seconds between retention sweeps.
 RETENTION_INTERVAL_SECONDS = 60.0
 # Threads (each with its own read connection) answering CHATHISTORY.
