@@ -129,3 +129,22 @@ def test_default_path_is_in_the_platform_data_dir(
     with History.open() as history:
         store_all(history, LOBBY, [record("d", BASE_MS)])
     assert (tmp_path / "tui-chat" / "history.sqlite3").is_file()
+
+
+def test_a_path_with_spaces_and_uri_characters_works(tmp_path: Path) -> None:
+    path = tmp_path / "my dir #1?x=y" / "h%20.sqlite3"
+    with History.open(path) as history:
+        store_all(history, LOBBY, [record("odd", BASE_MS)])
+        assert latest(history) == ["odd"]
+    assert path.is_file()
+
+
+def test_a_path_that_cannot_be_a_database_fails_at_open(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with pytest.raises(OSError):
+        History.open(not_a_dir / "history.sqlite3")
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(sqlite3.DatabaseError):
+        History.open(garbage)

@@ -14,8 +14,10 @@ from tui_chat.server.history import (
     Conversation,
     History,
     HistoryConfig,
+    HistoryRequest,
     StoreResult,
     StoreStatus,
+    parse_request,
 )
 
 from .helpers import BASE_MS, LOBBY, record, store_all
@@ -190,3 +192,27 @@ def test_events_after_pending_keep_their_place_behind_stored_messages(history: H
         if i % 100 == 99:
             expected.append(f"event after o{i}")
     assert seen == expected
+
+
+def test_readers_see_whole_batches_while_the_writer_runs(history: History) -> None:
+    total = 3000
+    done = threading.Event()
+
+    def write() -> None:
+        for i in range(total):
+            history.writer.submit(LOBBY, record(f"c{i:05d}", BASE_MS + i))
+        history.writer.flush(TIMEOUT)
+        done.set()
+
+    threading.Thread(target=write).start()
+    request = parse_request(["LATEST", "#lobby", "*", "50"], 50)
+    assert isinstance(request, HistoryRequest)
+    looks = 0
+    while not done.is_set() or looks < 3:
+        got = [r.msgid for r in history.reader.fetch(LOBBY, request).result(timeout=TIMEOUT)]
+        if got:
+            # Always the newest messages, contiguous: no gap, no half batch.
+            last = int(got[-1][1:])
+            assert got == [f"c{i:05d}" for i in range(max(0, last - 49), last + 1)]
+        looks += 1
+    assert done.wait(TIMEOUT)

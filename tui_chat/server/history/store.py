@@ -163,13 +163,17 @@ def connect(
         check_same_thread=False,
         timeout=busy_timeout_ms / 1000,
     )
-    if db.memory:
-        # Shared-cache tables lock per table; readers would otherwise fail
-        # with SQLITE_LOCKED while the writer holds a transaction.
-        conn.execute("PRAGMA read_uncommitted = 1")
-    elif not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(f"PRAGMA synchronous = {synchronous}")
-    if readonly:
-        conn.execute("PRAGMA query_only = 1")
+    try:
+        if db.memory:
+            # Shared-cache tables lock per table; readers would otherwise fail
+            # with SQLITE_LOCKED while the writer holds a transaction.
+            conn.execute("PRAGMA read_uncommitted = 1")
+        elif not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
+        if readonly:
+            conn.execute("PRAGMA query_only = 1")
+    except BaseException:
+        conn.close()  # e.g. the file is not a database
+        raise
     return conn

@@ -85,7 +85,11 @@ class HistoryWriter:
             synchronous=self.config.synchronous,
             busy_timeout_ms=self.config.busy_timeout_ms,
         )
-        migrate(self._conn)
+        try:
+            migrate(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
         self._deliver = deliver
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._conversations: dict[str, int] = {}
