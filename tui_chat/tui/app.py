@@ -84,8 +84,9 @@ from tui_chat.tui.widgets.windows import SERVER_WINDOW, Window, WindowKind, Wind
 
 __all__ = ["QUIT_TIMEOUT", "ChatApp", "ChatSession", "SessionEvent", "SessionFactory"]
 
-# How long Ctrl+Q waits for the server to acknowledge QUIT before closing anyway.
-QUIT_TIMEOUT = 2.0
+# How long Ctrl+Q waits for the session's goodbye before closing anyway; longer
+# than the session's own QUIT wait (3 s), so this only catches a stuck session.
+QUIT_TIMEOUT = 5.0
 
 
 class ChatSession(SessionActions, Protocol):

@@ -51,9 +51,6 @@ class Window:
     def set_members(self, members: tuple[Member, ...]) -> None:
         self.members = {casefold(member.nick): member for member in members}
 
-    def has_member(self, nick: str) -> bool:
-        return casefold(nick) in self.members
-
 
 class WindowList:
     """The windows in display order: server window, rooms, then conversations."""
