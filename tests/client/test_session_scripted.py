@@ -399,3 +399,29 @@ async def test_setname_and_a_users_own_who() -> None:
         assert bob is not None and (bob.realname, bob.account) == ("Bob New", "acct")
         # A WHO the user asked for (not sent on joining) is shown.
         assert run.events.of(ServerInfo, lambda e: e.code == "352")
+
+
+async def test_a_server_that_never_welcomes_us_is_reported_not_retried() -> None:
+    async with FakeServer() as server, running(server.options(registration_timeout=0.2)) as run:
+        await server.next_connection()
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert final.detail == (
+            f"Could not join 127.0.0.1:{server.port}: "
+            "the server did not let us in within 0.2 s (is it an IRC server?)"
+        )
+        async with asyncio.timeout(2):
+            await run.task
+        assert server.connections.empty()
+
+
+async def test_a_server_that_hangs_up_at_once_is_reported() -> None:
+    async with FakeServer() as server, running(server.options()) as run:
+        conn = await server.next_connection()
+        await conn.expect("USER")
+        await conn.send("ERROR :Too many connections from your host")
+        conn.close()
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert final.detail == (
+            f"Could not join 127.0.0.1:{server.port}: "
+            "the server closed the connection: Too many connections from your host"
+        )

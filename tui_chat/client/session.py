@@ -54,6 +54,7 @@ __all__ = [
     "PING_INTERVAL",
     "PING_TIMEOUT",
     "QUIT_TIMEOUT",
+    "REGISTRATION_TIMEOUT",
     "ClientSession",
     "ConnectOptions",
 ]
@@ -66,6 +67,8 @@ PING_INTERVAL = 30.0
 PING_TIMEOUT = 120.0
 # Seconds a TCP (and TLS) connect may take.
 CONNECT_TIMEOUT = 15.0
+# Seconds a server may take to welcome us (001) after the connection opened.
+REGISTRATION_TIMEOUT = 30.0
 # Seconds quit() waits for the server to close after our QUIT.
 QUIT_TIMEOUT = 3.0
 # Longest line we read: 8191 bytes of tags plus a 512-byte message, with room
@@ -99,6 +102,8 @@ class ConnectOptions:
     ping_interval: float = PING_INTERVAL
     ping_timeout: float = PING_TIMEOUT
     connect_timeout: float = CONNECT_TIMEOUT
+    # Seconds from connecting to the server's welcome (001).
+    registration_timeout: float = REGISTRATION_TIMEOUT
     quit_timeout: float = QUIT_TIMEOUT
     # Messages of history fetched on entering a room, when the server has it.
     history_on_join: int = HISTORY_ON_JOIN
@@ -183,7 +188,9 @@ class ClientSession:
         """Connect and serve until quit() or a fatal error, reconnecting after drops."""
         host, port = self._options.host, self._options.port
         attempt = 0
-        connected_before = False
+        # Until the first registration, any failure is reported, not retried:
+        # a wrong address or port should say so, not spin forever.
+        registered_before = False
         rejoin: list[str] = list(self._options.rooms)
         while not self._quitting:
             self._set_conn_state(ConnState.CONNECTING, f"Connecting to {host}:{port}")
@@ -202,16 +209,19 @@ class ClientSession:
             except (OSError, TimeoutError, EOFError) as exc:
                 reason = _connect_failure(exc, self._options.tls)
                 failure = f"Could not connect to {host}:{port}: {reason}"
-                if not connected_before or not self._options.reconnect:
+                if not registered_before or not self._options.reconnect:
                     self._finish(failure)
                     return
                 self._drop_reason = failure
             else:
-                connected_before = True
                 if await self._serve(reader, writer, rejoin):
+                    registered_before = True
                     # Only a registered connection knows which rooms we were in.
                     attempt = 0
                     rejoin = self._rooms_to_rejoin()
+                elif not registered_before and self._fatal is None:
+                    reason = self._drop_reason or "The server closed the connection"
+                    self._fatal = f"Could not join {host}:{port}: {reason[:1].lower()}{reason[1:]}"
                 self._state.rooms.clear()
                 if self._fatal is not None or self._quitting or not self._options.reconnect:
                     break
@@ -305,12 +315,14 @@ class ClientSession:
         self._last_heard = time.monotonic()
         self._set_conn_state(ConnState.REGISTERING, f"Connected to {options.host}, registering")
         pinger = asyncio.create_task(self._ping_loop())
+        deadline = asyncio.create_task(self._registration_deadline())
         try:
             for line in registration.opening_lines():
                 await self._write(line)
             await self._read_loop(reader, self._dispatcher)
         finally:
             pinger.cancel()
+            deadline.cancel()
             self._closed.set()
             self._writer = None
             self._dispatcher = None
@@ -365,6 +377,12 @@ class ClientSession:
                 return
             if self._welcomed:
                 await self._send_lag_ping()
+
+    async def _registration_deadline(self) -> None:
+        timeout = self._options.registration_timeout
+        await asyncio.sleep(timeout)
+        if not self._welcomed:
+            self._drop(f"The server did not let us in within {timeout:g} s (is it an IRC server?)")
 
     async def _send_lag_ping(self) -> None:
         self._ping_serial += 1
