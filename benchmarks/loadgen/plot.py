@@ -37,10 +37,12 @@ def plot_results(results: Path, png: Path) -> None:
         cpu_ax.plot(clients, [by_clients[c][0] for c in clients], marker="o", label=server)
         p99_ax.plot(clients, [by_clients[c][1] for c in clients], marker="o", label=server)
     cpu_ax.set(title="Server CPU per delivery", xlabel="clients in the room", ylabel="µs")
-    p99_ax.set(title="End-to-end latency p99", xlabel="clients in the room", ylabel="ms")
+    # Log scale: one stalled server would otherwise flatten everyone else's line.
+    p99_ax.set(title="End-to-end latency p99", xlabel="clients in the room", ylabel="ms (log)")
+    p99_ax.set_yscale("log")
+    cpu_ax.set_ylim(bottom=0)
     for ax in (cpu_ax, p99_ax):
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
+        ax.grid(alpha=0.3, which="both")
         ax.legend()
     fig.suptitle("fanout: 200 clients/20 senders/200 msg/s and 1000/50/50, 15 s, loopback")
     png.parent.mkdir(parents=True, exist_ok=True)
