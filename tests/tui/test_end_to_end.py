@@ -129,3 +129,27 @@ async def test_two_apps_chat_on_a_server_no_one_here_wrote() -> None:
             await ben_pilot.press("ctrl+q")
     finally:
         await miniircd.stop()
+
+
+async def test_the_host_kicks_and_bans_and_the_friend_is_told_why() -> None:
+    server, (_, port), oper = start_host_server("127.0.0.1", 0)
+    try:
+        host = chat_app(Settings(nick="hostess"), "127.0.0.1", port, oper=oper)
+        friend = chat_app(Settings(nick="friend"), "127.0.0.1", port)
+        async with host.run_test(size=SIZE) as host_pilot:
+            await until(host_pilot, lambda: host.current_key == "#lobby")
+            async with friend.run_test(size=SIZE) as friend_pilot:
+                await until(host_pilot, lambda: "friend" in members(host, "#lobby"))
+                await host_pilot.press(*"/ban friend", "enter")
+                await host_pilot.press(*"/kick friend too loud", "enter")
+                await until(friend_pilot, lambda: not friend.windows.get("#lobby").active)  # type: ignore[union-attr]
+                assert said(friend, "#lobby", "hostess kicked you out (too loud).")
+                await friend_pilot.press(*"/join #lobby", "enter")
+                await until(
+                    friend_pilot,
+                    lambda: any("banned" in line.lower() for line in friend.log_lines("#lobby")),
+                )
+                await friend_pilot.press("ctrl+q")
+            await host_pilot.press("ctrl+q")
+    finally:
+        server.stop()
