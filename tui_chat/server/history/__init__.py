@@ -24,6 +24,7 @@ from tui_chat.server.history.queries import (
     parse_request,
 )
 from tui_chat.server.history.reader import HistoryReader
+from tui_chat.server.history.replay import history_batch, targets_batch
 from tui_chat.server.history.records import (
     ChannelState,
     Conversation,
@@ -52,8 +53,10 @@ __all__ = [
     "TargetSummary",
     "TargetsRequest",
     "format_time",
+    "history_batch",
     "parse_request",
     "parse_time",
+    "targets_batch",
 ]
 
 
