@@ -24,7 +24,6 @@ from tui_chat.server.history.queries import (
     parse_request,
 )
 from tui_chat.server.history.reader import HistoryReader
-from tui_chat.server.history.replay import history_batch, targets_batch
 from tui_chat.server.history.records import (
     ChannelState,
     Conversation,
@@ -35,6 +34,7 @@ from tui_chat.server.history.records import (
     format_time,
     parse_time,
 )
+from tui_chat.server.history.replay import history_batch, targets_batch
 from tui_chat.server.history.store import Database
 from tui_chat.server.history.writer import Deliver, HistoryWriter, OnStored, run_now
 
