@@ -40,7 +40,10 @@ class Isupport:
     """Parsed ISUPPORT tokens; `tokens` keeps every raw value."""
 
     tokens: dict[str, str] = field(default_factory=dict)
-    _fold: Callable[[str], str] = field(default=casefold, repr=False, compare=False)
+    # A factory, not a default: a plain function as a class attribute would bind.
+    _fold: Callable[[str], str] = field(
+        default_factory=lambda: casefold, init=False, repr=False, compare=False
+    )
 
     def update(self, params: list[str]) -> None:
         """Apply the tokens of one 005 line (params without our nick and the trailing text)."""
