@@ -19,6 +19,7 @@ from tui_chat.server.history import (
     StoreStatus,
     parse_request,
 )
+from tui_chat.server.history.writer import OVERLOADED
 
 from .helpers import BASE_MS, LOBBY, record, store_all
 
@@ -216,3 +217,21 @@ def test_readers_see_whole_batches_while_the_writer_runs(history: History) -> No
             assert got == [f"c{i:05d}" for i in range(max(0, last - 49), last + 1)]
         looks += 1
     assert done.wait(TIMEOUT)
+
+
+def test_past_the_pending_limit_messages_are_refused_not_queued(open_history: OpenHistory) -> None:
+    history = open_history(max_pending_writes=10)
+    gate = threading.Event()
+    results: list[StoreResult] = []
+    # Hold the writer so that everything after the first write queues up.
+    history.writer.submit(LOBBY, record("held", BASE_MS), lambda _r: gate.wait(TIMEOUT))
+    for i in range(30):
+        history.writer.submit(LOBBY, record(f"q{i}", BASE_MS + 1 + i), results.append)
+    refused = [r for r in results if r.status is StoreStatus.FAILED]
+    assert len(refused) >= 30 - 10
+    assert {r.error for r in refused} == {OVERLOADED}
+    gate.set()
+    assert history.writer.flush(TIMEOUT)
+    stored = [r for r in results if r.status is StoreStatus.STORED]
+    assert len(stored) + len(refused) == 30
+    assert 0 < len(stored) <= 10

@@ -19,6 +19,10 @@ JOIN_REPLAY_MESSAGES = 20
 # Most writes committed in one transaction (group commit). Whatever queued
 # up while the previous commit was syncing goes into the next one, up to this.
 BATCH_MAX_MESSAGES = 1000
+# Writes queued and not yet committed, at most. Past it (a disk far slower
+# than the traffic) a message is refused (StoreStatus.FAILED) at once rather
+# than queued, so the server's memory stays bounded.
+MAX_PENDING_WRITES = 50_000
 # How long the writer waits for more writes after the first of a batch.
 # 0 commits at once: under load batches form by themselves while the previous
 # commit syncs, and a lone message pays no extra latency.
@@ -51,6 +55,7 @@ class HistoryConfig:
     chathistory_limit: int = CHATHISTORY_LIMIT
     join_replay_messages: int = JOIN_REPLAY_MESSAGES
     batch_max_messages: int = BATCH_MAX_MESSAGES
+    max_pending_writes: int = MAX_PENDING_WRITES
     batch_linger_seconds: float = BATCH_LINGER_SECONDS
     synchronous: Literal["FULL", "NORMAL"] = SYNCHRONOUS
     retention_max_age_days: float = RETENTION_MAX_AGE_DAYS

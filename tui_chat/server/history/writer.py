@@ -42,11 +42,13 @@ from tui_chat.server.history.records import (
 from tui_chat.server.history.retention import RetentionSweeper
 from tui_chat.server.history.store import Database, connect, migrate
 
-__all__ = ["Deliver", "HistoryWriter", "OnStored", "run_now"]
+__all__ = ["OVERLOADED", "Deliver", "HistoryWriter", "OnStored", "run_now"]
 
 log = logging.getLogger("tui_chat.server.history")
 
 OnStored = Callable[[StoreResult], None]
+# StoreResult.error of a message refused because too many writes are pending.
+OVERLOADED = "history store overloaded"
 Deliver = Callable[[Callable[[], None]], object]
 
 
@@ -119,7 +121,15 @@ class HistoryWriter:
         a second message from the same sender (account, else folded nick) with
         the same key in the same conversation is not stored: its result is
         DUPLICATE with the first copy's msgid.
+
+        With `max_pending_writes` already queued the record is refused at
+        once: `on_done` gets FAILED with error OVERLOADED (through `deliver`).
         """
+        if self._queue.qsize() >= self.config.max_pending_writes:
+            if on_done is not None:
+                refused = StoreResult(StoreStatus.FAILED, record.msgid, OVERLOADED)
+                self._deliver(partial(_call_all, [(on_done, refused)]))
+            return
         idem = None
         if idempotency_key is not None:
             sender = record.account or casefold(record.source.partition("!")[0])
