@@ -49,7 +49,7 @@ COMMANDS = [
     *("NOTICE", "TOPIC", "MODE", "AWAY", "INVITE", "ACCOUNT", "CHGHOST", "BATCH", "FAIL"),
     *("WARN", "NOTE", "SETNAME", "001", "005", "301", "305", "306", "311", "319", "322"),
     *("324", "332", "333", "353", "366", "376", "396", "422", "432", "433", "441", "482"),
-    *("352", "315"),
+    *("352", "315", "AUTHENTICATE", "900", "903", "904"),
 ]
 ATOMS = st.sampled_from(
     ["me", "Me", "bob", "#room", "#ROOM", "@#room", "*", "+o", "-o+v", "+b", "ov", "\x01", ""]

@@ -47,6 +47,7 @@ from tui_chat.client.reply_text import (
     describe_standard_reply,
     is_error_numeric,
 )
+from tui_chat.client.sasl import SASL_FAILURES, SASL_SUCCESS
 from tui_chat.client.state import RoomState, SessionState, change_prefix, ranked_prefixes
 from tui_chat.irc import numerics
 from tui_chat.irc.ctcp import ACTION, decode_ctcp, encode_ctcp
@@ -152,6 +153,8 @@ class Dispatcher:
             "ACCOUNT": self._on_account,
             "CHGHOST": self._on_chghost,
             "BATCH": self._on_batch,
+            "AUTHENTICATE": self._on_authenticate,
+            **dict.fromkeys([*SASL_SUCCESS, *SASL_FAILURES], self._on_sasl_result),
             "SETNAME": self._on_setname,
             "352": self._on_who_reply,
             "315": self._on_end_of_who,
@@ -194,9 +197,23 @@ class Dispatcher:
         self._link.pong(msg.params[-1] if msg.params else "")
 
     def _on_cap(self, msg: Message) -> None:
-        for line in self._registration.on_cap(msg):
-            self._link.send(line)
+        self._registration_lines(self._registration.on_cap(msg))
         self.state.caps = set(self._registration.enabled)
+
+    def _on_authenticate(self, msg: Message) -> None:
+        self._registration_lines(self._registration.on_authenticate(msg))
+
+    def _on_sasl_result(self, msg: Message) -> None:
+        self._registration_lines(self._registration.on_sasl_result(msg.command))
+        if msg.command in SASL_SUCCESS:
+            self._on_other_numeric(msg)
+
+    def _registration_lines(self, lines: list[Message]) -> None:
+        if self._registration.failure is not None:
+            self._link.fatal(self._registration.failure)
+            return
+        for line in lines:
+            self._link.send(line)
 
     def _on_error(self, msg: Message) -> None:
         text = msg.param(0, "Closing link")

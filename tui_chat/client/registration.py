@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tui_chat.client.history import HISTORY_CAPS
 from tui_chat.client.isupport import DEFAULT_NICKLEN
+from tui_chat.client.sasl import SASL_FAILURES, SASL_SUCCESS, SaslPlain, offers_plain
 from tui_chat.irc.message import Message
 
 __all__ = ["MAX_NICK_ATTEMPTS", "WANTED_CAPS", "Registration", "alternative_nick"]
@@ -52,6 +53,15 @@ def _cap_names(caps: str) -> set[str]:
     return {item.partition("=")[0] for item in caps.split() if item}
 
 
+def _cap_value(caps: str, name: str) -> str:
+    """The value of `name=value` in a CAP LS list, or ""."""
+    for item in caps.split():
+        key, _, value = item.partition("=")
+        if key == name:
+            return value
+    return ""
+
+
 def req_lines(caps: set[str]) -> list[Message]:
     """CAP REQ lines for `caps`, several if they would not fit one line."""
     lines: list[Message] = []
@@ -70,7 +80,12 @@ class Registration:
     """CAP negotiation and nick choice for one connection."""
 
     def __init__(
-        self, nick: str, username: str, realname: str, password: str | None = None
+        self,
+        nick: str,
+        username: str,
+        realname: str,
+        password: str | None = None,
+        sasl: tuple[str, str] | None = None,
     ) -> None:
         self.wanted_nick = nick
         self.nick = nick
@@ -83,6 +98,11 @@ class Registration:
         self._nick_attempts = 0
         self._short_nicks = False
         self.enabled: set[str] = set()
+        self._sasl = SaslPlain(*sasl) if sasl else None
+        self._sasl_value = ""
+        self._sasl_running = False
+        # Why registration cannot go on (set when logging in is impossible or refused).
+        self.failure: str | None = None
 
     def opening_lines(self) -> list[Message]:
         lines = [Message("CAP", ["LS", "302"])]
@@ -101,9 +121,15 @@ class Registration:
         if sub == "LS":
             self._negotiating = True
             self._offered |= caps
+            self._sasl_value = _cap_value(msg.params[-1], "sasl") or self._sasl_value
             if more:
                 return []
             wanted = self._offered & WANTED_CAPS
+            if self._sasl is not None:
+                if "sasl" not in self._offered or not offers_plain(self._sasl_value):
+                    self.failure = "Could not log in: this server offers no password login"
+                    return []
+                wanted.add("sasl")
             if not wanted:
                 return self._end()
             reqs = req_lines(wanted)
@@ -113,9 +139,15 @@ class Registration:
             if sub == "ACK":
                 self.enabled |= {cap for cap in caps if not cap.startswith("-")}
                 self.enabled -= {cap[1:] for cap in caps if cap.startswith("-")}
+            elif "sasl" in caps and self._sasl is not None:
+                self.failure = "Could not log in: the server refused to start a login"
+                return []
             if more:
                 return []
             self._pending_reqs = max(0, self._pending_reqs - 1)
+            if sub == "ACK" and "sasl" in caps and self._sasl is not None:
+                self._sasl_running = True
+                return [self._sasl.start()]
             return self._end() if self._pending_reqs == 0 else []
         if sub == "NEW":
             new = (caps & WANTED_CAPS) - self.enabled
@@ -124,8 +156,25 @@ class Registration:
             self.enabled -= caps
         return []
 
+    def on_authenticate(self, msg: Message) -> list[Message]:
+        if self._sasl is None or not self._sasl_running:
+            return []
+        return self._sasl.respond(msg.param(0))
+
+    def on_sasl_result(self, code: str) -> list[Message]:
+        """After a SASL numeric: CAP END once logged in, or `failure` set."""
+        if not self._sasl_running:
+            return []
+        if code in SASL_FAILURES:
+            self.failure = SASL_FAILURES[code]
+            return []
+        if code in SASL_SUCCESS:
+            self._sasl_running = False
+            return self._end() if self._pending_reqs == 0 else []
+        return []
+
     def _end(self) -> list[Message]:
-        if not self._negotiating:
+        if not self._negotiating or self._sasl_running:
             return []
         self._negotiating = False
         return [Message("CAP", ["END"])]

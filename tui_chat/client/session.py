@@ -93,6 +93,8 @@ class ConnectOptions:
     tls: bool = False
     # Joined (and re-joined after a reconnect) besides the server's default room.
     rooms: tuple[str, ...] = ()
+    # Account name and password to log in with (SASL PLAIN) while registering.
+    sasl: tuple[str, str] | None = None
     # OPER name and password, sent after registration (used by `host`).
     oper: tuple[str, str] | None = None
     reconnect: bool = True
@@ -299,6 +301,7 @@ class ClientSession:
             options.username or _default_username(options.nick),
             options.realname or options.nick,
             options.password,
+            options.sasl,
         )
         self._state.nick = self._preferred_nick
         self._state.caps = set()
