@@ -35,7 +35,8 @@ async def test_login_then_registration_goes_on() -> None:
         await conn.expect("CAP END")
         await conn.send(":s 001 alice :hi", ":s 422 alice :no motd")
         await run.events.wait(Registered)
-        assert await run.events.wait(ServerInfo, lambda e: e.code == "900")
+        logged_in = await run.events.wait(ServerInfo, lambda e: e.code == "900")
+        assert logged_in.text == "You are logged in as alice"
         assert "sasl" in run.session.state.caps
 
 

@@ -132,6 +132,8 @@ _INFO_SENTENCES: dict[str, Callable[[list[str]], str]] = {
     "341": lambda p: f"Invited {_p(p, 0)} to {_p(p, 1)}",
     "381": lambda p: "You are now an IRC operator",
     "221": lambda p: f"Your user modes: {' '.join(p)}",
+    "900": lambda p: f"You are logged in as {_p(p, 1)}",
+    "901": lambda p: "You are logged out",
 }
 
 
