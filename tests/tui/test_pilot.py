@@ -24,6 +24,7 @@ from tui_chat.tui.app import ChatApp
 from tui_chat.tui.screens.confirm import ConfirmScreen
 from tui_chat.tui.screens.name_prompt import NamePromptScreen
 from tui_chat.tui.widgets.chat_input import ChatInput
+from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.room_list import RoomList
 from tui_chat.tui.widgets.status_line import StatusLine
 from tui_chat.tui.widgets.user_list import UserList
@@ -431,3 +432,14 @@ async def test_rejoining_after_a_reconnect_leaves_the_reader_where_they_are() ->
         await app.apply_event(SelfKicked("#dev", "op"))
         await app.apply_event(SelfJoined("#dev"))
         assert app.current_key == "#dev"
+
+
+async def test_a_new_conversation_waits_in_the_list_without_covering_the_room() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        await app.apply_event(MessageReceived("bob", "bob", "psst", is_private=True))
+        await pilot.pause()
+        shown = [log.window_key for log in app.query(ChatLog) if log.display]
+        assert shown == ["#lobby"]
+        assert app.windows.get("bob").mentioned  # type: ignore[union-attr]

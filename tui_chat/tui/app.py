@@ -433,6 +433,9 @@ class ChatApp(App[None]):
         self._log_ids += 1
         log = ChatLog(window.key, max_lines=self.settings.scrollback_lines)
         log.id = f"log-{self._log_ids}"
+        # ContentSwitcher hides only the children it had when mounted: a log
+        # added later would show under the current one until switched to.
+        log.display = False
         self._logs[window.key] = log
         await self.query_one(ContentSwitcher).mount(log)
 
