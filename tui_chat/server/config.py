@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from tui_chat.irc.casemap import valid_channel
 from tui_chat.server import limits
+from tui_chat.server.flood import parse_networks
 
 DEFAULT_MOTD = ["Welcome to tui-chat: a chat room that speaks IRC."]
 
@@ -47,6 +48,14 @@ class ServerConfig:
     whowas_history: int = limits.WHOWAS_HISTORY
     max_query_replies: int = limits.MAX_QUERY_REPLIES
     max_sendq: int = limits.MAX_SENDQ
+    flood_burst: int = limits.FLOOD_BURST
+    flood_rate: float = limits.FLOOD_RATE
+    flood_max_backlog: int = limits.FLOOD_MAX_BACKLOG
+    flood_exempt: list[str] = field(default_factory=lambda: list(limits.FLOOD_EXEMPT))
+    max_connections_per_ip: int = limits.MAX_CONNECTIONS_PER_IP
+    new_connections_per_ip: int = limits.NEW_CONNECTIONS_PER_IP
+    new_connections_window: float = limits.NEW_CONNECTIONS_WINDOW
+    connection_ipv6_prefix: int = limits.CONNECTION_IPV6_PREFIX
 
     def __post_init__(self) -> None:
         # A bad value here would fail every registration; refuse it at start.
@@ -54,3 +63,6 @@ class ServerConfig:
             raise ValueError(f"default room {self.default_room!r} is not a valid channel name")
         if " " in self.server_name or not self.server_name:
             raise ValueError(f"server name {self.server_name!r} must be one word")
+        parse_networks(self.flood_exempt)
+        if self.flood_burst < 1 or self.flood_rate <= 0:
+            raise ValueError("flood control needs a burst of at least 1 and a positive rate")

@@ -24,6 +24,16 @@ every recipient's `transport.write`.
 A client leaves exactly once, whether the core closes it (`disconnect`) or
 the transport reports the loss (`connection_lost`): its QUIT is announced to
 the channels it shared, its nick freed and a WHOWAS entry kept.
+
+Limits (`tui_chat.server.flood`, defaults in `limits`): a connection from an
+address over its connection limits is refused in `connection_made` with an
+ERROR line and closed; the client returned is already gone, so the
+listener's later calls for it do nothing. Input beyond a client's flood
+allowance waits in its gate's backlog while the core pauses the transport's
+reading (`pause_reading`, when the transport has it); the backlog is
+released as tokens come back, through the `call_later` hook when the
+listener passes one (`loop.call_later`), otherwise on the next `tick()`. A
+backlog past `flood_max_backlog` lines disconnects with "Excess Flood".
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from tui_chat.irc.numerics import (
 )
 from tui_chat.server import caps
 from tui_chat.server.config import ServerConfig
+from tui_chat.server.flood import AddressBook, FloodGate, address_key, is_exempt, parse_networks
 from tui_chat.server.handlers import load_all
 from tui_chat.server.state import (
     FLAG_MODES,
@@ -61,7 +72,7 @@ from tui_chat.server.state import (
     WhowasEntry,
 )
 
-__all__ = ["Client", "ServerCore", "Transport"]
+__all__ = ["CallLater", "Client", "ServerCore", "Transport"]
 
 log = logging.getLogger("tui_chat.server")
 
@@ -78,6 +89,10 @@ class Transport(Protocol):
     def get_write_buffer_size(self) -> int: ...
 
 
+# `loop.call_later(delay, callback)`: runs `callback` after `delay` seconds.
+CallLater = Callable[[float, Callable[[], None]], object]
+
+
 def iso_time(t: float) -> str:
     """server-time format: `2026-01-02T03:04:05.678Z`."""
     ms = int(t * 1000)
@@ -85,9 +100,24 @@ def iso_time(t: float) -> str:
 
 
 class ServerCore:
-    def __init__(self, config: ServerConfig, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        call_later: CallLater | None = None,
+    ) -> None:
         self.config = config
         self.clock = clock
+        self._call_later = call_later
+        self._exempt = parse_networks(config.flood_exempt)
+        self.addresses = AddressBook(
+            config.max_connections_per_ip,
+            config.new_connections_per_ip,
+            config.new_connections_window,
+        )
+        # Clients whose flood gate holds lines back.
+        self._held: set[Client] = set()
         self.started = clock()
         self.clients: set[Client] = set()
         # folded nick -> client, registered or not (a NICK reserves it).
@@ -109,7 +139,18 @@ class ServerCore:
     def connection_made(
         self, transport: Transport, host: str, port: int, *, tls: bool = False
     ) -> Client:
-        client = Client(transport, host, port, tls, self.clock())
+        now = self.clock()
+        cfg = self.config
+        client = Client(transport, host, port, tls, now)
+        if not is_exempt(host, self._exempt):
+            key = address_key(host, cfg.connection_ipv6_prefix)
+            refusal = self.addresses.admit(key, now)
+            if refusal is not None:
+                log.info("refused %s:%s: %s", host, port, refusal)
+                self._close(client, refusal)
+                return client
+            client.address_key = key
+            client.flood = FloodGate(cfg.flood_burst, cfg.flood_rate, now)
         self.clients.add(client)
         log.info("connect %s:%s%s", host, port, " (tls)" if tls else "")
         return client
@@ -127,10 +168,7 @@ class ServerCore:
         if b"\n" in data:
             chunk = client.buffer + data if client.buffer else data
             *lines, client.buffer = chunk.split(b"\n")
-            for line in lines:
-                if client.gone:
-                    break
-                self._line(client, line)
+            self._lines(client, lines)
         else:
             client.buffer += data
         if len(client.buffer) > self._max_input and not client.gone:
@@ -149,6 +187,10 @@ class ServerCore:
     def tick(self) -> None:
         now = self.clock()
         cfg = self.config
+        # Without a scheduler, held-back input is released here.
+        for client in list(self._held):
+            self._release(client)
+        self.addresses.prune(now)
         for client in list(self.clients):
             if client.gone:
                 continue
@@ -176,6 +218,8 @@ class ServerCore:
         self.clients.clear()
         self.nicks.clear()
         self.channels.clear()
+        self._held.clear()
+        self.addresses.clear()
         log.info("shutdown: %s", reason)
 
     # -- sending -------------------------------------------------------------
@@ -293,15 +337,24 @@ class ServerCore:
         if client.gone:
             return
         self._flush_outbox(client)
+        self._close(client, reason)
+        self._remove(client, quit_reason or reason)
+
+    @staticmethod
+    def _close(client: Client, reason: str) -> None:
         client.transport.write(
             Message("ERROR", [f"Closing Link: {client.host} ({reason})"]).to_bytes()
         )
         client.gone = True
         client.transport.close()
-        self._remove(client, quit_reason or reason)
 
     def _remove(self, client: Client, reason: str) -> None:
         self.clients.discard(client)
+        if client.address_key is not None:
+            self.addresses.release(client.address_key)
+        if client.flood is not None:
+            client.flood.backlog.clear()
+            self._held.discard(client)
         for letter in client.modes:
             self.mode_counts[letter] -= 1
         if client.registered:
@@ -363,6 +416,70 @@ class ServerCore:
             body -= tags_len
         # linelen counts the CR LF.
         return body + 2 > self.config.linelen
+
+    def _lines(self, client: Client, lines: list[bytes]) -> None:
+        """Handle complete lines, holding back those beyond the flood allowance."""
+        gate = client.flood
+        if gate is None or client.is_oper:
+            for line in lines:
+                if client.gone:
+                    return
+                self._line(client, line)
+            return
+        now = self.clock()
+        for i, line in enumerate(lines):
+            if client.gone:
+                return
+            if gate.backlog or not gate.bucket.take(now):
+                self._hold(client, gate, lines[i:])
+                return
+            self._line(client, line)
+
+    def _hold(self, client: Client, gate: FloodGate, lines: list[bytes]) -> None:
+        gate.backlog.extend(lines)
+        if len(gate.backlog) > self.config.flood_max_backlog:
+            self.disconnect(client, "Excess Flood")
+            return
+        self._held.add(client)
+        if not gate.paused:
+            pause = getattr(client.transport, "pause_reading", None)
+            if pause is not None:
+                pause()
+            gate.paused = True
+        self._schedule_release(client, gate)
+
+    def _schedule_release(self, client: Client, gate: FloodGate) -> None:
+        if self._call_later is None or gate.scheduled:
+            return
+        gate.scheduled = True
+        self._call_later(gate.bucket.wait(self.clock()), lambda: self._released(client))
+
+    def _released(self, client: Client) -> None:
+        if client.flood is not None:
+            client.flood.scheduled = False
+        self._release(client)
+        self._drain_drops()
+
+    def _release(self, client: Client) -> None:
+        """Handle the held-back lines the allowance now covers; read again once none are left."""
+        gate = client.flood
+        if gate is None or client.gone:
+            return
+        now = self.clock()
+        backlog = gate.backlog
+        while backlog and not client.gone and (client.is_oper or gate.bucket.take(now)):
+            self._line(client, backlog.popleft())
+        if client.gone:
+            return
+        if backlog:
+            self._schedule_release(client, gate)
+            return
+        self._held.discard(client)
+        if gate.paused:
+            gate.paused = False
+            resume = getattr(client.transport, "resume_reading", None)
+            if resume is not None:
+                resume()
 
     def _line(self, client: Client, raw: bytes) -> None:
         if raw.endswith(b"\r"):

@@ -42,3 +42,29 @@ WHOWAS_HISTORY = 200
 MAX_QUERY_REPLIES = 500
 # Bytes waiting in a client's transport before the core drops it as a stalled reader.
 MAX_SENDQ = 1024 * 1024
+
+# Flood control (ergo's fakelag defaults, which irssi, WeeChat and our own
+# client's pacing stay under): a client may send FLOOD_BURST lines at once,
+# then FLOOD_RATE lines per second. Faster input is delayed, not dropped: the
+# server stops reading from the client until it catches up.
+FLOOD_BURST = 5
+FLOOD_RATE = 2.0
+# Lines held back for one client beyond which it is disconnected with
+# "Excess Flood" (the hard ceiling: a client that keeps sending far above the
+# rate fills it within a second or two).
+FLOOD_MAX_BACKLOG = 50
+# Trusted networks (CIDR): no flood control and no per-address connection
+# limits. Loopback by default, so the host's own client and local bots run
+# freely; set `flood_exempt=[]` if a tunnel or reverse proxy makes strangers
+# arrive from loopback. Operators (after OPER) are exempt from flood control.
+FLOOD_EXEMPT = ("127.0.0.0/8", "::1/128")
+# Connections open at once from one address (ergo's max-concurrent-connections).
+MAX_CONNECTIONS_PER_IP = 16
+# New connections one address may open within NEW_CONNECTIONS_WINDOW seconds
+# (ergo's connection-throttling: 32 per 10 minutes); the allowance refills
+# steadily, so a refused address can connect again after a short wait.
+NEW_CONNECTIONS_PER_IP = 32
+NEW_CONNECTIONS_WINDOW = 600.0
+# IPv6 addresses are counted per network of this prefix length, since one
+# host usually owns a whole /64 (ergo's cidr-len-ipv6).
+CONNECTION_IPV6_PREFIX = 64

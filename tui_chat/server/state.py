@@ -15,6 +15,7 @@ from tui_chat.irc.casemap import casefold
 
 if TYPE_CHECKING:
     from tui_chat.server.core import Transport
+    from tui_chat.server.flood import FloodGate
 
 # Prefix modes from highest to lowest rank, with their NAMES symbol.
 PREFIXES = (("o", "@"), ("v", "+"))
@@ -32,6 +33,7 @@ class Client:
     """One connection, registered or not."""
 
     __slots__ = (
+        "address_key",
         "away",
         "buffer",
         "cap_negotiating",
@@ -40,6 +42,7 @@ class Client:
         "channels",
         "connected_at",
         "discarding",
+        "flood",
         "folded",
         "form",
         "gone",
@@ -89,6 +92,11 @@ class Client:
         self.gone = False
         # While a labeled command runs, replies to this client collect here.
         self.outbox: list[bytes] | None = None
+        # Input throttle; None for a trusted address (no flood control).
+        self.flood: FloodGate | None = None
+        # What per-address connection limits count this client under; None
+        # for a trusted address.
+        self.address_key: str | None = None
 
     @property
     def source(self) -> str:
