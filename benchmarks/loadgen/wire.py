@@ -111,8 +111,10 @@ class BenchConnection(asyncio.Protocol):
                         int(line[start:dot]), int(line[dot + 1 : line.index(b".", dot + 1)]), now
                     )
                     continue
-            if line.startswith(b"PING "):
-                self.send(b"PONG " + line[5:].rstrip(b"\r"))
+            # The command is the first word, or the second after a ":source".
+            command_at = line.find(b" ") + 1 if line[:1] == b":" else 0
+            if line.startswith(b"PING ", command_at):
+                self.send(b"PONG " + line[command_at + 5 :].rstrip(b"\r"))
             elif self._waiter is not None:
                 self._check_waiter(line)
 
