@@ -425,3 +425,32 @@ async def test_a_server_that_hangs_up_at_once_is_reported() -> None:
             f"Could not join 127.0.0.1:{server.port}: "
             "the server closed the connection: Too many connections from your host"
         )
+
+
+async def test_messages_typed_while_reconnecting_are_sent_once_back() -> None:
+    async with registered("me", backoff_base=0.4, backoff_max=0.4) as (first, run):
+        await first.send(":me!u@h JOIN #r")
+        await run.events.wait(SelfJoined)
+        first.close()
+        await run.events.wait_state(ConnState.RECONNECTING)
+        await run.session.send_message("#r", "typed while away")
+        held = await run.events.wait(ServerInfo, lambda e: e.code == "PENDING")
+        assert "#r" in held.text
+        assert not run.events.of(MessageReceived)
+        assert run.server is not None
+        second = await run.server.next_connection()
+        await second.register("me")
+        assert await second.expect("JOIN") == "JOIN #r"
+        assert await second.expect("PRIVMSG") == "PRIVMSG #r :typed while away"
+        echoed = await run.events.wait(MessageReceived)
+        assert (echoed.text, echoed.is_self) == ("typed while away", True)
+
+
+async def test_held_messages_are_reported_when_the_session_ends() -> None:
+    async with registered("me", backoff_base=30) as (first, run):
+        first.close()
+        await run.events.wait_state(ConnState.RECONNECTING)
+        await run.session.send_action("#r", "waves")
+        await run.session.quit()
+        dropped = await run.events.wait(ErrorReply)
+        assert dropped.text == "1 unsent message(s) were dropped"

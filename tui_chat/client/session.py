@@ -51,6 +51,7 @@ from tui_chat.irc.message import Message, ParseError, parse
 __all__ = [
     "CONNECT_TIMEOUT",
     "MAX_LINE_BYTES",
+    "OUTBOX_LIMIT",
     "PING_INTERVAL",
     "PING_TIMEOUT",
     "QUIT_TIMEOUT",
@@ -69,6 +70,8 @@ PING_TIMEOUT = 120.0
 CONNECT_TIMEOUT = 15.0
 # Seconds a server may take to welcome us (001) after the connection opened.
 REGISTRATION_TIMEOUT = 30.0
+# Messages kept while reconnecting, sent once the connection is back.
+OUTBOX_LIMIT = 50
 # Seconds quit() waits for the server to close after our QUIT.
 QUIT_TIMEOUT = 3.0
 # Longest line we read: 8191 bytes of tags plus a 512-byte message, with room
@@ -175,6 +178,11 @@ class ClientSession:
         self._tasks: set[asyncio.Future[object]] = set()
         # Set when the current connection has ended (quit() waits for it).
         self._closed = asyncio.Event()
+        # Until the first registration, any failure is reported, not retried:
+        # a wrong address or port should say so, not spin forever.
+        self._registered_before = False
+        # (command, target, text, kind) typed while reconnecting, oldest first.
+        self._outbox: list[tuple[str, str, str, MessageKind]] = []
 
     @property
     def state(self) -> SessionState:
@@ -190,9 +198,6 @@ class ClientSession:
         """Connect and serve until quit() or a fatal error, reconnecting after drops."""
         host, port = self._options.host, self._options.port
         attempt = 0
-        # Until the first registration, any failure is reported, not retried:
-        # a wrong address or port should say so, not spin forever.
-        registered_before = False
         rejoin: list[str] = list(self._options.rooms)
         while not self._quitting:
             self._set_conn_state(ConnState.CONNECTING, f"Connecting to {host}:{port}")
@@ -211,17 +216,17 @@ class ClientSession:
             except (OSError, TimeoutError, EOFError) as exc:
                 reason = _connect_failure(exc, self._options.tls)
                 failure = f"Could not connect to {host}:{port}: {reason}"
-                if not registered_before or not self._options.reconnect:
+                if not self._registered_before or not self._options.reconnect:
                     self._finish(failure)
                     return
                 self._drop_reason = failure
             else:
                 if await self._serve(reader, writer, rejoin):
-                    registered_before = True
+                    self._registered_before = True
                     # Only a registered connection knows which rooms we were in.
                     attempt = 0
                     rejoin = self._rooms_to_rejoin()
-                elif not registered_before and self._fatal is None:
+                elif not self._registered_before and self._fatal is None:
                     reason = self._drop_reason or "The server closed the connection"
                     self._fatal = f"Could not join {host}:{port}: {reason[:1].lower()}{reason[1:]}"
                 self._state.rooms.clear()
@@ -261,6 +266,9 @@ class ClientSession:
         writer.close()
 
     def _finish(self, detail: str) -> None:
+        if self._outbox:
+            self.emit(ErrorReply(f"{len(self._outbox)} unsent message(s) were dropped"))
+            self._outbox.clear()
         self._state.conn_state = ConnState.DISCONNECTED
         self.emit(ConnectionStateChanged(ConnState.DISCONNECTED, detail, fatal=True))
 
@@ -462,6 +470,10 @@ class ClientSession:
         for room in rooms:
             key = self._keys.get(self._state.fold(room))
             await self._write(Message("JOIN", [room, key] if key else [room]))
+        # The server handles lines in order, so these follow the re-joins.
+        waiting, self._outbox = self._outbox, []
+        for command, target, text, kind in waiting:
+            await self._say(command, target, text, kind)
 
     # Writing
 
@@ -502,6 +514,9 @@ class ClientSession:
         if not target or not _TARGET_FORBIDDEN.isdisjoint(target):
             self.emit(ErrorReply(f"'{target}' is not a nick or room to send to", target=target))
             return
+        if self._waiting_to_reconnect():
+            self._hold(command, target, text, kind)
+            return
         overhead = _ACTION_OVERHEAD if kind is MessageKind.ACTION else 0
         budget = text_budget(self._own_prefix(), command, target, overhead)
         for piece in split_text(text, budget):
@@ -514,6 +529,25 @@ class ClientSession:
                 return
             if "echo-message" not in self._state.caps:
                 self._echo(target, piece, kind)
+
+    def _waiting_to_reconnect(self) -> bool:
+        return (
+            self._registered_before
+            and not self._quitting
+            and self._state.conn_state is not ConnState.CONNECTED
+        )
+
+    def _hold(self, command: str, target: str, text: str, kind: MessageKind) -> None:
+        if len(self._outbox) >= OUTBOX_LIMIT:
+            self.emit(ErrorReply(f"Not connected, and {OUTBOX_LIMIT} messages already wait"))
+            return
+        self._outbox.append((command, target, text, kind))
+        self.emit(
+            ServerInfo(
+                f"Not connected: your message to {target} will be sent when the connection is back",
+                code="PENDING",
+            )
+        )
 
     def _echo(self, target: str, text: str, kind: MessageKind) -> None:
         is_private = not self._state.isupport.is_channel(
