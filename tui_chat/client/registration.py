@@ -86,6 +86,7 @@ class Registration:
         realname: str,
         password: str | None = None,
         sasl: tuple[str, str] | None = None,
+        nick_attempts: int = MAX_NICK_ATTEMPTS,
     ) -> None:
         self.wanted_nick = nick
         self.nick = nick
@@ -96,6 +97,7 @@ class Registration:
         self._pending_reqs = 0
         self._negotiating = False
         self._nick_attempts = 0
+        self._max_nick_attempts = nick_attempts
         self._short_nicks = False
         self.enabled: set[str] = set()
         self._sasl = SaslPlain(*sasl) if sasl else None
@@ -188,7 +190,7 @@ class Registration:
         if erroneous and self._nick_attempts == 0:
             return None
         self._nick_attempts += 1
-        if self._nick_attempts > MAX_NICK_ATTEMPTS:
+        if self._nick_attempts > self._max_nick_attempts:
             return None
         self._short_nicks = self._short_nicks or erroneous
         max_length = DEFAULT_NICKLEN if self._short_nicks else len(self.wanted_nick) + 3

@@ -42,7 +42,7 @@ from tui_chat.client.pinning import (
     describe_tls_error,
     open_tls_connection,
 )
-from tui_chat.client.registration import Registration
+from tui_chat.client.registration import MAX_NICK_ATTEMPTS, Registration
 from tui_chat.client.state import SessionState
 from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
 from tui_chat.irc.ctcp import action
@@ -115,6 +115,12 @@ class ConnectOptions:
     # Outgoing user lines: a burst, then one per interval (0 = no pacing).
     send_burst: int = SEND_BURST
     send_interval: float = SEND_INTERVAL
+    # Messages held while reconnecting; more are refused with an ErrorReply.
+    outbox_limit: int = OUTBOX_LIMIT
+    # Longest line read from the server; longer ones are skipped.
+    max_line_bytes: int = MAX_LINE_BYTES
+    # Alternative nicks tried when the chosen one is taken at registration.
+    nick_attempts: int = MAX_NICK_ATTEMPTS
     # TLS trust: a CA-verified certificate, else the pin remembered on first use
     # in this known_servers file (None = the platform data dir's).
     known_servers: Path | None = None
@@ -281,7 +287,7 @@ class ClientSession:
         if not options.tls:
             async with asyncio.timeout(options.connect_timeout):
                 return await asyncio.open_connection(
-                    options.host, options.port, limit=MAX_LINE_BYTES
+                    options.host, options.port, limit=options.max_line_bytes
                 )
         connection = await open_tls_connection(
             options.host,
@@ -289,7 +295,7 @@ class ClientSession:
             known_servers=KnownServers(options.known_servers),
             ca_file=options.ca_file,
             timeout=options.connect_timeout,
-            limit=MAX_LINE_BYTES,
+            limit=options.max_line_bytes,
         )
         self.emit(ServerInfo(connection.trust.message, code="TLS"))
         return connection.reader, connection.writer
@@ -310,6 +316,7 @@ class ClientSession:
             options.realname or options.nick,
             options.password,
             options.sasl,
+            options.nick_attempts,
         )
         self._state.nick = self._preferred_nick
         self._state.caps = set()
@@ -538,8 +545,9 @@ class ClientSession:
         )
 
     def _hold(self, command: str, target: str, text: str, kind: MessageKind) -> None:
-        if len(self._outbox) >= OUTBOX_LIMIT:
-            self.emit(ErrorReply(f"Not connected, and {OUTBOX_LIMIT} messages already wait"))
+        limit = self._options.outbox_limit
+        if len(self._outbox) >= limit:
+            self.emit(ErrorReply(f"Not connected, and {limit} messages already wait"))
             return
         self._outbox.append((command, target, text, kind))
         self.emit(
