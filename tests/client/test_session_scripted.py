@@ -454,3 +454,17 @@ async def test_held_messages_are_reported_when_the_session_ends() -> None:
         await run.session.quit()
         dropped = await run.events.wait(ErrorReply)
         assert dropped.text == "1 unsent message(s) were dropped"
+
+
+async def test_quit_while_registering_is_a_plain_disconnect() -> None:
+    async with FakeServer() as server, running(server.options()) as run:
+        conn = await server.next_connection()
+        await conn.expect("USER")
+        await run.session.quit("never mind")
+        assert await conn.expect("QUIT") == "QUIT :never mind"
+        conn.close()
+        async with asyncio.timeout(2):
+            await run.task
+        assert run.events.events[-1] == ConnectionStateChanged(
+            ConnState.DISCONNECTED, "Disconnected", fatal=True
+        )

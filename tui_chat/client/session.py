@@ -232,7 +232,7 @@ class ClientSession:
                     # Only a registered connection knows which rooms we were in.
                     attempt = 0
                     rejoin = self._rooms_to_rejoin()
-                elif not self._registered_before and self._fatal is None:
+                elif not (self._registered_before or self._quitting or self._fatal):
                     reason = self._drop_reason or "The server closed the connection"
                     self._fatal = f"Could not join {host}:{port}: {reason[:1].lower()}{reason[1:]}"
                 self._state.rooms.clear()
