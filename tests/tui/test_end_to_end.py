@@ -16,7 +16,7 @@ from tui_chat.tui.app import ChatApp
 
 SIZE = (100, 30)
 # Seconds any one thing may take to show up over loopback.
-WAIT = 10.0
+WAIT = 20.0
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool]) -> None:
