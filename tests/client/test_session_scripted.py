@@ -9,6 +9,7 @@ from tui_chat.client.events import (
     ConnectionStateChanged,
     ConnState,
     ErrorReply,
+    Invited,
     LagMeasured,
     MembersChanged,
     MessageKind,
@@ -468,3 +469,24 @@ async def test_quit_while_registering_is_a_plain_disconnect() -> None:
         assert run.events.events[-1] == ConnectionStateChanged(
             ConnState.DISCONNECTED, "Disconnected", fatal=True
         )
+
+
+async def test_ignored_people_are_not_heard() -> None:
+    async with registered("me") as (conn, run):
+        await run.session.ignore("Troll")
+        await run.session.ignore("*!*@spam.example")
+        await conn.send(
+            ":troll!t@h PRIVMSG #r :noise",
+            ":other!o@spam.example NOTICE me :buy now",
+            ":troll!t@h PRIVMSG me :\x01VERSION\x01",
+            ":troll!t@h INVITE me #trap",
+            ":friend!f@h PRIVMSG #r :signal",
+        )
+        heard = await run.events.wait(MessageReceived)
+        assert heard.text == "signal" and len(run.events.of(MessageReceived)) == 1
+        assert not run.events.of(Invited)
+        await run.session.unignore("troll")
+        await conn.send(":troll!t@h PRIVMSG #r :sorry")
+        await run.events.wait(MessageReceived, lambda e: e.text == "sorry")
+        # No CTCP reply went to an ignored sender.
+        assert not [line for line in conn.lines if line.startswith("NOTICE troll")]

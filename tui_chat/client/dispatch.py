@@ -538,6 +538,8 @@ class Dispatcher:
 
     def _on_invite(self, msg: Message) -> None:
         invited, room, by = msg.param(0), msg.param(1), msg.nick or ""
+        if self.state.is_ignored(msg.source or by):
+            return
         if self.state.is_me(invited):
             self._link.emit(Invited(room, by))
         else:
@@ -577,6 +579,8 @@ class Dispatcher:
         if sender is None or (msg.source and "!" not in msg.source and "." in msg.source):
             # A server notice (no nick!user@host): informational, not conversation.
             self._link.emit(ServerInfo(text, code=msg.command))
+            return
+        if self.state.is_ignored(msg.source or sender) and not self.state.is_me(sender):
             return
         kind = MessageKind.NOTICE if msg.command == "NOTICE" else MessageKind.PRIVMSG
         ctcp = decode_ctcp(text)

@@ -46,6 +46,7 @@ from tui_chat.client.registration import MAX_NICK_ATTEMPTS, Registration
 from tui_chat.client.state import SessionState
 from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
 from tui_chat.irc.ctcp import action
+from tui_chat.irc.masks import canonical_mask
 from tui_chat.irc.message import Message, ParseError, parse
 
 __all__ = [
@@ -636,6 +637,27 @@ class ClientSession:
             self.emit(ErrorReply("This server keeps no history", target=target))
             return
         await self._command_message(before_request(target, before, limit, self._state.isupport))
+
+    async def ignore(self, mask: str) -> None:
+        """Drop messages, notices and invites from `mask` (a nick or nick!user@host glob)."""
+        full = canonical_mask(mask)
+        if self._ignored_as(full) is None:
+            self._state.ignored.append(full)
+        self.emit(ServerInfo(f"Ignoring {full}", code="IGNORE"))
+
+    async def unignore(self, mask: str) -> None:
+        full = canonical_mask(mask)
+        known = self._ignored_as(full)
+        if known is None:
+            self.emit(ErrorReply(f"{full} was not ignored"))
+            return
+        self._state.ignored.remove(known)
+        self.emit(ServerInfo(f"No longer ignoring {known}", code="IGNORE"))
+
+    def _ignored_as(self, mask: str) -> str | None:
+        """The ignore entry equal to `mask` under the server's case mapping, if any."""
+        fold = self._state.fold
+        return next((m for m in self._state.ignored if fold(m) == fold(mask)), None)
 
     async def send_raw(self, line: str) -> None:
         try:

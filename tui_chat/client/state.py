@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from tui_chat.client.events import ConnState, Member
 from tui_chat.client.isupport import Isupport
+from tui_chat.irc.masks import join_hostmask, match_mask
 
 __all__ = ["RoomState", "SessionState", "change_prefix", "ranked_prefixes"]
 
@@ -65,6 +66,8 @@ class SessionState:
     # Folded room or nick -> msgid of the newest live message seen there; kept
     # across reconnects so history can fill exactly the gap.
     last_msgids: dict[str, str] = field(default_factory=dict)
+    # `nick!user@host` masks whose messages, notices and invites are dropped.
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def network(self) -> str | None:
@@ -75,6 +78,10 @@ class SessionState:
 
     def is_me(self, nick: str | None) -> bool:
         return nick is not None and self.fold(nick) == self.fold(self.nick)
+
+    def is_ignored(self, source: str) -> bool:
+        full = source if "!" in source else join_hostmask(source, "*", "*")
+        return any(match_mask(mask, full, self.fold) for mask in self.ignored)
 
     def room(self, name: str) -> RoomState | None:
         return self.rooms.get(self.fold(name))
