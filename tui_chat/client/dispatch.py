@@ -64,6 +64,8 @@ HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
 # look for our nick in a message.
 _NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
 # Numerics that end the registration burst: after them the session is ready.
+# Characters that cannot be in a room name we could ever address again.
+_UNFIT_IN_NAME = frozenset(" ,\x07\r\n\0")
 _ERR_YOUREBANNEDCREEP = "465"
 _END_OF_BURST = frozenset({numerics.RPL_ENDOFMOTD, numerics.ERR_NOMOTD})
 
@@ -286,7 +288,8 @@ class Dispatcher:
     def _on_join(self, msg: Message) -> None:
         nick = msg.nick
         name = msg.param(0)
-        if not nick or not name:
+        if not nick or not name or not _UNFIT_IN_NAME.isdisjoint(name):
+            # No server names a room like that; following it would only break later lines.
             return
         userhost = (msg.source or "").partition("!")[2] or None
         account = msg.param(1) if len(msg.params) > 2 and msg.param(1) != "*" else None
