@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from tui_chat.client.events import (
+    AwayChanged,
     ConnectionStateChanged,
     ConnState,
     ErrorReply,
@@ -490,3 +491,16 @@ async def test_ignored_people_are_not_heard() -> None:
         await run.events.wait(MessageReceived, lambda e: e.text == "sorry")
         # No CTCP reply went to an ignored sender.
         assert not [line for line in conn.lines if line.startswith("NOTICE troll")]
+
+
+async def test_away_survives_a_reconnect() -> None:
+    async with registered("me", backoff_base=0.02, backoff_max=0.05) as (first, run):
+        await run.session.set_away("lunch")
+        await first.expect("AWAY")
+        await first.send(":s 306 me :You have been marked as being away")
+        await run.events.wait(AwayChanged)
+        first.close()
+        assert run.server is not None
+        second = await run.server.next_connection()
+        await second.register("me")
+        assert await second.expect("AWAY") == "AWAY lunch"

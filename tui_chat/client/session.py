@@ -478,6 +478,9 @@ class ClientSession:
         for room in rooms:
             key = self._keys.get(self._state.fold(room))
             await self._write(Message("JOIN", [room, key] if key else [room]))
+        if self._state.away_message:
+            # A new connection starts present; the user had said otherwise.
+            await self._write(Message("AWAY", [self._state.away_message]))
         # The server handles lines in order, so these follow the re-joins.
         waiting, self._outbox = self._outbox, []
         for command, target, text, kind in waiting:
