@@ -1,0 +1,450 @@
+"""TUI benchmark of issue 6: a burst of messages into the running app, headless.
+
+    python -m benchmarks.tui_burst burst --messages 10000
+    python -m benchmarks.tui_burst burst --messages 100000      # RSS against the cap
+    python -m benchmarks.tui_burst sustained --rate 500 --seconds 10
+    python -m benchmarks.tui_burst scroll --lines 100000
+
+Each prints one JSON line. The real `ChatApp` runs headless
+(`App.run_test`) with a stand-in session: the session factory hands the
+benchmark the app's `on_event` callback, and the benchmark calls it exactly
+as `ClientSession.emit` does, on the app's own event loop. So every message
+takes the app's real path (`SessionEvent` message, `apply_event`, the
+styler, `ChatLog.add`); no widget is written directly.
+
+Measured:
+- `displayed_s`: from the first event posted until the last message is the
+  log's last entry, the log's last rendered row holds its text, and a
+  screen refresh has run after that (`call_after_refresh`).
+- Key latency: a thread plays the terminal driver and posts a key to the
+  app every `PROBE_INTERVAL_S` (`loop.call_soon_threadsafe(app.post_message,
+  Key)`, as Textual's driver does). Latency is from that post to the moment
+  the input box's value changed (a `watch` on `ChatInput.value`); keys
+  alternate "x" and backspace so the box stays short.
+- `loop_lateness_max_ms`: how late a 10 ms asyncio sleep on the app's loop
+  woke up, i.e. the longest time the loop did not run anything else.
+- RSS (VmRSS from /proc) before and after.
+- scroll: PageUp/PageDown/End pressed through Pilot, each timed until the
+  next screen refresh; Home is not bound to the log, so `scroll_home` is
+  timed directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import events
+from textual.pilot import Pilot
+
+from benchmarks.loadgen.stats import latency_summary
+from benchmarks.servers import ProcessProbe
+from tui_chat.client.events import (
+    ConnectionStateChanged,
+    ConnState,
+    Event,
+    Member,
+    MembersChanged,
+    MessageReceived,
+    Registered,
+    SelfJoined,
+)
+from tui_chat.config import DEFAULT_SCROLLBACK_LINES, Settings
+from tui_chat.irc.casemap import casefold
+from tui_chat.tui.app import ChatApp
+from tui_chat.tui.widgets.chat_input import ChatInput
+from tui_chat.tui.widgets.chat_log import ChatLog
+
+ROOM = "#bench"
+NICK = "bench"
+# Terminal size of the headless app (columns, rows); --size changes it.
+SCREEN_SIZE = (120, 40)
+# Issue 6's burst and history sizes; --messages / --lines change them.
+BURST_MESSAGES = 10_000
+HISTORY_LINES = 100_000
+# Sustained load: messages per second and for how long; --rate / --seconds.
+SUSTAINED_RATE = 500
+SUSTAINED_SECONDS = 10.0
+# Cadence of the key probe and the loop-lateness probe.
+PROBE_INTERVAL_S = 0.010
+# Give up waiting for the app to show everything after this long.
+DISPLAY_TIMEOUT_S = 300.0
+# Key presses timed in each scroll direction.
+SCROLL_PRESSES = 20
+# People talking in the room; the senders cycle through them.
+SPEAKERS = tuple(f"user{n:02d}" for n in range(20))
+# Words the message texts are made of; lengths vary so some lines wrap.
+WORDS = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed")
+
+
+def message_text(seq: int) -> str:
+    """A chat line of 5 to 29 words carrying its sequence number first."""
+    words = " ".join(WORDS[(seq + n) % len(WORDS)] for n in range(5 + seq % 25))
+    return f"m{seq:07d} {words}"
+
+
+def message_event(seq: int) -> MessageReceived:
+    return MessageReceived(ROOM, SPEAKERS[seq % len(SPEAKERS)], message_text(seq))
+
+
+class BurstSession:
+    """Stands in for `ClientSession`: joins ROOM, then waits for `quit()`.
+
+    `on_event` is the app's callback, which the benchmark calls the way the
+    session's `emit` does.
+    """
+
+    def __init__(self, nick: str, on_event: Callable[[Event], None]) -> None:
+        self.nick = nick
+        self.on_event = on_event
+        self._quit = asyncio.Event()
+
+    async def run(self) -> None:
+        for event in (
+            ConnectionStateChanged(ConnState.CONNECTED),
+            Registered(self.nick, "bench.invalid"),
+            SelfJoined(ROOM),
+            MembersChanged(ROOM, tuple(Member(nick) for nick in (self.nick, *SPEAKERS))),
+        ):
+            self.on_event(event)
+        await self._quit.wait()
+
+    async def quit(self, message: str = "") -> None:
+        self._quit.set()
+
+
+@dataclass
+class SessionHolder:
+    """The session factory given to the app; keeps the session it built."""
+
+    session: BurstSession | None = None
+    built: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __call__(self, nick: str, on_event: Callable[[Event], None]) -> BurstSession:
+        self.session = BurstSession(nick, on_event)
+        self.built.set()
+        return self.session
+
+
+def rss_kb() -> int:
+    return ProcessProbe(os.getpid()).rss_bytes() // 1024
+
+
+def room_log(app: ChatApp) -> ChatLog:
+    key = casefold(ROOM)
+    return next(log for log in app.query(ChatLog) if log.window_key == key)
+
+
+async def next_refresh(app: ChatApp) -> None:
+    """Return once the screen has been refreshed after everything queued so far."""
+    drawn = asyncio.get_running_loop().create_future()
+    app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+    await drawn
+
+
+async def until(condition: Callable[[], bool], what: str, timeout: float) -> None:
+    """Poll `condition` every probe interval; the probes' own cadence bounds the error."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(PROBE_INTERVAL_S)
+    if not condition():
+        raise RuntimeError(f"never happened: {what}")
+
+
+@asynccontextmanager
+async def room_app(size: tuple[int, int], scrollback: int) -> Any:
+    """The app, joined to ROOM and showing it, with the session's `on_event` to feed."""
+    holder = SessionHolder()
+    app = ChatApp(
+        Settings(scrollback_lines=scrollback, bell_on_mention=False),
+        server_label="bench.invalid:3131",
+        nick=NICK,
+        session_factory=holder,
+    )
+    async with app.run_test(headless=True, size=size) as pilot:
+        await asyncio.wait_for(holder.built.wait(), DISPLAY_TIMEOUT_S)
+
+        def room_shown() -> bool:
+            if app.current_key != casefold(ROOM):
+                return False
+            return room_log(app).scrollable_content_region.width > 0
+
+        await until(room_shown, "the room window is shown", DISPLAY_TIMEOUT_S)
+        await pilot.pause()
+        assert holder.session is not None
+        yield app, pilot, holder.session.on_event
+        await holder.session.quit()
+
+
+def last_message_shown(app: ChatApp, seq: int) -> bool:
+    """The message `seq` is the log's newest entry and its first row is rendered."""
+    lines = app.log_lines(ROOM)
+    token = f"m{seq:07d}"
+    if not lines or token not in lines[-1]:
+        return False
+    log = room_log(app)
+    tail = log.lines[-40:]
+    return any(token in strip.text for strip in tail) and log.scroll_y >= log.max_scroll_y
+
+
+async def wait_displayed(app: ChatApp, seq: int) -> None:
+    await until(lambda: last_message_shown(app, seq), f"message {seq} shown", DISPLAY_TIMEOUT_S)
+    await next_refresh(app)
+
+
+class KeyProbe:
+    """A thread posting keys to the app like the terminal driver, and their latencies."""
+
+    def __init__(self, app: ChatApp, interval: float = PROBE_INTERVAL_S) -> None:
+        self._app = app
+        self._loop = asyncio.get_running_loop()
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._post_keys, name="key probe", daemon=True)
+        self._pending: list[int] = []
+        self._lock = threading.Lock()
+        self.latencies_ns: list[int] = []
+        self.posted = 0
+        app.watch(app.query_one(ChatInput), "value", self._changed, init=False)
+
+    def _post_keys(self) -> None:
+        typed = False
+        next_at = time.perf_counter()
+        while not self._stop.is_set():
+            key = events.Key("backspace", None) if typed else events.Key("x", "x")
+            typed = not typed
+            with self._lock:
+                self._pending.append(time.perf_counter_ns())
+            self._loop.call_soon_threadsafe(self._app.post_message, key)
+            self.posted += 1
+            next_at += self._interval
+            self._stop.wait(max(0.0, next_at - time.perf_counter()))
+
+    def _changed(self) -> None:
+        now = time.perf_counter_ns()
+        with self._lock:
+            if self._pending:
+                self.latencies_ns.append(now - self._pending.pop(0))
+
+    @contextmanager
+    def running(self) -> Iterator[KeyProbe]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            self._thread.join()
+
+    def summary(self) -> dict[str, Any]:
+        stats = latency_summary(self.latencies_ns)
+        return {
+            "keys_posted": self.posted,
+            "keys_seen": len(self.latencies_ns),
+            "key_latency_p50_ms": stats["latency_p50_ms"],
+            "key_latency_p99_ms": stats["latency_p99_ms"],
+            "key_latency_max_ms": stats["latency_max_ms"],
+        }
+
+
+class LoopProbe:
+    """The longest time a short sleep on the app's loop overslept."""
+
+    def __init__(self, interval: float = PROBE_INTERVAL_S) -> None:
+        self._interval = interval
+        self.worst_ns = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter_ns()
+            await asyncio.sleep(self._interval)
+            late = time.perf_counter_ns() - before - int(self._interval * 1e9)
+            self.worst_ns = max(self.worst_ns, late)
+
+    def __enter__(self) -> LoopProbe:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def keys_drained(probe: KeyProbe) -> None:
+    """Wait until every key posted so far took effect (the probe thread is stopped)."""
+    await until(lambda: len(probe.latencies_ns) >= probe.posted, "every key seen", 30)
+
+
+async def burst(messages: int, size: tuple[int, int], scrollback: int) -> dict[str, Any]:
+    async with room_app(size, scrollback) as (app, _pilot, on_event):
+        gc.collect()
+        rss_before = rss_kb()
+        with LoopProbe() as loop_probe:
+            keys = KeyProbe(app)
+            with keys.running():
+                await asyncio.sleep(5 * PROBE_INTERVAL_S)  # a baseline before the burst
+                started = time.perf_counter()
+                for seq in range(messages):
+                    on_event(message_event(seq))
+                posted = time.perf_counter() - started
+                await wait_displayed(app, messages - 1)
+                displayed = time.perf_counter() - started
+            await keys_drained(keys)
+        gc.collect()
+        return {
+            "scenario": "tui_burst",
+            "messages": messages,
+            "scrollback_lines": scrollback,
+            "size": list(size),
+            "post_s": round(posted, 3),
+            "displayed_s": round(displayed, 3),
+            "messages_per_s": round(messages / displayed),
+            **keys.summary(),
+            "loop_lateness_max_ms": round(loop_probe.worst_ns / 1e6, 3),
+            "log_entries": len(app.log_lines(ROOM)),
+            "log_rows": len(room_log(app).lines),
+            "rss_before_kb": rss_before,
+            "rss_after_kb": rss_kb(),
+        }
+
+
+async def sustained(
+    rate: float, seconds: float, size: tuple[int, int], scrollback: int
+) -> dict[str, Any]:
+    """`rate` messages/s for `seconds`, sent every probe interval in small batches."""
+    total = round(rate * seconds)
+    async with room_app(size, scrollback) as (app, _pilot, on_event):
+        with LoopProbe() as loop_probe:
+            keys = KeyProbe(app)
+            with keys.running():
+                started = time.perf_counter()
+                sent = 0
+                while sent < total:
+                    due = min(total, int((time.perf_counter() - started) * rate) + 1)
+                    for seq in range(sent, due):
+                        on_event(message_event(seq))
+                    sent = due
+                    await asyncio.sleep(PROBE_INTERVAL_S)
+                sending = time.perf_counter() - started
+                await wait_displayed(app, total - 1)
+                displayed = time.perf_counter() - started
+            await keys_drained(keys)
+        return {
+            "scenario": "tui_sustained",
+            "rate": rate,
+            "seconds": seconds,
+            "messages": total,
+            "send_s": round(sending, 3),
+            "displayed_s": round(displayed, 3),
+            "behind_at_end_s": round(displayed - sending, 3),
+            **keys.summary(),
+            "loop_lateness_max_ms": round(loop_probe.worst_ns / 1e6, 3),
+            "rss_after_kb": rss_kb(),
+        }
+
+
+async def timed_press(app: ChatApp, pilot: Pilot[None], key: str) -> float:
+    started = time.perf_counter()
+    await pilot.press(key)
+    await next_refresh(app)
+    return (time.perf_counter() - started) * 1000
+
+
+def timing_summary(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    return {
+        "median_ms": round(ordered[len(ordered) // 2], 3),
+        "max_ms": round(ordered[-1], 3),
+    }
+
+
+async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, Any]:
+    """Fill the log with `lines` messages (scrollback raised to hold them all), then scroll."""
+    async with room_app(size, lines) as (app, pilot, on_event):
+        started = time.perf_counter()
+        for seq in range(lines):
+            on_event(message_event(seq))
+        await wait_displayed(app, lines - 1)
+        filled = time.perf_counter() - started
+        log = room_log(app)
+        up = [await timed_press(app, pilot, "pageup") for _ in range(presses)]
+        moved_up = log.max_scroll_y - log.scroll_y
+        down = [await timed_press(app, pilot, "pagedown") for _ in range(presses)]
+        started = time.perf_counter()
+        log.scroll_home(animate=False, immediate=True)
+        await next_refresh(app)
+        home_ms = (time.perf_counter() - started) * 1000
+        at_top = log.scroll_y == 0
+        end_ms = await timed_press(app, pilot, "end")
+        return {
+            "scenario": "tui_scroll",
+            "lines": lines,
+            "log_entries": len(app.log_lines(ROOM)),
+            "log_rows": len(log.lines),
+            "fill_s": round(filled, 3),
+            "page_rows": log.scrollable_content_region.height,
+            "rows_moved_up": moved_up,
+            "page_up": timing_summary(up),
+            "page_down": timing_summary(down),
+            "home_ms": round(home_ms, 3),
+            "home_reached_top": at_top,
+            "end_ms": round(end_ms, 3),
+            "end_reached_bottom": log.scroll_y >= log.max_scroll_y,
+            "rss_after_kb": rss_kb(),
+        }
+
+
+def size_arg(text: str) -> tuple[int, int]:
+    columns, _, rows = text.partition("x")
+    return int(columns), int(rows)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tui_burst", description=__doc__)
+    parser.add_argument(
+        "--size", type=size_arg, default=SCREEN_SIZE, help="terminal COLUMNSxROWS (120x40)"
+    )
+    cases = parser.add_subparsers(dest="case", required=True)
+    one = cases.add_parser("burst", help="N messages in one burst")
+    one.add_argument("--messages", type=int, default=BURST_MESSAGES)
+    one.add_argument("--scrollback", type=int, default=DEFAULT_SCROLLBACK_LINES)
+    steady = cases.add_parser("sustained", help="a steady rate for some seconds")
+    steady.add_argument("--rate", type=float, default=SUSTAINED_RATE)
+    steady.add_argument("--seconds", type=float, default=SUSTAINED_SECONDS)
+    steady.add_argument("--scrollback", type=int, default=DEFAULT_SCROLLBACK_LINES)
+    history = cases.add_parser("scroll", help="scroll through a long history")
+    history.add_argument("--lines", type=int, default=HISTORY_LINES)
+    history.add_argument("--presses", type=int, default=SCROLL_PRESSES)
+    args = parser.parse_args(argv)
+    if getattr(args, "messages", 1) < 1 or getattr(args, "lines", 1) < 1:
+        parser.error("--messages and --lines must be at least 1")
+    return args
+
+
+async def run_case(args: argparse.Namespace) -> dict[str, Any]:
+    match args.case:
+        case "burst":
+            return await burst(args.messages, args.size, args.scrollback)
+        case "sustained":
+            return await sustained(args.rate, args.seconds, args.size, args.scrollback)
+        case _:
+            return await scroll(args.lines, args.size, args.presses)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    print(json.dumps(asyncio.run(run_case(args))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
