@@ -62,6 +62,7 @@ from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
 from tui_chat.tui.commands import SessionActions
 from tui_chat.tui.input_history import HistoryBook
+from tui_chat.tui.outage import Outage
 from tui_chat.tui.paste import PastePolicy
 from tui_chat.tui.screens.confirm import ConfirmScreen
 from tui_chat.tui.screens.help import HelpScreen
@@ -87,6 +88,10 @@ __all__ = ["QUIT_TIMEOUT", "ChatApp", "ChatSession", "SessionEvent", "SessionFac
 # How long Ctrl+Q waits for the session's goodbye before closing anyway; longer
 # than the session's own QUIT wait (3 s), so this only catches a stuck session.
 QUIT_TIMEOUT = 5.0
+
+# ServerInfo codes that are the server talking about itself (the MOTD, the
+# TLS check): the server window's text, never the room being read.
+SERVER_TEXT_CODES = frozenset({"372", "375", "376", "422", "TLS"})
 
 
 class ChatSession(SessionActions, Protocol):
@@ -159,6 +164,10 @@ class ChatApp(App[None]):
         self._last_spoke: dict[str, float] = {}
         self._quitting = False
         self._rooms_redraw_pending = False
+        self._conn_state = ConnState.CONNECTING
+        self._outage = Outage()
+        # The nick the last "Welcome" line named; a reconnect as the same nick is not news.
+        self._welcomed_as = ""
         self.styler = LineStyler(settings.timestamp_format)
 
     # ------------------------------------------------------------ layout
@@ -250,24 +259,34 @@ class ChatApp(App[None]):
                 await result
 
     def _on_ConnectionStateChanged(self, event: ConnectionStateChanged) -> None:
+        self._conn_state = event.state
         status = self.query_one(StatusLine)
         status.state = event.state
         status.detail = event.detail
         status.count_down(event.retry_in)
         if event.state is ConnState.RECONNECTING:
-            wait = f", trying again in {event.retry_in:.0f} s" if event.retry_in else ""
-            self._everywhere_error(f"Connection lost: {event.detail or 'server gone'}{wait}")
+            # Each failed attempt only moves the status line's countdown.
+            open_rooms = (w.key for w in self.windows if w.kind is WindowKind.ROOM and w.active)
+            if self._outage.lost(self._clock(), open_rooms):
+                self._everywhere_error(f"Connection lost: {event.detail or 'server gone'}")
         elif event.state is ConnState.DISCONNECTED:
+            self._outage.over()
             end = " Ctrl+Q to quit." if event.fatal else ""
             self._everywhere_error(f"Disconnected: {event.detail or 'server gone'}.{end}")
         elif event.state is ConnState.CONNECTED:
-            self._write(self.windows.server, self.styler.info(self._clock(), "Connected."))
+            gap = self._outage.back(self._clock())
+            text = "Connected." if gap is None else f"Reconnected after {gap.length}."
+            self._write(self.windows.server, self.styler.info(self._clock(), text))
 
     def _on_Registered(self, event: Registered) -> None:
         self.nick = event.nick
+        self._conn_state = ConnState.CONNECTED
         status = self.query_one(StatusLine)
         status.nick = event.nick
         status.state = ConnState.CONNECTED
+        if casefold(event.nick) == casefold(self._welcomed_as):
+            return
+        self._welcomed_as = event.nick
         self._write(
             self.windows.server,
             self.styler.info(
@@ -283,6 +302,9 @@ class ChatApp(App[None]):
         # A rejoin after a reconnect must not pull the reader away from where they are.
         wanted = created or not window.active
         window.active = True
+        gap = self._outage.rejoined(window.key)
+        if gap is not None:
+            self._write(window, self.styler.gap(self._clock(), gap.mark))
         if not self._banner_shown_in_room:
             # People land in a room, not the server window: repeat the banner there once.
             self._banner_shown_in_room = True
@@ -410,7 +432,11 @@ class ChatApp(App[None]):
         self.show_info(f"{event.by} invites you to {event.room}: /join {event.room}")
 
     def _on_ServerInfo(self, event: ServerInfo) -> None:
-        self.show_info(event.text)
+        # Until registered, nobody asked for anything: it is the server's own text.
+        if event.code in SERVER_TEXT_CODES or self._conn_state is not ConnState.CONNECTED:
+            self._write(self.windows.server, self.styler.info(self._clock(), event.text))
+        else:
+            self.show_info(event.text)
 
     def _on_ErrorReply(self, event: ErrorReply) -> None:
         window = self.windows.get(event.target) if event.target else None

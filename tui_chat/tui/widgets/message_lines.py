@@ -24,6 +24,7 @@ from tui_chat.irc.formatting import parse_formatting, strip_formatting
 
 __all__ = [
     "EVENT_MARK",
+    "GAP_MARK",
     "JOIN_MARK",
     "LEAVE_MARK",
     "NICK_COLUMN_WIDTH",
@@ -59,6 +60,8 @@ MIN_BODY_WIDTH = 16
 JOIN_MARK = "-->"
 LEAVE_MARK = "<--"
 EVENT_MARK = "--"
+# The nick column where a reconnect left a hole in the conversation.
+GAP_MARK = "~~"
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]")
 
@@ -184,6 +187,12 @@ class LineStyler:
     def info(self, when: datetime | None, text: str) -> ChatLine:
         prefix = self._prefix(when, Text(EVENT_MARK, style=self.palette.accent))
         return ChatLine(prefix, irc_text(text))
+
+    def gap(self, when: datetime | None, text: str) -> ChatLine:
+        """A rule across the log where the conversation has a hole (a reconnect)."""
+        style = Style(color=self.palette.accent, italic=True)
+        prefix = self._prefix(when, Text(GAP_MARK, style=style))
+        return ChatLine(prefix, Text(f"── {text} ──", style=style))
 
     def error(self, when: datetime | None, text: str) -> ChatLine:
         style = Style(color=self.palette.error, bold=True)
