@@ -142,16 +142,28 @@ def serve(
     ] = None,
     cert: Annotated[Path | None, typer.Option(help="TLS certificate chain (PEM).")] = None,
     key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --cert.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="History database (SQLite) file; ':memory:' keeps nothing across restarts. "
+            "Default: history.sqlite3 in the platform data dir.",
+        ),
+    ] = None,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
+    from tui_chat.server.history.store import Database
     from tui_chat.server.thread import Endpoint, ServerStartError, ServerThread, run_foreground
 
     plain_port = _port_number(port)
     secure_port = None if tls_port is None else _port_number(tls_port)
     if log_level.lower() not in SERVE_LOG_LEVELS:
         _fail(f"bad log level {log_level!r}: use one of {', '.join(SERVE_LOG_LEVELS)}", 2)
-    config = ServerConfig(default_room=None if no_room else _room_name(room))
+    config = ServerConfig(
+        default_room=None if no_room else _room_name(room),
+        history_db=db if db is not None else str(Database(None).path),
+    )
     if name is not None:
         from tui_chat.irc.hostname import valid_hostname
 
@@ -192,6 +204,7 @@ def serve(
             typer.echo(f"Join with: tui-chat join {reachable} {bound_port}{flag}")
         if fingerprint:
             typer.echo(f"TLS certificate fingerprint: {fingerprint}")
+        typer.echo(f"History: {config.history_db}")
         typer.echo("Ctrl+C stops the server.")
         sys.stdout.flush()
 

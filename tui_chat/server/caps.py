@@ -20,11 +20,15 @@ LABELED_RESPONSE = "labeled-response"
 SETNAME = "setname"
 INVITE_NOTIFY = "invite-notify"
 STANDARD_REPLIES = "standard-replies"
+# Offered always: a server without a store answers CHATHISTORY with a FAIL
+# (the CAP list is fixed for a server's life; see handlers/chathistory.py).
+CHATHISTORY = "draft/chathistory"
 
 SUPPORTED: tuple[str, ...] = (
     AWAY_NOTIFY,
     BATCH,
     CAP_NOTIFY,
+    CHATHISTORY,
     ECHO_MESSAGE,
     EXTENDED_JOIN,
     INVITE_NOTIFY,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from tui_chat.irc.casemap import valid_channel
 from tui_chat.server import limits
 from tui_chat.server.flood import parse_networks
+from tui_chat.server.history.config import HistoryConfig
 
 DEFAULT_MOTD = ["Welcome to tui-chat: a chat room that speaks IRC."]
 
@@ -56,6 +57,10 @@ class ServerConfig:
     new_connections_per_ip: int = limits.NEW_CONNECTIONS_PER_IP
     new_connections_window: float = limits.NEW_CONNECTIONS_WINDOW
     connection_ipv6_prefix: int = limits.CONNECTION_IPV6_PREFIX
+    # The message store's SQLite file, or ":memory:"; None keeps no history
+    # (ServerThread opens it; docs/history.md). Its limits are `history`'s.
+    history_db: str | None = None
+    history: HistoryConfig = field(default_factory=HistoryConfig)
 
     def __post_init__(self) -> None:
         # A bad value here would fail every registration; refuse it at start.

@@ -43,7 +43,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from itertools import count
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui_chat.irc import isupport
 from tui_chat.irc.casemap import casefold
@@ -71,6 +71,9 @@ from tui_chat.server.state import (
     Whowas,
     WhowasEntry,
 )
+
+if TYPE_CHECKING:
+    from tui_chat.server.handlers.chathistory import ServerHistory
 
 __all__ = ["CallLater", "Client", "ServerCore", "Transport"]
 
@@ -106,8 +109,11 @@ class ServerCore:
         *,
         clock: Callable[[], float] = time.time,
         call_later: CallLater | None = None,
+        history: ServerHistory | None = None,
     ) -> None:
         self.config = config
+        # The message store (handlers/chathistory.py); None keeps no history.
+        self.history = history
         self.clock = clock
         self._call_later = call_later
         self._exempt = parse_networks(config.flood_exempt)
@@ -277,10 +283,15 @@ class ServerCore:
         *,
         client_tags: dict[str, str] | None = None,
         msgid: str | None = None,
+        server_time: str | None = None,
     ) -> None:
-        """Send `msg` to many clients, serialized once per distinct form."""
+        """Send `msg` to many clients, serialized once per distinct form.
+
+        `server_time`: the stamp a stored message was recorded with, so the
+        relay and the store agree; otherwise the time of relaying.
+        """
         forms: list[bytes | None] = [None, None, None, None]
-        stamp = ""
+        stamp = server_time or ""
         max_sendq = self.config.max_sendq
         for client in recipients:
             form = client.form
@@ -603,6 +614,7 @@ class ServerCore:
             "USERMODES": USER_MODES,
             "UTF8ONLY": None,
             "WHOX": None,
+            **(self.history.isupport_tokens() if self.history is not None else {}),
         }
 
 

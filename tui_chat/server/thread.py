@@ -7,6 +7,11 @@ either way, so the headless server and the hosted one cannot drift apart.
 Stopping is thread-safe and may come at any time, even before the socket is
 bound: the request is recorded under a lock, and the loop, once it exists,
 is woken with `call_soon_threadsafe`.
+
+With `ServerConfig.history_db` set, the message store is opened on the loop
+thread before the socket is bound (a file that cannot be opened fails
+`start()`), its saved channels are loaded, and it is closed after the
+core's shutdown, committing whatever was still queued.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from tui_chat.server.core import ServerCore
+from tui_chat.server.handlers.chathistory import ServerHistory
+from tui_chat.server.history import History
 from tui_chat.server.listener import (
     SHUTDOWN_GRACE,
     TICK_INTERVAL,
@@ -176,7 +183,28 @@ class ServerThread:
             self._bound.set()
 
     async def _serve(self) -> None:
-        core = ServerCore(self._config)
+        history = self._open_history(asyncio.get_running_loop())
+        try:
+            await self._serve_with(history)
+        finally:
+            if history is not None:
+                history.store.close()
+
+    def _open_history(self, loop: asyncio.AbstractEventLoop) -> ServerHistory | None:
+        path = self._config.history_db
+        if path is None:
+            return None
+        store = History.open(path, self._config.history, deliver=loop.call_soon_threadsafe)
+        try:
+            saved = store.reader.load_channels().result()
+        except BaseException:
+            store.close()
+            raise
+        log.debug("history: %s, %d saved channels", path, len(saved))
+        return ServerHistory(store, saved, loop.call_soon_threadsafe)
+
+    async def _serve_with(self, history: ServerHistory | None) -> None:
+        core = ServerCore(self._config, history=history)
         listener = Listener(
             core, tick_interval=self._tick_interval, shutdown_grace=self._shutdown_grace
         )

@@ -1,4 +1,11 @@
-"""Channel membership and channel facts: JOIN, PART, NAMES, TOPIC, KICK, INVITE, LIST."""
+"""Channel membership and channel facts: JOIN, PART, NAMES, TOPIC, KICK, INVITE, LIST.
+
+With a message store (handlers/chathistory.py): a topic change is stored,
+then relayed; PART and KICK go out only after every message said before
+them is relayed, so nobody sees "alice left" before alice's last words; a
+channel created again gets its saved topic and modes; and a client without
+draft/chathistory gets the room's last messages after the NAMES of its JOIN.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +40,15 @@ from tui_chat.irc.numerics import (
 from tui_chat.server import caps
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
+from tui_chat.server.handlers.chathistory import (
+    after_pending,
+    apply_saved_state,
+    replay_on_join,
+    save_channel,
+    saved_name,
+    store_then_relay,
+)
+from tui_chat.server.history import Conversation
 from tui_chat.server.state import Channel
 
 if TYPE_CHECKING:
@@ -69,7 +85,8 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
         core.reply(client, ERR_TOOMANYCHANNELS, name)
         return
     if channel is None:
-        channel = Channel(name, core.clock())
+        channel = Channel(saved_name(core, name), core.clock())
+        apply_saved_state(core, channel)
         core.channels[channel.folded] = channel
         prefix = "o"
     else:
@@ -100,6 +117,7 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
     if channel.topic:
         send_topic(core, client, channel)
     send_names(core, client, channel)
+    replay_on_join(core, client, channel)
 
 
 def _join_error(channel: Channel, client: Client, key: str | None) -> str | None:
@@ -119,7 +137,9 @@ def _join_error(channel: Channel, client: Client, key: str | None) -> str | None
 
 def part_channel(core: ServerCore, client: Client, channel: Channel, reason: str) -> None:
     params = [channel.name, reason] if reason else [channel.name]
-    core.relay(list(channel.members), Message("PART", params, client.source))
+    members = list(channel.members)
+    out = Message("PART", params, client.source)
+    after_pending(core, lambda: core.relay(members, out))
     log.info("part %s %s", channel.name, client.nick)
     core.leave_channel(client, channel)
 
@@ -210,8 +230,15 @@ def topic(core: ServerCore, client: Client, msg: Message) -> None:
     channel.topic_by = client.source
     channel.topic_time = core.clock()
     log.info("topic %s %s: %s", channel.name, client.nick, channel.topic)
-    core.relay(
-        list(channel.members), Message("TOPIC", [channel.name, channel.topic], client.source)
+    save_channel(core, channel)
+    store_then_relay(
+        core,
+        client,
+        channel.name,
+        Message("TOPIC", [channel.name, channel.topic], client.source),
+        recipients=list(channel.members),
+        client_tags={},
+        conversation=Conversation.channel(channel.name),
     )
 
 
@@ -251,10 +278,9 @@ def kick(core: ServerCore, client: Client, msg: Message) -> None:
         if victim is None or victim not in channel.members:
             core.reply(client, ERR_USERNOTINCHANNEL, nick, channel.name)
             continue
-        core.relay(
-            list(channel.members),
-            Message("KICK", [channel.name, victim.nick, reason], client.source),
-        )
+        members = list(channel.members)
+        out = Message("KICK", [channel.name, victim.nick, reason], client.source)
+        after_pending(core, lambda members=members, out=out: core.relay(members, out))
         log.info("kick %s %s by %s: %s", channel.name, victim.nick, client.nick, reason)
         core.leave_channel(victim, channel)
 

@@ -3,6 +3,10 @@
 Channel messages carry `time` (server-time) and `msgid`; client-only `+tags`
 go to recipients with message-tags. NOTICE never gets an error reply, as
 the spec says, so two bots cannot loop on each other's errors.
+
+With a message store, PRIVMSG and NOTICE (to channels and to users) are
+stored first and relayed once committed (handlers/chathistory.py); TAGMSG
+is not stored (typing notifications and the like) and goes out at once.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from tui_chat.server import caps
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import is_banned, split_targets
+from tui_chat.server.handlers.chathistory import IDEMPOTENCY_TAG, identity, store_then_relay
+from tui_chat.server.history import Conversation
 
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
@@ -68,6 +74,7 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
                 continue
             params[0] = channel.name
             recipients = [m for m in channel.members if m is not client or echo]
+            conversation = Conversation.channel(channel.name)
             if text is not None:
                 log.info("<%s> %s: %s", channel.name, client.nick, text)
         else:
@@ -78,12 +85,24 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
                 continue
             params[0] = user.nick
             recipients = [user, client] if echo and user is not client else [user]
+            conversation = Conversation.private(identity(client), identity(user))
             if user.away is not None and msg.command == "PRIVMSG":
                 core.reply(client, RPL_AWAY, user.nick, text=user.away)
+        out = Message(msg.command, params, client.source)
         if only_tagged:
             recipients = [r for r in recipients if r.form & caps.FORM_TAGS]
-        out = Message(msg.command, params, client.source)
-        core.relay(recipients, out, client_tags=tags, msgid=core.new_msgid())
+            core.relay(recipients, out, client_tags=tags, msgid=core.new_msgid())
+            continue
+        store_then_relay(
+            core,
+            client,
+            params[0],
+            out,
+            recipients=recipients,
+            client_tags=tags,
+            conversation=conversation,
+            idempotency_key=tags.get(IDEMPOTENCY_TAG),
+        )
     client.last_message = core.clock()
 
 

@@ -1,0 +1,266 @@
+"""The message store wired into a real ServerThread: store then relay, CHATHISTORY, replay.
+
+Every server here keeps its history in a real SQLite file in a tmp dir.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e.conftest import Address, Connect
+from e2e.ircpeer import IrcPeer, match
+from tui_chat.irc.message import Message
+from tui_chat.server.config import ServerConfig
+from tui_chat.server.history import HistoryConfig
+from tui_chat.server.thread import ServerThread
+
+# What a modern client (ours) negotiates.
+MODERN = ["message-tags", "server-time", "batch", "echo-message", "draft/chathistory"]
+# A classic client: no history of its own, so it gets the join replay.
+CLASSIC = ["message-tags", "server-time", "batch"]
+# TARGETS bounds that hold every test's messages.
+ALL_TIME = ("timestamp=2000-01-01T00:00:00.000Z", "timestamp=2100-01-01T00:00:00.000Z")
+
+
+class Servers:
+    """ServerThreads on one history file; each stopped at the end of the test."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.running: list[ServerThread] = []
+
+    def start(self, **fields: Any) -> Address:
+        history = HistoryConfig(**fields.pop("history", {}))
+        config = ServerConfig(history_db=str(self.db), history=history, **fields)
+        server = ServerThread(config, "127.0.0.1", 0)
+        self.running.append(server)
+        return server.start()
+
+    def stop_all(self) -> None:
+        for server in self.running:
+            server.stop()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Servers]:
+    made = Servers(tmp_path / "history.sqlite3")
+    yield made
+    made.stop_all()
+
+
+async def joined(connect: Connect, address: Address, nick: str, caps: list[str]) -> IrcPeer:
+    """A registered peer, placed in #lobby (its NAMES received)."""
+    peer = await connect(address, nick, caps=caps)
+    await peer.expect(match("366", None, nick, "#lobby"))
+    return peer
+
+
+async def say(peer: IrcPeer, target: str, *texts: str) -> list[Message]:
+    """Send PRIVMSGs and return their echoes (the peer has echo-message)."""
+    await peer.send(*(f"PRIVMSG {target} :{text}" for text in texts))
+    return [
+        await peer.expect(lambda m, t=text: m.command == "PRIVMSG" and m.params[-1] == t)
+        for text in texts
+    ]
+
+
+async def history(peer: IrcPeer, *params: str) -> list[Message]:
+    """The messages of one CHATHISTORY reply batch (fails on a FAIL)."""
+    await peer.send("CHATHISTORY " + " ".join(params))
+    start = await peer.expect(lambda m: m.command in ("BATCH", "FAIL"))
+    assert start.command == "BATCH", start.serialize()
+    ref = start.params[0][1:]
+    lines: list[Message] = []
+    await peer.expect(match("BATCH", None, f"-{ref}"), skipped=lines)
+    assert all(m.tags.get("batch") == ref for m in lines)
+    return lines
+
+
+async def fail_of(peer: IrcPeer, *params: str) -> Message:
+    await peer.send("CHATHISTORY " + " ".join(params))
+    return await peer.expect("FAIL")
+
+
+def texts(lines: list[Message]) -> list[str]:
+    return [m.params[-1] for m in lines]
+
+
+async def test_relayed_message_is_stored_with_the_same_msgid_and_time(
+    servers: Servers, connect: Connect
+) -> None:
+    address = servers.start()
+    alice = await joined(connect, address, "alice", MODERN)
+    bob = await joined(connect, address, "bob", MODERN)
+    (echo,) = await say(alice, "#lobby", "hello there")
+    got = await bob.expect(match("PRIVMSG", "alice", "#lobby"))
+    assert got.tags["msgid"] == echo.tags["msgid"] and got.tags["time"] == echo.tags["time"]
+    (stored,) = await history(bob, "LATEST", "#lobby", "*", "10")
+    assert stored.params == ["#lobby", "hello there"]
+    assert stored.tags["msgid"] == got.tags["msgid"] and stored.tags["time"] == got.tags["time"]
+    # On disk, under the same msgid, before anyone saw it.
+    with sqlite3.connect(servers.db) as conn:
+        rows = conn.execute("SELECT msgid, text FROM messages").fetchall()
+    assert (got.tags["msgid"], "hello there") in rows
+
+
+async def test_order_kept_part_after_the_last_words(servers: Servers, connect: Connect) -> None:
+    address = servers.start()
+    alice = await joined(connect, address, "alice", MODERN)
+    bob = await joined(connect, address, "bob", MODERN)
+    words = [f"line {i}" for i in range(60)]
+    await alice.send(*(f"PRIVMSG #lobby :{w}" for w in words), "PART #lobby :bye")
+    seen: list[Message] = []
+    await bob.expect(match("PART", "alice", "#lobby"), skipped=seen)
+    assert [m.params[-1] for m in seen if m.command == "PRIVMSG"] == words
+    stored = await history(bob, "LATEST", "#lobby", "*", "100")
+    assert texts(stored) == words
+
+
+async def test_chathistory_selectors_over_the_wire(servers: Servers, connect: Connect) -> None:
+    address = servers.start()
+    alice = await joined(connect, address, "alice", MODERN)
+    echoes = await say(alice, "#lobby", *(f"m{i}" for i in range(10)))
+    ids = [m.tags["msgid"] for m in echoes]
+    assert texts(await history(alice, "LATEST", "#lobby", "*", "3")) == ["m7", "m8", "m9"]
+    assert texts(await history(alice, "BEFORE", "#lobby", f"msgid={ids[5]}", "2")) == ["m3", "m4"]
+    assert texts(await history(alice, "AFTER", "#lobby", f"msgid={ids[7]}", "5")) == ["m8", "m9"]
+    around = texts(await history(alice, "AROUND", "#lobby", f"msgid={ids[4]}", "4"))
+    assert around == ["m2", "m3", "m4", "m5"]
+    between = await history(alice, "BETWEEN", "#lobby", f"msgid={ids[1]}", f"msgid={ids[6]}", "10")
+    assert texts(between) == ["m2", "m3", "m4", "m5"]
+    stamp = echoes[9].tags["time"]
+    assert "m9" not in texts(await history(alice, "BEFORE", "#lobby", f"timestamp={stamp}", "100"))
+    assert texts(await history(alice, "LATEST", "#lobby", f"msgid={ids[8]}", "10")) == ["m9"]
+    targets = await history(alice, "TARGETS", *ALL_TIME, "10")
+    assert [m.params[:2] for m in targets] == [["TARGETS", "#lobby"]]
+    bad = await fail_of(alice, "LATEST", "#lobby", "*", "nope")
+    assert bad.params[:2] == ["CHATHISTORY", "INVALID_PARAMS"]
+    unknown = await fail_of(alice, "BEFORE", "#lobby", "msgid=not-a-msgid", "10")
+    assert unknown.params[:2] == ["CHATHISTORY", "MESSAGE_ERROR"]
+    wrong_kind = await fail_of(alice, "BEFORE", "#lobby", "seq=12", "10")
+    assert wrong_kind.params[:2] == ["CHATHISTORY", "INVALID_MSGREFTYPE"]
+
+
+async def test_isupport_advertises_limit_and_reference_types(
+    servers: Servers, connect: Connect
+) -> None:
+    address = servers.start(history={"chathistory_limit": 7})
+    peer = await connect(address)
+    burst = await peer.register("isu", caps=MODERN)
+    tokens = " ".join(" ".join(m.params[1:-1]) for m in burst if m.command == "005")
+    assert "CHATHISTORY=7" in tokens.split() and "MSGREFTYPES=msgid,timestamp" in tokens.split()
+    await peer.expect(match("366"))
+    await say(peer, "#lobby", *(f"x{i}" for i in range(10)))
+    assert len(await history(peer, "LATEST", "#lobby", "*", "100")) == 7
+
+
+async def test_history_is_for_members_and_participants_only(
+    servers: Servers, connect: Connect
+) -> None:
+    address = servers.start()
+    alice = await joined(connect, address, "alice", MODERN)
+    bob = await joined(connect, address, "bob", MODERN)
+    carol = await joined(connect, address, "carol", MODERN)
+    await say(alice, "bob", "secret for bob")
+    await bob.expect(match("PRIVMSG", "alice", "bob"))
+    await bob.send("PRIVMSG alice :secret reply")
+    await alice.expect(match("PRIVMSG", "bob", "alice"))
+    conversation = ["secret for bob", "secret reply"]
+    assert texts(await history(bob, "LATEST", "alice", "*", "10")) == conversation
+    assert texts(await history(alice, "LATEST", "BOB", "*", "10")) == conversation
+    assert texts(await history(alice, "LATEST", "*", "*", "10")) == conversation
+    # Carol can name neither side of it.
+    assert await history(carol, "LATEST", "alice", "*", "10") == []
+    assert await history(carol, "LATEST", "bob", "*", "10") == []
+    assert await history(carol, "LATEST", "*", "*", "10") == []
+    targets = await history(carol, "TARGETS", *ALL_TIME, "10")
+    assert [m.params[1] for m in targets] == []
+    # A room's past is for its members.
+    await carol.send("JOIN #side")
+    await carol.expect(match("366", None, "carol", "#side"))
+    await say(carol, "#side", "side talk")
+    refused = await fail_of(alice, "LATEST", "#side", "*", "10")
+    assert refused.params[:4] == ["CHATHISTORY", "INVALID_TARGET", "LATEST", "#side"]
+
+
+async def test_topic_modes_and_history_survive_a_restart(
+    servers: Servers, connect: Connect
+) -> None:
+    first = servers.start()
+    alice = await joined(connect, first, "alice", MODERN)
+    await alice.send("TOPIC #lobby :the persistent topic")
+    await alice.expect(match("TOPIC", "alice", "#lobby"))
+    await alice.send("MODE #lobby +s-t")
+    await alice.expect(match("MODE", "alice", "#lobby"))
+    await say(alice, "#lobby", "before the restart")
+    servers.stop_all()
+    second = servers.start()
+    bob = await connect(second, "bob", caps=MODERN)
+    topic = await bob.expect(match("332", None, "bob", "#lobby"))
+    assert topic.params[-1] == "the persistent topic"
+    assert texts(await history(bob, "LATEST", "#lobby", "*", "10")) == ["before the restart"]
+    shown = await bob.request("MODE #lobby", "324")
+    assert shown.params[2] == "+ns"
+
+
+async def test_join_replay_for_classic_clients_only(servers: Servers, connect: Connect) -> None:
+    address = servers.start(history={"join_replay_messages": 3})
+    alice = await joined(connect, address, "alice", MODERN)
+    await say(alice, "#lobby", "one", "two", "three", "four")
+    classic = await joined(connect, address, "classic", CLASSIC)
+    start = await classic.expect("BATCH")
+    assert start.params[1:] == ["chathistory", "#lobby"]
+    replay: list[Message] = []
+    await classic.expect(match("BATCH", None, "-" + start.params[0][1:]), skipped=replay)
+    assert texts(replay) == ["two", "three", "four"]
+    assert all("time" in m.tags for m in replay)
+    modern = await joined(connect, address, "modern", MODERN)
+    assert not [m for m in await modern.sync() if m.command in ("PRIVMSG", "BATCH")]
+
+
+async def test_join_replay_off_with_zero(servers: Servers, connect: Connect) -> None:
+    address = servers.start(history={"join_replay_messages": 0})
+    alice = await joined(connect, address, "alice", MODERN)
+    await say(alice, "#lobby", "unseen")
+    classic = await joined(connect, address, "classic", [])
+    assert not [m for m in await classic.sync() if m.command == "PRIVMSG"]
+
+
+async def test_idempotent_resend_is_delivered_once(servers: Servers, connect: Connect) -> None:
+    address = servers.start()
+    alice = await joined(connect, address, "alice", MODERN)
+    bob = await joined(connect, address, "bob", MODERN)
+    line = "@+tui-chat/idem=key-1 PRIVMSG #lobby :exactly once"
+    await alice.send(line)
+    first = await alice.expect(match("PRIVMSG", "alice", "#lobby"))
+    await alice.send(line)
+    second = await alice.expect(match("PRIVMSG", "alice", "#lobby"))
+    assert second.tags["msgid"] == first.tags["msgid"]
+    received = [m for m in await bob.sync() if m.command == "PRIVMSG"]
+    assert [m.tags["msgid"] for m in received] == [first.tags["msgid"]]
+    assert texts(await history(bob, "LATEST", "#lobby", "*", "10")) == ["exactly once"]
+
+
+async def test_refused_by_the_store_is_not_relayed(servers: Servers, connect: Connect) -> None:
+    # No room in the write queue: every message is refused at once.
+    address = servers.start(history={"max_pending_writes": 0})
+    alice = await joined(connect, address, "alice", [*MODERN, "standard-replies"])
+    bob = await joined(connect, address, "bob", MODERN)
+    await alice.send("PRIVMSG #lobby :lost")
+    fail = await alice.expect("FAIL")
+    assert fail.params[:3] == ["PRIVMSG", "MESSAGE_NOT_STORED", "#lobby"]
+    assert not [m for m in await bob.sync() if m.command == "PRIVMSG"]
+
+
+async def test_without_a_store_chathistory_fails_cleanly(
+    start_server: Any, connect: Connect
+) -> None:
+    address = start_server()
+    peer = await connect(address, "nohist", caps=MODERN)
+    fail = await fail_of(peer, "LATEST", "#lobby", "*", "10")
+    assert fail.params[:2] == ["CHATHISTORY", "MESSAGE_ERROR"]

@@ -1,0 +1,372 @@
+"""The message store wired into the core: store then relay, CHATHISTORY, join replay.
+
+`ServerHistory` is what `ServerCore.history` holds when the server keeps
+history (ServerThread opens it from `ServerConfig.history_db`); with None the
+core relays at once and stores nothing, as before.
+
+Store then relay: a chat message is submitted to the writer thread and
+relayed from its "committed" callback, with the msgid and time stamped once
+and used for both the record and the relay, so a message any client received
+is in the store. A message the store refused (FAILED, or the queue full) is
+not relayed; the sender gets `FAIL <command> MESSAGE_NOT_STORED`.
+
+Exactly-once resend: a client may put a key of its own in the client-only tag
+`IDEMPOTENCY_TAG`; a second message with the same key from the same sender to
+the same conversation is neither stored nor relayed again, and the sender
+(with echo-message) gets its echo carrying the first copy's msgid.
+
+Channels' topics and modes are saved on every change and restored when the
+channel is created again (after a restart, or once it emptied): rooms are
+persistent. Ban lists are not kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from itertools import count
+from typing import TYPE_CHECKING
+
+from tui_chat.irc.casemap import casefold, is_channel
+from tui_chat.irc.message import Message
+from tui_chat.server import caps
+from tui_chat.server.handlers import HANDLERS, CommandSpec, command
+from tui_chat.server.handlers.modes import mode as mode_command
+from tui_chat.server.history import (
+    CHAT_COMMANDS,
+    ChannelState,
+    ChatHistoryError,
+    Conversation,
+    History,
+    HistoryRecord,
+    HistoryRequest,
+    StoreResult,
+    StoreStatus,
+    TargetsRequest,
+    format_time,
+    history_batch,
+    parse_request,
+    targets_batch,
+)
+from tui_chat.server.history.queries import Selector
+from tui_chat.server.state import FLAG_MODES
+
+if TYPE_CHECKING:
+    from tui_chat.server.core import ServerCore
+    from tui_chat.server.state import Channel, Client
+
+__all__ = [
+    "IDEMPOTENCY_TAG",
+    "ServerHistory",
+    "apply_saved_state",
+    "replay_on_join",
+    "save_channel",
+    "store_then_relay",
+]
+
+log = logging.getLogger("tui_chat.server")
+
+# The client-only tag carrying a client's idempotency key (docs/history.md).
+IDEMPOTENCY_TAG = "+tui-chat/idem"
+# The standard-replies code for a message the store refused (not relayed).
+NOT_STORED = "MESSAGE_NOT_STORED"
+# Hops a callback onto the server's loop thread (loop.call_soon_threadsafe).
+Deliver = Callable[[Callable[[], None]], object]
+
+_batch_ids = count(1)
+
+
+class ServerHistory:
+    """The store as the core sees it, plus the channel states loaded at start."""
+
+    def __init__(self, history: History, saved: Iterable[ChannelState], deliver: Deliver) -> None:
+        self.store = history
+        self.deliver = deliver
+        # Folded channel name -> its last saved topic and modes.
+        self.saved: dict[str, ChannelState] = {casefold(s.name): s for s in saved}
+
+    def isupport_tokens(self) -> dict[str, str | None]:
+        return {
+            "CHATHISTORY": str(self.store.config.chathistory_limit),
+            "MSGREFTYPES": "msgid,timestamp",
+        }
+
+
+def identity(client: Client) -> str:
+    """Whom private history is filed under: the folded nick (no accounts yet)."""
+    return client.folded
+
+
+def store_then_relay(
+    core: ServerCore,
+    client: Client,
+    target: str,
+    out: Message,
+    *,
+    recipients: list[Client],
+    client_tags: dict[str, str],
+    conversation: Conversation,
+    idempotency_key: str | None = None,
+) -> None:
+    """Relay `out` to `recipients` once the store committed it (at once without a store).
+
+    `recipients` is taken now, so who hears a message is decided when it was
+    said, as without a store; the sender, if among them, is its echo.
+    """
+    msgid = core.new_msgid()
+    server = core.history
+    if server is None:
+        core.relay(recipients, out, client_tags=client_tags, msgid=msgid)
+        return
+    time_ms = int(core.clock() * 1000)
+    stamp = format_time(time_ms)
+    text = out.params[1] if len(out.params) > 1 else None
+    record = HistoryRecord(
+        msgid, time_ms, out.command, out.source or "", out.params[0], text, tags=client_tags
+    )
+
+    def committed(result: StoreResult) -> None:
+        if result.status is StoreStatus.STORED:
+            core.relay(recipients, out, client_tags=client_tags, msgid=msgid, server_time=stamp)
+        elif result.status is StoreStatus.DUPLICATE:
+            # A resend: only its sender learns it arrived, under the first msgid.
+            echo = [r for r in recipients if r is client]
+            core.relay(echo, out, client_tags=client_tags, msgid=result.msgid)
+        else:
+            core.fail(
+                client,
+                out.command,
+                NOT_STORED,
+                target,
+                text=f"Message not delivered: it could not be stored ({result.error})",
+            )
+
+    server.store.writer.submit(conversation, record, committed, idempotency_key=idempotency_key)
+
+
+def after_pending(core: ServerCore, then: Callable[[], None]) -> None:
+    """Run `then` once every message submitted before is relayed (at once without a store)."""
+    if core.history is None:
+        then()
+    else:
+        core.history.store.writer.after_pending(then)
+
+
+# -- channels' topics and modes ----------------------------------------------
+
+
+def channel_state(channel: Channel) -> ChannelState:
+    modes = dict.fromkeys(sorted(channel.modes), "")
+    if channel.key is not None:
+        modes["k"] = channel.key
+    if channel.limit is not None:
+        modes["l"] = str(channel.limit)
+    return ChannelState(
+        channel.name, channel.topic, channel.topic_by, int(channel.topic_time * 1000), modes
+    )
+
+
+def save_channel(core: ServerCore, channel: Channel) -> None:
+    server = core.history
+    if server is None:
+        return
+    state = channel_state(channel)
+    if server.saved.get(channel.folded) == state:
+        return
+    server.saved[channel.folded] = state
+    server.store.writer.save_channel(state)
+
+
+def saved_name(core: ServerCore, name: str) -> str:
+    """The name a channel is created under: as it was first created, if it was saved."""
+    saved = core.history.saved.get(casefold(name)) if core.history is not None else None
+    return saved.name if saved is not None else name
+
+
+def apply_saved_state(core: ServerCore, channel: Channel) -> None:
+    """Give a newly created channel the topic and modes it had before."""
+    saved = core.history.saved.get(channel.folded) if core.history is not None else None
+    if saved is None:
+        return
+    channel.topic = saved.topic
+    channel.topic_by = saved.topic_setter
+    channel.topic_time = saved.topic_time_ms / 1000
+    channel.modes = {m for m in saved.modes if m in FLAG_MODES}
+    channel.key = saved.modes.get("k") or None
+    limit = saved.modes.get("l", "")
+    channel.limit = int(limit) if limit.isdigit() else None
+
+
+def _mode_then_save(core: ServerCore, client: Client, msg: Message) -> None:
+    mode_command(core, client, msg)
+    if core.history is not None and is_channel(msg.params[0]):
+        channel = core.find_channel(msg.params[0])
+        if channel is not None:
+            save_channel(core, channel)
+
+
+# MODE lives in modes.py; wrapping it here keeps channel persistence in one place.
+_mode_spec = HANDLERS["MODE"]
+HANDLERS["MODE"] = CommandSpec(
+    "MODE", _mode_then_save, _mode_spec.min_params, _mode_spec.registered
+)
+
+
+# -- replies from the store -----------------------------------------------------
+
+
+def _new_batch_id(client: Client) -> str | None:
+    return f"H{next(_batch_ids):x}" if caps.BATCH in client.caps else None
+
+
+def _send_lines(core: ServerCore, client: Client, lines: Iterable[Message]) -> None:
+    # write, not send: the lines carry their stored time, not the time of sending.
+    for line in lines:
+        core.write(client, line.to_bytes())
+
+
+def _send_records(
+    core: ServerCore, client: Client, target: str, records: list[HistoryRecord]
+) -> None:
+    lines = history_batch(
+        records,
+        target,
+        core.config.server_name,
+        batch_id=_new_batch_id(client),
+        server_time=bool(client.form & caps.FORM_TIME),
+        message_tags=bool(client.form & caps.FORM_TAGS),
+    )
+    _send_lines(core, client, lines)
+
+
+def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
+    """The last room messages for a client that will not ask for them itself.
+
+    Asked for once everything said before the join is committed; messages
+    stamped after the join are left out, as the client got those live.
+    """
+    server = core.history
+    if server is None or caps.CHATHISTORY in client.caps:
+        return
+    limit = server.store.config.join_replay_messages
+    if limit <= 0:
+        return
+    joined_ms = int(core.clock() * 1000)
+    request = HistoryRequest("LATEST", channel.name, Selector("*"), None, limit)
+    conversation = Conversation.channel(channel.name)
+
+    def fetch() -> None:
+        if client.gone or client not in channel.members:
+            return
+        future = server.store.reader.fetch(conversation, request, CHAT_COMMANDS)
+        _reply_later(core, client, future, send, report_errors=False)
+
+    def send(records: list[HistoryRecord]) -> None:
+        older = [r for r in records if r.time_ms < joined_ms]
+        if older and not client.gone:
+            _send_records(core, client, channel.name, older)
+
+    server.store.writer.after_pending(fetch)
+
+
+# -- CHATHISTORY ----------------------------------------------------------------
+
+
+@command("CHATHISTORY", min_params=1)
+def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
+    server = core.history
+    if server is None:
+        _fail(
+            core,
+            client,
+            ChatHistoryError("MESSAGE_ERROR", [msg.params[0][:16]], "This server keeps no history"),
+        )
+        return
+    try:
+        request = parse_request(msg.params, server.store.config.chathistory_limit)
+        if isinstance(request, TargetsRequest):
+            keys = list(client.channels)
+            future = server.store.reader.fetch_targets(identity(client), keys, request)
+            _reply_later(core, client, future, lambda result: _send_targets(core, client, result))
+            return
+        future = _fetch(core, server, client, request)
+    except ChatHistoryError as error:
+        _fail(core, client, error)
+        return
+    target = request.target
+    _reply_later(core, client, future, lambda result: _send_records(core, client, target, result))
+
+
+def _fetch(
+    core: ServerCore, server: ServerHistory, client: Client, request: HistoryRequest
+) -> Future[list[HistoryRecord]]:
+    """Ask the store, if `client` may read `request.target`; ChatHistoryError if not."""
+    target = request.target
+    if target == "*":
+        return server.store.reader.fetch_all_private(identity(client), request, CHAT_COMMANDS)
+    refused = ChatHistoryError(
+        "INVALID_TARGET", [request.subcommand, target], "Messages could not be retrieved"
+    )
+    if is_channel(target):
+        channel = core.find_channel(target)
+        # Members only, as the spec allows: a room's past is for those in it.
+        if channel is None or client not in channel.members:
+            raise refused
+        conversation = Conversation.channel(channel.name)
+    else:
+        try:
+            conversation = Conversation.private(identity(client), casefold(target))
+        except ValueError:
+            raise refused from None
+    return server.store.reader.fetch(conversation, request, CHAT_COMMANDS)
+
+
+def _send_targets(core: ServerCore, client: Client, summaries: list) -> None:
+    batch_id = _new_batch_id(client)
+    lines = targets_batch(summaries, core.config.server_name, batch_id=batch_id or "x")
+    if batch_id is None:
+        # Without batch: the bare lines, as no BATCH may reach such a client.
+        lines = [Message(m.command, m.params, m.source) for m in lines[1:-1]]
+    _send_lines(core, client, lines)
+
+
+def _reply_later(
+    core: ServerCore,
+    client: Client,
+    future: Future,
+    send: Callable[[list], None],
+    *,
+    report_errors: bool = True,
+) -> None:
+    """Call `send(result)` on the loop thread once the read is done; errors become FAILs."""
+    server = core.history
+    assert server is not None
+
+    def on_loop(f: Future) -> None:
+        if client.gone:
+            return
+        error = f.exception()
+        if error is None:
+            send(f.result())
+            return
+        if not isinstance(error, ChatHistoryError):
+            log.error("history read failed: %s", error)
+            error = ChatHistoryError("MESSAGE_ERROR", ["*"], "Messages could not be retrieved")
+        if report_errors:
+            _fail(core, client, error)
+
+    def done(f: Future) -> None:
+        # RuntimeError: the loop closed (server stopped) before the read ended.
+        with contextlib.suppress(RuntimeError):
+            server.deliver(lambda: on_loop(f))
+
+    future.add_done_callback(done)
+
+
+def _fail(core: ServerCore, client: Client, error: ChatHistoryError) -> None:
+    # Always a FAIL, standard-replies or not: the chathistory spec defines its
+    # errors as FAILs, and a client sending CHATHISTORY reads them.
+    params = ["CHATHISTORY", error.code, *error.context, error.text]
+    core.send(client, Message("FAIL", params, core.config.server_name))
