@@ -70,3 +70,20 @@ async def test_no_history_on_a_server_without_it() -> None:
         # Nothing but the PONG went out: no CHATHISTORY on join either.
         assert await conn.expect("PONG") == "PONG after"
         assert not [line for line in conn.lines if line.startswith("CHATHISTORY")]
+
+
+async def test_a_failed_history_on_join_is_quiet_but_a_users_request_is_not() -> None:
+    async with registered("me", caps=HISTORY_CAPS) as (conn, run):
+        await conn.send(":me!u@h JOIN #room")
+        await conn.expect("CHATHISTORY LATEST")
+        await conn.send("FAIL CHATHISTORY MESSAGE_ERROR LATEST :This server keeps no history")
+        await run.session.fetch_history("#room", "m1")
+        await conn.expect("CHATHISTORY BEFORE")
+        await conn.send(
+            "FAIL CHATHISTORY MESSAGE_ERROR BEFORE :This server keeps no history", "PING :sync"
+        )
+        # The PONG comes after the session handled both FAILs.
+        await conn.expect("PONG sync")
+        assert [e.text for e in run.events.of(ErrorReply)] == [
+            "CHATHISTORY failed: This server keeps no history"
+        ]

@@ -129,7 +129,7 @@ async def test_oper_host_moderates_a_room(our_server: Address) -> None:
             ]
 
             await guest.session.kick("#den", "host", "coup")
-            refused = await guest.events.wait(ErrorReply)
+            refused = await guest.events.wait(ErrorReply, lambda e: e.code == "482")
             assert (refused.text, refused.target) == (
                 "You're not a channel operator in #den",
                 "#den",

@@ -9,6 +9,7 @@ PONGs and fatal errors). That keeps every rule here testable without sockets.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -126,6 +127,9 @@ class Dispatcher:
         self._dirty_rooms: set[str] = set()
         # Open batches: reference tag -> (batch type, first batch parameter).
         self._batches: dict[str, tuple[str, str]] = {}
+        # One entry per CHATHISTORY request in flight, oldest first: True when
+        # the session asked on its own (on join), so a FAIL need not be shown.
+        self._history_requests: deque[bool] = deque()
         # Messages seen so far in each open batch.
         self._batch_counts: dict[str, int] = {}
         self._handlers: dict[str, Callable[[Message], None]] = {
@@ -557,6 +561,7 @@ class Dispatcher:
             kind, target = self._batches.pop(ref[1:], ("", ""))
             count = self._batch_counts.pop(ref[1:], 0)
             if kind in HISTORY_BATCH_TYPES:
+                self._answered_history_request()
                 self._link.emit(HistoryBatchEnded(target, count))
 
     def _is_history(self, msg: Message) -> bool:
@@ -570,6 +575,7 @@ class Dispatcher:
         if self._history_on_join <= 0 or not history_enabled(self.state.caps):
             return
         after = self.state.last_msgids.get(self.state.fold(room))
+        self._history_requests.append(True)
         self._link.send(latest_request(room, after, self._history_on_join, self.state.isupport))
 
     # Messages
@@ -642,7 +648,18 @@ class Dispatcher:
 
     # Everything else
 
+    def note_history_request(self) -> None:
+        """The user asked for history (fetch_history): its answer or FAIL is theirs."""
+        self._history_requests.append(False)
+
+    def _answered_history_request(self) -> bool:
+        """Retire the oldest request in flight; True if the session sent it itself."""
+        return self._history_requests.popleft() if self._history_requests else False
+
     def _on_standard_reply(self, msg: Message) -> None:
+        history_fail = msg.command == "FAIL" and msg.param(0).upper() == "CHATHISTORY"
+        if history_fail and self._answered_history_request():
+            return  # history on join is a nicety; the user did not ask
         reply = describe_standard_reply(msg)
         if msg.command == "FAIL":
             self._link.emit(reply)

@@ -639,6 +639,8 @@ class ClientSession:
         if not history_enabled(self._state.caps):
             self.emit(ErrorReply("This server keeps no history", target=target))
             return
+        if self._dispatcher is not None:
+            self._dispatcher.note_history_request()
         await self._command_message(before_request(target, before, limit, self._state.isupport))
 
     async def ignore(self, mask: str) -> None:
