@@ -36,6 +36,7 @@ import asyncio
 import gc
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -45,7 +46,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events
-from textual.pilot import Pilot
 
 from benchmarks.loadgen.stats import latency_summary
 from benchmarks.servers import ProcessProbe
@@ -85,6 +85,10 @@ SCROLL_PRESSES = 20
 SPEAKERS = tuple(f"user{n:02d}" for n in range(20))
 # Words the message texts are made of; lengths vary so some lines wrap.
 WORDS = ("lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed")
+
+
+# The sequence number every message text starts with.
+SEQ_TOKEN = re.compile(r"\bm(\d{7})\b")
 
 
 def message_text(seq: int) -> str:
@@ -138,6 +142,25 @@ class SessionHolder:
 
 def rss_kb() -> int:
     return ProcessProbe(os.getpid()).rss_bytes() // 1024
+
+
+def peak_rss_kb() -> int:
+    """VmHWM: the most this process was ever resident, in KiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def live_blocks() -> int:
+    """Memory blocks Python holds after a full collection: what the app really keeps.
+
+    RSS alone cannot tell kept data from freed memory the allocator has not
+    returned to the system.
+    """
+    gc.collect()
+    return sys.getallocatedblocks()
 
 
 def room_log(app: ChatApp) -> ChatLog:
@@ -285,25 +308,32 @@ async def keys_drained(probe: KeyProbe) -> None:
     await until(lambda: len(probe.latencies_ns) >= probe.posted, "every key seen", 30)
 
 
-async def burst(messages: int, size: tuple[int, int], scrollback: int) -> dict[str, Any]:
+async def burst(
+    messages: int, size: tuple[int, int], scrollback: int, chunk: int
+) -> dict[str, Any]:
+    """`messages` events at once, or `chunk` per loop turn as socket reads would deliver them."""
+    step = chunk or messages
     async with room_app(size, scrollback) as (app, _pilot, on_event):
-        gc.collect()
+        blocks_before = live_blocks()
         rss_before = rss_kb()
         with LoopProbe() as loop_probe:
             keys = KeyProbe(app)
             with keys.running():
                 await asyncio.sleep(5 * PROBE_INTERVAL_S)  # a baseline before the burst
                 started = time.perf_counter()
-                for seq in range(messages):
-                    on_event(message_event(seq))
+                for first in range(0, messages, step):
+                    for seq in range(first, min(messages, first + step)):
+                        on_event(message_event(seq))
+                    if chunk:
+                        await asyncio.sleep(0)
                 posted = time.perf_counter() - started
                 await wait_displayed(app, messages - 1)
                 displayed = time.perf_counter() - started
             await keys_drained(keys)
-        gc.collect()
         return {
             "scenario": "tui_burst",
             "messages": messages,
+            "chunk": chunk,
             "scrollback_lines": scrollback,
             "size": list(size),
             "post_s": round(posted, 3),
@@ -313,8 +343,11 @@ async def burst(messages: int, size: tuple[int, int], scrollback: int) -> dict[s
             "loop_lateness_max_ms": round(loop_probe.worst_ns / 1e6, 3),
             "log_entries": len(app.log_lines(ROOM)),
             "log_rows": len(room_log(app).lines),
+            "python_blocks_before": blocks_before,
+            "python_blocks_after": live_blocks(),
             "rss_before_kb": rss_before,
             "rss_after_kb": rss_kb(),
+            "rss_peak_kb": peak_rss_kb(),
         }
 
 
@@ -353,11 +386,24 @@ async def sustained(
         }
 
 
-async def timed_press(app: ChatApp, pilot: Pilot[None], key: str) -> float:
+async def timed_key(app: ChatApp, log: ChatLog, key: str) -> float:
+    """Milliseconds from posting `key` (as the driver does) until the log moved and was drawn."""
+    moved = asyncio.Event()
+    app.watch(log, "scroll_y", lambda: moved.set(), init=False)
     started = time.perf_counter()
-    await pilot.press(key)
+    app.post_message(events.Key(key, None))
+    await asyncio.wait_for(moved.wait(), DISPLAY_TIMEOUT_S)
     await next_refresh(app)
     return (time.perf_counter() - started) * 1000
+
+
+def oldest_reachable(log: ChatLog) -> int | None:
+    """The sequence number of the oldest message whose rows the log still holds."""
+    for strip in log.lines:
+        match = SEQ_TOKEN.search(strip.text)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def timing_summary(samples_ms: list[float]) -> dict[str, float]:
@@ -370,27 +416,29 @@ def timing_summary(samples_ms: list[float]) -> dict[str, float]:
 
 async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, Any]:
     """Fill the log with `lines` messages (scrollback raised to hold them all), then scroll."""
-    async with room_app(size, lines) as (app, pilot, on_event):
+    async with room_app(size, lines) as (app, _pilot, on_event):
         started = time.perf_counter()
         for seq in range(lines):
             on_event(message_event(seq))
         await wait_displayed(app, lines - 1)
         filled = time.perf_counter() - started
         log = room_log(app)
-        up = [await timed_press(app, pilot, "pageup") for _ in range(presses)]
+        up = [await timed_key(app, log, "pageup") for _ in range(presses)]
         moved_up = log.max_scroll_y - log.scroll_y
-        down = [await timed_press(app, pilot, "pagedown") for _ in range(presses)]
+        down = [await timed_key(app, log, "pagedown") for _ in range(presses)]
         started = time.perf_counter()
         log.scroll_home(animate=False, immediate=True)
         await next_refresh(app)
         home_ms = (time.perf_counter() - started) * 1000
         at_top = log.scroll_y == 0
-        end_ms = await timed_press(app, pilot, "end")
+        log.scroll_to(y=log.max_scroll_y // 2, animate=False, immediate=True)
+        end_ms = await timed_key(app, log, "end")
         return {
             "scenario": "tui_scroll",
             "lines": lines,
             "log_entries": len(app.log_lines(ROOM)),
             "log_rows": len(log.lines),
+            "oldest_reachable_seq": oldest_reachable(log),
             "fill_s": round(filled, 3),
             "page_rows": log.scrollable_content_region.height,
             "rows_moved_up": moved_up,
@@ -418,6 +466,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     one = cases.add_parser("burst", help="N messages in one burst")
     one.add_argument("--messages", type=int, default=BURST_MESSAGES)
     one.add_argument("--scrollback", type=int, default=DEFAULT_SCROLLBACK_LINES)
+    one.add_argument(
+        "--chunk", type=int, default=0, help="messages per loop turn (0: all in one go)"
+    )
     steady = cases.add_parser("sustained", help="a steady rate for some seconds")
     steady.add_argument("--rate", type=float, default=SUSTAINED_RATE)
     steady.add_argument("--seconds", type=float, default=SUSTAINED_SECONDS)
@@ -434,7 +485,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 async def run_case(args: argparse.Namespace) -> dict[str, Any]:
     match args.case:
         case "burst":
-            return await burst(args.messages, args.size, args.scrollback)
+            return await burst(args.messages, args.size, args.scrollback, args.chunk)
         case "sustained":
             return await sustained(args.rate, args.seconds, args.size, args.scrollback)
         case _:
