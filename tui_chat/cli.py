@@ -368,11 +368,11 @@ def _how_friends_join(bound_host: str, port: int) -> tuple[str, ...]:
         where = lan or "<this machine's address>"
         return (
             f"Hosting on port {port}. Friends join with:",
-            f"    tui-chat join {where} {port}",
+            f"tui-chat join {where} {port}",
         )
     return (
         f"Hosting on {bound_host}:{port}. Friends join with:",
-        f"    tui-chat join {bound_host} {port}",
+        f"tui-chat join {bound_host} {port}",
     )
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from textual.widgets import ContentSwitcher
 
 from tui_chat.cli import _how_friends_join, _local_address_of, lan_address
+from tui_chat.client.events import Registered, ServerInfo
+from tui_chat.tui.widgets.chat_log import ChatLog
+
+from .fakes import make_app
+from .test_pilot import in_lobby
 
 
 def test_the_lan_address_is_a_real_non_loopback_ipv4_or_nothing() -> None:
@@ -33,3 +39,25 @@ def test_loopback_hosting_says_only_this_machine_and_how_to_open_up() -> None:
 )
 def test_the_app_reaches_its_own_server(bound: str, reach: str) -> None:
     assert _local_address_of(bound) == reach
+
+
+# The longest dotted IPv4 address and port, the worst case for the hint's width.
+WIDEST_HINT = ("255.255.255.255", 65535)
+
+
+async def test_at_80x24_the_join_command_and_operator_line_stay_on_one_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    address, port = WIDEST_HINT
+    monkeypatch.setattr("tui_chat.cli.lan_address", lambda: address)
+    app = make_app(banner=_how_friends_join("0.0.0.0", port))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.apply_event(Registered("alice", "chat.example"))
+        await in_lobby(app)
+        await app.apply_event(ServerInfo("You are now an IRC operator", code="381"))
+        await pilot.pause()
+        log = app.query_one("#logs", ContentSwitcher).visible_content
+        assert isinstance(log, ChatLog)
+        rows = [strip.text for strip in log.lines]
+        for wanted in (f"tui-chat join {address} {port}", "You are now an IRC operator"):
+            assert any(wanted in row for row in rows), rows

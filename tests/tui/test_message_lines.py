@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from rich.console import Console
 
 from tui_chat.tui.widgets.message_lines import (
+    NARROW_LOG_WIDTH,
+    NARROW_NICK_COLUMN_WIDTH,
     NICK_COLUMN_WIDTH,
     NICK_PALETTE,
     LineStyler,
@@ -44,15 +47,28 @@ def test_long_nicks_are_cut_to_the_column() -> None:
     assert line.plain == f"09:30 {'a_very_long_nickname'[: NICK_COLUMN_WIDTH - 1]}+ │ hi"
 
 
-def test_wrapped_rows_are_indented_under_the_text() -> None:
-    console = Console(width=40, color_system=None)
-    line = LineStyler("%H:%M").message(WHEN, "bob", "word " * 12)
+@pytest.mark.parametrize(
+    ("width", "column"),
+    [(NARROW_LOG_WIDTH - 1, NARROW_NICK_COLUMN_WIDTH), (NARROW_LOG_WIDTH, NICK_COLUMN_WIDTH)],
+)
+def test_wrapped_rows_are_indented_under_the_text(width: int, column: int) -> None:
+    console = Console(width=width, color_system=None)
+    line = LineStyler("%H:%M").message(WHEN, "bob", "word " * 30)
     with console.capture() as capture:
         console.print(line)
     rows = capture.get().splitlines()
-    indent = len("09:30 ") + NICK_COLUMN_WIDTH + len(" │ ")
+    indent = len("09:30 ") + column + len(" │ ")
+    assert rows[0] == "09:30 " + "bob".rjust(column) + " │ " + rows[0][indent:]
     assert len(rows) > 1
     assert all(row.startswith(" " * indent) and row[indent] != " " for row in rows[1:])
+
+
+def test_a_narrow_log_cuts_long_nicks_to_its_narrower_column() -> None:
+    console = Console(width=NARROW_LOG_WIDTH - 1, color_system=None)
+    with console.capture() as capture:
+        console.print(LineStyler("%H:%M").message(WHEN, "a_very_long_nickname", "hi"))
+    cut = "a_very_long_nickname"[: NARROW_NICK_COLUMN_WIDTH - 1]
+    assert capture.get().rstrip() == f"09:30 {cut}+ │ hi"
 
 
 def test_formatting_codes_never_reach_the_screen() -> None:

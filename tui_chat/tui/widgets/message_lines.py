@@ -27,6 +27,8 @@ __all__ = [
     "GAP_MARK",
     "JOIN_MARK",
     "LEAVE_MARK",
+    "NARROW_LOG_WIDTH",
+    "NARROW_NICK_COLUMN_WIDTH",
     "NICK_COLUMN_WIDTH",
     "NICK_PALETTE",
     "ChatLine",
@@ -54,6 +56,11 @@ NICK_PALETTE: tuple[str, ...] = (
 
 # Cells of the right-aligned nick column; longer nicks are cut with a "+".
 NICK_COLUMN_WIDTH = 10
+# A log narrower than this (80x24 with both side lists) narrows the nick
+# column to NARROW_NICK_COLUMN_WIDTH, so a line such as the host's
+# "tui-chat join <address> <port>" still fits on one row.
+NARROW_LOG_WIDTH = 60
+NARROW_NICK_COLUMN_WIDTH = 7
 # A body narrower than this gets no hanging indent: the whole line flows.
 MIN_BODY_WIDTH = 16
 # What the nick column shows for events: someone came, someone went, anything else.
@@ -96,29 +103,54 @@ class Palette:
 
 @dataclass(frozen=True, slots=True)
 class ChatLine:
-    """One log entry: a prefix (time, nick column) and a body.
+    """One log entry: a timestamp, a nick column and a body.
 
-    Body rows that wrap are indented under the body, so the nick column stays
-    clear as in WeeChat; in a log too narrow for that the line simply flows.
+    The column is aligned when drawn, as wide as the log allows. Body rows
+    that wrap are indented under the body, so the nick column stays clear as
+    in WeeChat; in a log too narrow for that the line simply flows.
     """
 
-    prefix: Text
+    stamp: Text
+    column: Text
     body: Text
+    column_width: int = NICK_COLUMN_WIDTH
+    # Style of the column's cut mark and of the rule after it.
+    rule_style: str = "dim"
+
+    @property
+    def prefix(self) -> Text:
+        """Timestamp and nick column at full width."""
+        return self.prefix_for(self.column_width)
 
     @property
     def plain(self) -> str:
         return self.prefix.plain + self.body.plain
 
+    def prefix_for(self, column_width: int) -> Text:
+        column = self.column
+        if column.cell_len > column_width:
+            column = column[: column_width - 1]
+            column.append("+", style=self.rule_style)
+        prefix = self.stamp.copy()
+        prefix.append(" " * (column_width - column.cell_len))
+        prefix.append_text(column)
+        prefix.append(" │ ", style=self.rule_style)
+        return prefix
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        indent = self.prefix.cell_len
+        width = self.column_width
+        if options.max_width < NARROW_LOG_WIDTH:
+            width = min(width, NARROW_NICK_COLUMN_WIDTH)
+        prefix = self.prefix_for(width)
+        indent = prefix.cell_len
         room = options.max_width - indent
         if room < MIN_BODY_WIDTH:
-            yield Text.assemble(self.prefix, self.body)
+            yield Text.assemble(prefix, self.body)
             return
         pad = Text(" " * indent)
         rows = self.body.wrap(console, room) or [Text()]
         for number, row in enumerate(rows):
-            yield Text.assemble(self.prefix if number == 0 else pad, row)
+            yield Text.assemble(prefix if number == 0 else pad, row)
 
 
 class LineStyler:
@@ -134,16 +166,10 @@ class LineStyler:
         self.palette = palette or Palette()
         self.nick_column = nick_column
 
-    def _prefix(self, when: datetime | None, column: Text) -> Text:
+    def _line(self, when: datetime | None, column: Text, body: Text) -> ChatLine:
         moment = (when or datetime.now()).astimezone()
-        prefix = Text(moment.strftime(self.timestamp_format) + " ", style=self.palette.dim)
-        if column.cell_len > self.nick_column:
-            column = column[: self.nick_column - 1]
-            column.append("+", style=self.palette.dim)
-        prefix.append(" " * (self.nick_column - column.cell_len))
-        prefix.append_text(column)
-        prefix.append(" │ ", style=self.palette.dim)
-        return prefix
+        stamp = Text(moment.strftime(self.timestamp_format) + " ", style=self.palette.dim)
+        return ChatLine(stamp, column, body, self.nick_column, self.palette.dim)
 
     def nick(self, nick: str, *, bold: bool = True) -> Text:
         style = Style(color=nick_colour(nick), bold=bold, meta={"@click": f"app.query({nick!r})"})
@@ -158,42 +184,41 @@ class LineStyler:
         mention: bool = False,
         own: bool = False,
     ) -> ChatLine:
-        prefix = self._prefix(when, self.nick(sender, bold=not own))
-        return self._line(prefix, irc_text(text), mention)
+        return self._line(
+            when, self.nick(sender, bold=not own), self._said(irc_text(text), mention)
+        )
 
     def action(
         self, when: datetime | None, sender: str, text: str, *, mention: bool = False
     ) -> ChatLine:
         body = Text.assemble(self.nick(sender), " ")
         body.append_text(irc_text(text, Style(italic=True)))
-        return self._line(self._prefix(when, Text("*", style=self.palette.accent)), body, mention)
+        return self._line(when, Text("*", style=self.palette.accent), self._said(body, mention))
 
     def notice(self, when: datetime | None, sender: str, text: str) -> ChatLine:
         column = Text.assemble("-", self.nick(sender), "-")
-        return self._line(self._prefix(when, column), irc_text(text), mention=False)
+        return self._line(when, column, irc_text(text))
 
-    def _line(self, prefix: Text, body: Text, mention: bool) -> ChatLine:
+    def _said(self, body: Text, mention: bool) -> Text:
         if mention:
             # Under the text's own styles, so IRC colours stay readable.
             body.stylize_before(Style(bgcolor=self.palette.mention, color="black"))
-        return ChatLine(prefix, body)
+        return body
 
     def event(self, when: datetime | None, text: str, mark: str = EVENT_MARK) -> ChatLine:
         """A quiet one-line event: `mark` is JOIN_MARK, LEAVE_MARK or EVENT_MARK."""
         style = f"{self.palette.dim} italic"
-        prefix = self._prefix(when, Text(mark, style=self.palette.dim))
-        return ChatLine(prefix, Text(strip_formatting(text), style=style))
+        column = Text(mark, style=self.palette.dim)
+        return self._line(when, column, Text(strip_formatting(text), style=style))
 
     def info(self, when: datetime | None, text: str) -> ChatLine:
-        prefix = self._prefix(when, Text(EVENT_MARK, style=self.palette.accent))
-        return ChatLine(prefix, irc_text(text))
+        return self._line(when, Text(EVENT_MARK, style=self.palette.accent), irc_text(text))
 
     def gap(self, when: datetime | None, text: str) -> ChatLine:
         """A rule across the log where the conversation has a hole (a reconnect)."""
         style = Style(color=self.palette.accent, italic=True)
-        prefix = self._prefix(when, Text(GAP_MARK, style=style))
-        return ChatLine(prefix, Text(f"── {text} ──", style=style))
+        return self._line(when, Text(GAP_MARK, style=style), Text(f"── {text} ──", style=style))
 
     def error(self, when: datetime | None, text: str) -> ChatLine:
         style = Style(color=self.palette.error, bold=True)
-        return ChatLine(self._prefix(when, Text("!!", style=style)), Text(text, style=style))
+        return self._line(when, Text("!!", style=style), Text(text, style=style))
