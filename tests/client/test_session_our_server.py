@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from tui_chat.client.events import (
     AwayChanged,
     ConnectionStateChanged,
     ErrorReply,
+    HistoryBatchEnded,
     MembersChanged,
     MessageReceived,
     NickChanged,
@@ -22,6 +25,8 @@ from tui_chat.client.events import (
     UserQuit,
 )
 from tui_chat.client.session import ConnectOptions
+from tui_chat.server.config import ServerConfig
+from tui_chat.server.thread import ServerThread
 
 from .helpers import RunningSession, running
 
@@ -206,3 +211,31 @@ async def test_joining_learns_who_is_already_away(our_server: Address) -> None:
             assert bob_member.userhost is not None and "@" in bob_member.userhost
             # The WHO was the session's own: nothing of it is shown as text.
             assert not alice.events.of(ServerInfo, lambda e: e.code in ("352", "315"))
+
+
+async def test_history_on_join_and_paging_back_with_our_store(tmp_path: Path) -> None:
+    config = ServerConfig(history_db=str(tmp_path / "history.sqlite3"))
+    server = ServerThread(config, "127.0.0.1", 0)
+    address = await asyncio.to_thread(server.start)
+    try:
+        # No pacing: the test is about history, not about flood protection.
+        async with running(options(address, "alice", send_interval=0)) as alice:
+            await lobby_member(alice)
+            for n in range(30):
+                await alice.session.send_message("#lobby", f"line {n}")
+            await alice.events.wait(MessageReceived, lambda e: e.text == "line 29")
+            async with running(options(address, "bob", history_on_join=10)) as bob:
+                ended = await bob.events.wait(HistoryBatchEnded)
+                assert ended == HistoryBatchEnded("#lobby", 10)
+                latest = bob.events.of(MessageReceived)
+                assert [m.text for m in latest] == [f"line {n}" for n in range(20, 30)]
+                assert all(m.is_history and m.msgid for m in latest)
+
+                oldest = latest[0].msgid
+                assert oldest is not None
+                await bob.session.fetch_history("#lobby", oldest, limit=15)
+                await bob.events.wait(HistoryBatchEnded, lambda e: e.count == 15)
+                older = bob.events.of(MessageReceived)[10:]
+                assert [m.text for m in older] == [f"line {n}" for n in range(5, 20)]
+    finally:
+        await asyncio.to_thread(server.stop)
