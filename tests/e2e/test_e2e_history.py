@@ -257,10 +257,13 @@ async def test_refused_by_the_store_is_not_relayed(servers: Servers, connect: Co
     assert not [m for m in await bob.sync() if m.command == "PRIVMSG"]
 
 
-async def test_without_a_store_chathistory_fails_cleanly(
+async def test_without_a_store_chathistory_answers_empty(
     start_server: Any, connect: Connect
 ) -> None:
     address = start_server()
-    peer = await connect(address, "nohist", caps=MODERN)
-    fail = await fail_of(peer, "LATEST", "#lobby", "*", "10")
-    assert fail.params[:2] == ["CHATHISTORY", "MESSAGE_ERROR"]
+    peer = await joined(connect, address, "nohist", MODERN)
+    await say(peer, "#lobby", "not kept")
+    assert await history(peer, "LATEST", "#lobby", "*", "10") == []
+    assert await history(peer, "TARGETS", *ALL_TIME, "10") == []
+    bad = await fail_of(peer, "LATEST", "#lobby")
+    assert bad.params[:2] == ["CHATHISTORY", "INVALID_PARAMS"]

@@ -26,6 +26,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
+from functools import partial
 from itertools import count
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,7 @@ from tui_chat.server.history import (
     parse_request,
     targets_batch,
 )
+from tui_chat.server.history.config import CHATHISTORY_LIMIT
 from tui_chat.server.history.queries import Selector
 from tui_chat.server.state import FLAG_MODES
 
@@ -244,8 +246,9 @@ def _send_records(
 def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
     """The last room messages for a client that will not ask for them itself.
 
-    Asked for once everything said before the join is committed; messages
-    stamped after the join are left out, as the client got those live.
+    Asked for once everything said before the join is committed; only
+    messages stamped before the join's millisecond, as the client gets later
+    ones live.
     """
     server = core.history
     if server is None or caps.CHATHISTORY in client.caps:
@@ -253,8 +256,8 @@ def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
     limit = server.store.config.join_replay_messages
     if limit <= 0:
         return
-    joined_ms = int(core.clock() * 1000)
-    request = HistoryRequest("LATEST", channel.name, Selector("*"), None, limit)
+    joined = Selector("timestamp", time_ms=int(core.clock() * 1000))
+    request = HistoryRequest("BEFORE", channel.name, joined, None, limit)
     conversation = Conversation.channel(channel.name)
 
     def fetch() -> None:
@@ -264,9 +267,8 @@ def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
         _reply_later(core, client, future, send, report_errors=False)
 
     def send(records: list[HistoryRecord]) -> None:
-        older = [r for r in records if r.time_ms < joined_ms]
-        if older and not client.gone:
-            _send_records(core, client, channel.name, older)
+        if records:
+            _send_records(core, client, channel.name, records)
 
     server.store.writer.after_pending(fetch)
 
@@ -277,35 +279,54 @@ def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
 @command("CHATHISTORY", min_params=1)
 def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
     server = core.history
-    if server is None:
-        _fail(
-            core,
-            client,
-            ChatHistoryError("MESSAGE_ERROR", [msg.params[0][:16]], "This server keeps no history"),
-        )
-        return
+    limit = server.store.config.chathistory_limit if server is not None else CHATHISTORY_LIMIT
     try:
-        request = parse_request(msg.params, server.store.config.chathistory_limit)
+        request = parse_request(msg.params, limit)
+        if server is None:
+            # A server that keeps no history has none to give: an empty
+            # answer, not an error a client would show its user.
+            _answer(core, client, request, [])
+            return
         if isinstance(request, TargetsRequest):
             keys = list(client.channels)
-            future = server.store.reader.fetch_targets(identity(client), keys, request)
-            _reply_later(core, client, future, lambda result: _send_targets(core, client, result))
-            return
-        future = _fetch(core, server, client, request)
+            targets = request
+
+            def start() -> Future:
+                return server.store.reader.fetch_targets(identity(client), keys, targets)
+        else:
+            start = _reader_for(core, server, client, request)
     except ChatHistoryError as error:
         _fail(core, client, error)
         return
-    target = request.target
-    _reply_later(core, client, future, lambda result: _send_records(core, client, target, result))
+
+    def read() -> None:
+        if not client.gone:
+            _reply_later(
+                core, client, start(), lambda result: _answer(core, client, request, result)
+            )
+
+    # Read once everything said before is committed: a client sees what it
+    # just said, and a message relayed to it is never missing from a page.
+    server.store.writer.after_pending(read)
 
 
-def _fetch(
+def _answer(
+    core: ServerCore, client: Client, request: HistoryRequest | TargetsRequest, result: list
+) -> None:
+    if isinstance(request, TargetsRequest):
+        _send_targets(core, client, result)
+    else:
+        _send_records(core, client, request.target, result)
+
+
+def _reader_for(
     core: ServerCore, server: ServerHistory, client: Client, request: HistoryRequest
-) -> Future[list[HistoryRecord]]:
-    """Ask the store, if `client` may read `request.target`; ChatHistoryError if not."""
+) -> Callable[[], Future[list[HistoryRecord]]]:
+    """What asks the store, if `client` may read `request.target`; ChatHistoryError if not."""
     target = request.target
+    reader = server.store.reader
     if target == "*":
-        return server.store.reader.fetch_all_private(identity(client), request, CHAT_COMMANDS)
+        return partial(reader.fetch_all_private, identity(client), request, CHAT_COMMANDS)
     refused = ChatHistoryError(
         "INVALID_TARGET", [request.subcommand, target], "Messages could not be retrieved"
     )
@@ -320,7 +341,7 @@ def _fetch(
             conversation = Conversation.private(identity(client), casefold(target))
         except ValueError:
             raise refused from None
-    return server.store.reader.fetch(conversation, request, CHAT_COMMANDS)
+    return partial(reader.fetch, conversation, request, CHAT_COMMANDS)
 
 
 def _send_targets(core: ServerCore, client: Client, summaries: list) -> None:
