@@ -49,6 +49,7 @@ from textual import events
 
 from benchmarks.loadgen.stats import latency_summary
 from benchmarks.servers import ProcessProbe
+from benchmarks.startup import size_arg
 from tui_chat.client.events import (
     ConnectionStateChanged,
     ConnState,
@@ -450,11 +451,6 @@ async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, A
             "end_reached_bottom": log.scroll_y >= log.max_scroll_y,
             "rss_after_kb": rss_kb(),
         }
-
-
-def size_arg(text: str) -> tuple[int, int]:
-    columns, _, rows = text.partition("x")
-    return int(columns), int(rows)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
