@@ -239,3 +239,27 @@ async def test_history_on_join_and_paging_back_with_our_store(tmp_path: Path) ->
                 assert [m.text for m in older] == [f"line {n}" for n in range(5, 20)]
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_reconnect_fills_exactly_the_gap(tmp_path: Path) -> None:
+    config = ServerConfig(history_db=str(tmp_path / "history.sqlite3"), operators={"host": "pw"})
+    server = ServerThread(config, "127.0.0.1", 0)
+    address = await asyncio.to_thread(server.start)
+    host_options = options(address, "host", oper=("host", "pw"), send_interval=0)
+    try:
+        async with running(host_options) as host:
+            await lobby_member(host)
+            await host.events.wait(ServerInfo, lambda e: e.code == "381")
+            async with running(options(address, "bob", backoff_base=1.0)) as bob:
+                await lobby_member(bob)
+                await host.session.send_message("#lobby", "before")
+                await bob.events.wait(MessageReceived, lambda e: e.text == "before")
+                await host.session.send_raw("KILL bob :testing the gap")
+                await host.events.wait(UserQuit, lambda e: e.nick == "bob")
+                await host.session.send_message("#lobby", "during 1")
+                await host.session.send_message("#lobby", "during 2")
+                await bob.events.wait(HistoryBatchEnded, lambda e: e.count == 2)
+                texts = [(m.text, m.is_history) for m in bob.events.of(MessageReceived)]
+                assert texts == [("before", False), ("during 1", True), ("during 2", True)]
+    finally:
+        await asyncio.to_thread(server.stop)
