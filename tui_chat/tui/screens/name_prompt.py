@@ -31,7 +31,7 @@ class NamePromptScreen(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Joining {self.where}", id="hint")
+            yield Label(f"Joining {self.where}", id="hint", markup=False)
             yield Label("Your name")
             yield Input(placeholder="e.g. alice", max_length=MAX_NICK_LENGTH, id="nick")
             yield Label("", id="why")

@@ -36,6 +36,7 @@ __all__ = [
     "Palette",
     "irc_text",
     "nick_colour",
+    "visible",
 ]
 
 # Colours that read on both dark and light backgrounds; a nick keeps its colour forever.
@@ -70,14 +71,29 @@ EVENT_MARK = "--"
 # The nick column where a reconnect left a hole in the conversation.
 GAP_MARK = "~~"
 
+# What a terminal would obey rather than show (C0 controls, DEL, C1 controls:
+# clear the screen, retitle it, move the cursor) as visible stand-ins: the
+# Unicode control pictures, a space for a tab, U+FFFD for the C1 codes.
+# IRC formatting codes are consumed before this, by parse_formatting.
+_CONTROL_PICTURES = (
+    {code: chr(0x2400 + code) for code in range(0x20)}
+    | {ord("\t"): " ", 0x7F: "\u2421"}
+    | {code: "\ufffd" for code in range(0x80, 0xA0)}
+)
+
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]")
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown, none left for the terminal to act on."""
+    return text.translate(_CONTROL_PICTURES)
 
 
 def irc_text(text: str, base: Style | str = "") -> Text:
     """IRC formatting codes rendered as styles, URLs made clickable."""
     body = Text(style=base)
     for span in parse_formatting(text):
-        body.append(span.text, style=span.style.rich_style() or None)
+        body.append(visible(span.text), style=span.style.rich_style() or None)
     for match in _URL.finditer(body.plain):
         url = match.group()
         target = url if "://" in url else f"https://{url}"
@@ -173,7 +189,7 @@ class LineStyler:
 
     def nick(self, nick: str, *, bold: bool = True) -> Text:
         style = Style(color=nick_colour(nick), bold=bold, meta={"@click": f"app.query({nick!r})"})
-        return Text(nick, style=style)
+        return Text(visible(nick), style=style)
 
     def message(
         self,
@@ -209,7 +225,7 @@ class LineStyler:
         """A quiet one-line event: `mark` is JOIN_MARK, LEAVE_MARK or EVENT_MARK."""
         style = f"{self.palette.dim} italic"
         column = Text(mark, style=self.palette.dim)
-        return self._line(when, column, Text(strip_formatting(text), style=style))
+        return self._line(when, column, Text(visible(strip_formatting(text)), style=style))
 
     def info(self, when: datetime | None, text: str) -> ChatLine:
         return self._line(when, Text(EVENT_MARK, style=self.palette.accent), irc_text(text))
@@ -221,4 +237,4 @@ class LineStyler:
 
     def error(self, when: datetime | None, text: str) -> ChatLine:
         style = Style(color=self.palette.error, bold=True)
-        return self._line(when, Text("!!", style=style), Text(text, style=style))
+        return self._line(when, Text("!!", style=style), Text(visible(text), style=style))

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui_chat.tui.widgets.message_lines import visible
 from tui_chat.tui.widgets.windows import Window, WindowKind
 
 __all__ = ["RoomList"]
@@ -44,7 +45,7 @@ class RoomList(OptionList):
             style = "bold reverse"
         elif window.unread:
             style = "bold"
-        label = Text(prefix + window.name, style=style, no_wrap=True, overflow="ellipsis")
+        label = Text(prefix + visible(window.name), style=style, no_wrap=True, overflow="ellipsis")
         if window.unread:
             label.append(f" {window.unread}", style="bold reverse" if window.mentioned else "dim")
         return label

@@ -11,6 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tui_chat.client.events import ConnState
+from tui_chat.tui.widgets.message_lines import visible
 
 __all__ = ["StatusLine"]
 
@@ -59,8 +60,8 @@ class StatusLine(Static):
 
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f" {self.nick or '?'} ", style="bold reverse")
-        line.append(f" {self.server} ")
+        line.append(f" {visible(self.nick) or '?'} ", style="bold reverse")
+        line.append(f" {visible(self.server)} ")
         state = self.state.value
         if self.state is ConnState.RECONNECTING and self.retry_in is not None:
             state = f"reconnecting in {self.retry_in} s"
@@ -68,7 +69,7 @@ class StatusLine(Static):
             state = "disconnected"
         line.append(f"[{state}]", style=_STATE_STYLE[self.state])
         if self.detail and self.state is not ConnState.CONNECTED:
-            line.append(f" {self.detail}", style="italic")
+            line.append(f" {visible(self.detail)}", style="italic")
         if self.lag_ms is not None and self.state is ConnState.CONNECTED:
             line.append(f"  lag {self.lag_ms:.0f} ms", style="dim")
         return line

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from tui_chat.tui.widgets.message_lines import irc_text
+from tui_chat.tui.widgets.message_lines import irc_text, visible
 
 __all__ = ["TopicLine"]
 
@@ -17,6 +17,6 @@ class TopicLine(Static):
 
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f" {self.window_name} ", style="bold")
+        line.append(f" {visible(self.window_name)} ", style="bold")
         line.append_text(irc_text(self.topic, "italic"))
         return line

@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 
 from tui_chat.client.events import Member
 from tui_chat.irc.casemap import casefold
-from tui_chat.tui.widgets.message_lines import nick_colour
+from tui_chat.tui.widgets.message_lines import nick_colour, visible
 
 __all__ = ["UserList"]
 
@@ -43,5 +43,5 @@ class UserList(OptionList):
     @staticmethod
     def _label(member: Member) -> Text:
         label = Text(member.prefixes[:1] or " ", style="bold", no_wrap=True, overflow="ellipsis")
-        label.append(member.nick, style="dim" if member.away else nick_colour(member.nick))
+        label.append(visible(member.nick), style="dim" if member.away else nick_colour(member.nick))
         return label
