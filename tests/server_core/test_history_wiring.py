@@ -115,3 +115,18 @@ def test_topic_and_modes_come_back_in_a_new_core(files: Store) -> None:
     assert (channel.modes, channel.key, channel.limit) == ({"n", "s"}, "door", 9)
     bob.send("TOPIC #lobby")
     assert [m.params[-1] for m in bob.take() if m.command == "332"] == ["kept"]
+
+
+def test_resend_key_delivers_once_and_empty_key_is_no_key(files: Store) -> None:
+    core = files.core()
+    alice = register(core, "alice", caps="message-tags echo-message")
+    bob = register(core, "bob", caps="message-tags")
+    keyed = "@+tui-chat/idem=k1 PRIVMSG #lobby :once"
+    alice.send(
+        keyed, keyed, "@+tui-chat/idem= PRIVMSG #lobby :a", "@+tui-chat/idem= PRIVMSG #lobby :b"
+    )
+    files.commit()
+    assert [m.params[-1] for m in bob.take()] == ["once", "a", "b"]
+    echoes = alice.take()
+    assert [m.params[-1] for m in echoes] == ["once", "once", "a", "b"]
+    assert echoes[0].tags["msgid"] == echoes[1].tags["msgid"]

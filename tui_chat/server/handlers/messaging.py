@@ -101,7 +101,8 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
             recipients=recipients,
             client_tags=tags,
             conversation=conversation,
-            idempotency_key=tags.get(IDEMPOTENCY_TAG),
+            # An empty key is no key: it would make every later message a resend.
+            idempotency_key=tags.get(IDEMPOTENCY_TAG) or None,
         )
     client.last_message = core.clock()
 
