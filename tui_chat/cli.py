@@ -289,16 +289,20 @@ def chat_app(
 
 
 def start_host_server(
-    host: str, port: int
+    host: str, port: int, history_db: str | None = None
 ) -> tuple[ServerThread, tuple[str, int], tuple[str, str]]:
-    """Start the server `host` runs: (server, bound address, the host's OPER login)."""
+    """Start the server `host` runs: (server, bound address, the host's OPER login).
+
+    `history_db` is the SQLite file of its history; None keeps none (tests).
+    """
     import secrets
 
     from tui_chat.server.config import ServerConfig
     from tui_chat.server.thread import ServerThread
 
     oper = (HOST_OPER_NAME, secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES))
-    server = ServerThread(ServerConfig(operators=dict([oper])), host, port)
+    config = ServerConfig(operators=dict([oper]), history_db=history_db)
+    server = ServerThread(config, host, port)
     return server, server.start(), oper
 
 
@@ -325,14 +329,26 @@ def host(
     ] = "0.0.0.0",
     port: Annotated[int, typer.Argument(help="TCP port; 0 picks a free one.")] = DEFAULT_JOIN_PORT,
     nick: Annotated[str | None, typer.Option(help="Your name; asked for when missing.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="History database (SQLite) file, as for serve; ':memory:' keeps nothing. "
+            "Default: history.sqlite3 in the platform data dir.",
+        ),
+    ] = None,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
+    from tui_chat.server.history.store import Database
     from tui_chat.server.thread import ServerStartError
 
     settings = _chat_settings(nick)
     try:
         server, (bound_host, bound_port), oper = start_host_server(
-            host, _check_port(port, allow_zero=True)
+            host,
+            _check_port(port, allow_zero=True),
+            # The same file serve uses by default: a room keeps its past either way.
+            db if db is not None else str(Database(None).path),
         )
     except ServerStartError as exc:
         _fail(str(exc))

@@ -8,6 +8,7 @@ import re
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -57,8 +58,10 @@ def exit_code(process: subprocess.Popen[bytes], fd: int, deadline: float) -> int
 def test_host_serves_friends_and_ctrl_q_stops_everything(tmp_path: Path) -> None:
     env = dict(os.environ, TUI_CHAT_CONFIG=str(tmp_path / "settings.toml"), TERM="xterm-256color")
     env.update(COLUMNS="100", LINES="30")
+    history = tmp_path / "history.sqlite3"
     leader, follower = pty.openpty()
     command = [sys.executable, "-m", "tui_chat", "host", "127.0.0.1", "0", "--nick", "hostess"]
+    command += ["--db", str(history)]
     process = subprocess.Popen(
         command, stdin=follower, stdout=follower, stderr=follower, env=env, start_new_session=True
     )
@@ -72,6 +75,10 @@ def test_host_serves_friends_and_ctrl_q_stops_everything(tmp_path: Path) -> None
             while b"JOIN" not in greeting:
                 greeting += friend.recv(4096)
                 assert greeting, "the server closed the connection"
+            # Answered only after the message before it was handled, so stored.
+            friend.sendall(b"PRIVMSG #lobby :remember me\r\nPING :stored\r\n")
+            while b"stored" not in greeting:
+                greeting += friend.recv(4096)
         read_until(leader, re.compile(rb"\[connected\]"), time.monotonic() + START_WAIT)
         os.write(leader, CTRL_Q)
         assert exit_code(process, leader, time.monotonic() + EXIT_WAIT) == 0
@@ -82,3 +89,6 @@ def test_host_serves_friends_and_ctrl_q_stops_everything(tmp_path: Path) -> None
         os.close(leader)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+    # --db: the room's history went to the file asked for.
+    with sqlite3.connect(history) as db:
+        assert db.execute("SELECT text FROM messages").fetchall() == [("remember me",)]
