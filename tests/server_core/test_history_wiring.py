@@ -86,6 +86,16 @@ def test_part_waits_for_the_words_before_it(files: Store) -> None:
     assert [m.command for m in bob.take()] == ["PRIVMSG", "PART"]
 
 
+def test_quit_waits_for_the_words_before_it(files: Store) -> None:
+    core = files.core()
+    alice = register(core, "alice")
+    bob = register(core, "bob")
+    alice.send("PRIVMSG #lobby :bye all", "QUIT :gone")
+    assert bob.take() == []
+    files.commit()
+    assert [m.command for m in bob.take()] == ["PRIVMSG", "QUIT"]
+
+
 def test_refused_write_is_not_relayed(files: Store) -> None:
     core = files.core(max_pending_writes=0)
     alice = register(core, "alice", caps="standard-replies")

@@ -372,7 +372,12 @@ class ServerCore:
             self.user_count -= 1
             others = self.members_and_self(client)
             del others[client]
-            self.relay(others, Message("QUIT", [reason], client.source))
+            quit_line = Message("QUIT", [reason], client.source)
+            if self.history is not None:
+                # Not before the last words it said, which may still be being stored.
+                self.history.after_pending(lambda: self.relay(others, quit_line))
+            else:
+                self.relay(others, quit_line)
             self.whowas.add(
                 WhowasEntry(
                     client.nick,

@@ -89,6 +89,14 @@ class ServerHistory:
         # Folded channel name -> its last saved topic and modes.
         self.saved: dict[str, ChannelState] = {casefold(s.name): s for s in saved}
 
+    def after_pending(self, then: Callable[[], None]) -> None:
+        """Run `then` (on the loop) once every write submitted before is committed."""
+        try:
+            self.store.writer.after_pending(then)
+        except RuntimeError:
+            # The writer closed (shutting down): nothing is pending any more.
+            then()
+
     def isupport_tokens(self) -> dict[str, str | None]:
         return {
             "CHATHISTORY": str(self.store.config.chathistory_limit),
@@ -153,7 +161,7 @@ def after_pending(core: ServerCore, then: Callable[[], None]) -> None:
     if core.history is None:
         then()
     else:
-        core.history.store.writer.after_pending(then)
+        core.history.after_pending(then)
 
 
 # -- channels' topics and modes ----------------------------------------------
@@ -270,7 +278,7 @@ def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
         if records:
             _send_records(core, client, channel.name, records)
 
-    server.store.writer.after_pending(fetch)
+    server.after_pending(fetch)
 
 
 # -- CHATHISTORY ----------------------------------------------------------------
@@ -307,7 +315,7 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
 
     # Read once everything said before is committed: a client sees what it
     # just said, and a message relayed to it is never missing from a page.
-    server.store.writer.after_pending(read)
+    server.after_pending(read)
 
 
 def _answer(
