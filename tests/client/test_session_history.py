@@ -87,3 +87,17 @@ async def test_a_failed_history_on_join_is_quiet_but_a_users_request_is_not() ->
         assert [e.text for e in run.events.of(ErrorReply)] == [
             "CHATHISTORY failed: This server keeps no history"
         ]
+
+
+async def test_a_message_seen_live_is_not_repeated_by_history() -> None:
+    async with registered("me", caps=HISTORY_CAPS, history_on_join=0) as (conn, run):
+        await conn.send(
+            ":me!u@h JOIN #room",
+            "@msgid=m2 :bob!b@h PRIVMSG #room :two",
+            ":s BATCH +b chathistory #room",
+            "@batch=b;msgid=m1 :bob!b@h PRIVMSG #room :one",
+            "@batch=b;msgid=m2 :bob!b@h PRIVMSG #room :two",
+            ":s BATCH -b",
+        )
+        assert (await run.events.wait(HistoryBatchEnded)).count == 2
+        assert [m.text for m in run.events.of(MessageReceived)] == ["two", "one"]

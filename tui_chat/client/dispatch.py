@@ -609,6 +609,8 @@ class Dispatcher:
             window = known_room.name
         msgid = msg.tags.get("msgid")
         is_history = self._is_history(msg)
+        if msgid and not self.state.first_sight(window, msgid):
+            return  # already delivered, live or in an earlier history reply
         if msgid and not is_history:
             self.state.last_msgids[self.state.fold(window)] = msgid
         self._link.emit(

@@ -190,9 +190,11 @@ class Invited(Event):
 
 @dataclass(frozen=True, slots=True)
 class HistoryBatchEnded(Event):
-    """A history reply for `target` is complete: `count` messages came before this.
+    """A history reply for `target` is complete: it held `count` messages.
 
-    Fewer than asked for means the server has nothing older.
+    Fewer than asked for means the server has nothing older. Messages already
+    delivered (same msgid, live or in an earlier reply) count here but were
+    not repeated as MessageReceived.
     """
 
     target: str

@@ -9,13 +9,44 @@ and `#lobby` are one room; use `SessionState.room()` and
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 
 from tui_chat.client.events import ConnState, Member
 from tui_chat.client.isupport import Isupport
 from tui_chat.irc.masks import join_hostmask, match_mask
 
-__all__ = ["RoomState", "SessionState", "change_prefix", "ranked_prefixes"]
+__all__ = [
+    "SEEN_MSGIDS_PER_TARGET",
+    "RecentIds",
+    "RoomState",
+    "SessionState",
+    "change_prefix",
+    "ranked_prefixes",
+]
+
+# Message ids remembered per room or conversation, so a message that comes
+# both live and in a history reply is shown once.
+SEEN_MSGIDS_PER_TARGET = 1000
+
+
+class RecentIds:
+    """The last `limit` ids added, with O(1) membership."""
+
+    def __init__(self, limit: int = SEEN_MSGIDS_PER_TARGET) -> None:
+        self._order: deque[str] = deque()
+        self._ids: set[str] = set()
+        self._limit = limit
+
+    def add(self, msgid: str) -> bool:
+        """Remember `msgid`; False if it was already known."""
+        if msgid in self._ids:
+            return False
+        self._ids.add(msgid)
+        self._order.append(msgid)
+        if len(self._order) > self._limit:
+            self._ids.discard(self._order.popleft())
+        return True
 
 
 def ranked_prefixes(symbols: str, order: str) -> str:
@@ -66,6 +97,8 @@ class SessionState:
     # Folded room or nick -> msgid of the newest live message seen there; kept
     # across reconnects so history can fill exactly the gap.
     last_msgids: dict[str, str] = field(default_factory=dict)
+    # Folded room or nick -> ids of the messages already delivered there.
+    seen_msgids: dict[str, RecentIds] = field(default_factory=dict)
     # `nick!user@host` masks whose messages, notices and invites are dropped.
     ignored: list[str] = field(default_factory=list)
 
@@ -78,6 +111,10 @@ class SessionState:
 
     def is_me(self, nick: str | None) -> bool:
         return nick is not None and self.fold(nick) == self.fold(self.nick)
+
+    def first_sight(self, target: str, msgid: str) -> bool:
+        """Record that `msgid` reached `target`; False if it had already."""
+        return self.seen_msgids.setdefault(self.fold(target), RecentIds()).add(msgid)
 
     def is_ignored(self, source: str) -> bool:
         full = source if "!" in source else join_hostmask(source, "*", "*")
