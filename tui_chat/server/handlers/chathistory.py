@@ -53,6 +53,7 @@ from tui_chat.server.history import (
 )
 from tui_chat.server.history.config import CHATHISTORY_LIMIT
 from tui_chat.server.history.queries import Selector
+from tui_chat.server.history.writer import Deliver
 from tui_chat.server.state import FLAG_MODES
 
 if TYPE_CHECKING:
@@ -74,8 +75,6 @@ log = logging.getLogger("tui_chat.server")
 IDEMPOTENCY_TAG = "+tui-chat/idem"
 # The standard-replies code for a message the store refused (not relayed).
 NOT_STORED = "MESSAGE_NOT_STORED"
-# Hops a callback onto the server's loop thread (loop.call_soon_threadsafe).
-Deliver = Callable[[Callable[[], None]], object]
 
 _batch_ids = count(1)
 
@@ -85,6 +84,7 @@ class ServerHistory:
 
     def __init__(self, history: History, saved: Iterable[ChannelState], deliver: Deliver) -> None:
         self.store = history
+        # Hops a callback onto the server's loop thread (loop.call_soon_threadsafe).
         self.deliver = deliver
         # Folded channel name -> its last saved topic and modes.
         self.saved: dict[str, ChannelState] = {casefold(s.name): s for s in saved}
