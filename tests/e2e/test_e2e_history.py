@@ -267,3 +267,16 @@ async def test_without_a_store_chathistory_answers_empty(
     assert await history(peer, "TARGETS", *ALL_TIME, "10") == []
     bad = await fail_of(peer, "LATEST", "#lobby")
     assert bad.params[:2] == ["CHATHISTORY", "INVALID_PARAMS"]
+
+
+async def test_without_batch_cap_replies_are_bare_lines(servers: Servers, connect: Connect) -> None:
+    address = servers.start(history={"join_replay_messages": 0})
+    peer = await joined(connect, address, "bare", ["message-tags", "draft/chathistory"])
+    await peer.send("PRIVMSG #lobby :first", "PRIVMSG #lobby :second")
+    await peer.send("CHATHISTORY LATEST #lobby * 10", f"CHATHISTORY TARGETS {' '.join(ALL_TIME)} 5")
+    got = [await peer.expect(match("PRIVMSG", "bare", "#lobby")) for _ in range(2)]
+    got.append(await peer.expect("CHATHISTORY"))
+    assert [m.params for m in got[:2]] == [["#lobby", "first"], ["#lobby", "second"]]
+    assert got[2].params[:2] == ["TARGETS", "#lobby"]
+    assert not any("batch" in m.tags for m in got)
+    assert not [m for m in peer.seen if m.command == "BATCH"]

@@ -46,6 +46,7 @@ from tui_chat.server.history import (
     StoreResult,
     StoreStatus,
     TargetsRequest,
+    TargetSummary,
     format_time,
     history_batch,
     parse_request,
@@ -296,11 +297,11 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
             _answer(core, client, request, [])
             return
         if isinstance(request, TargetsRequest):
-            keys = list(client.channels)
-            targets = request
-
-            def start() -> Future:
-                return server.store.reader.fetch_targets(identity(client), keys, targets)
+            # Its own private conversations and the channels it is in (folded names).
+            reader = server.store.reader
+            start: Callable[[], Future] = partial(
+                reader.fetch_targets, identity(client), list(client.channels), request
+            )
         else:
             start = _reader_for(core, server, client, request)
     except ChatHistoryError as error:
@@ -352,11 +353,12 @@ def _reader_for(
     return partial(reader.fetch, conversation, request, CHAT_COMMANDS)
 
 
-def _send_targets(core: ServerCore, client: Client, summaries: list) -> None:
+def _send_targets(core: ServerCore, client: Client, summaries: list[TargetSummary]) -> None:
     batch_id = _new_batch_id(client)
-    lines = targets_batch(summaries, core.config.server_name, batch_id=batch_id or "x")
+    # Framed under a placeholder id when the client has no batch cap, then unframed.
+    lines = targets_batch(summaries, core.config.server_name, batch_id=batch_id or "-")
     if batch_id is None:
-        # Without batch: the bare lines, as no BATCH may reach such a client.
+        # No BATCH may reach a client without the cap: the bare lines.
         lines = [Message(m.command, m.params, m.source) for m in lines[1:-1]]
     _send_lines(core, client, lines)
 
