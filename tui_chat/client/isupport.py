@@ -81,11 +81,6 @@ class Isupport:
         return self._get("CASEMAPPING", DEFAULT_CASEMAPPING).lower()
 
     @property
-    def nicklen(self) -> int:
-        value = self._get("NICKLEN", "")
-        return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_NICKLEN
-
-    @property
     def network(self) -> str | None:
         return self.tokens.get("NETWORK") or None
 

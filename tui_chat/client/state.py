@@ -67,8 +67,6 @@ class RoomState:
     topic_set_by: str | None = None
     # Case-folded nick -> Member.
     members: dict[str, Member] = field(default_factory=dict)
-    # The room's key, remembered so a reconnect can re-join a keyed room.
-    key: str | None = None
 
     def sorted_members(self, rank_order: str) -> tuple[Member, ...]:
         """Members by rank (ops first), then by nick, as a user list shows them."""
