@@ -45,25 +45,38 @@ class ChatLog(RichLog):
         self._entries: deque[ChatLine] = deque(maxlen=max_lines)
         # The width the rows were rendered at; 0 until the log is first shown.
         self._width = 0
+        # Entries added while hidden (another window shown), drawn when shown:
+        # a hidden log has no width, and RichLog would render one cell per row.
+        self._unwritten = 0
 
     def add(self, line: ChatLine) -> None:
         self._entries.append(line)
         if not self._width:
             return
+        if not self.size.width:
+            self._unwritten = min(self._unwritten + 1, len(self._entries))
+            if not self.following:
+                self._set_unseen(self.unseen + 1)
+            return
         if self.following:
             self.write(line, scroll_end=True)
             return
+        self._write_held_still([line])
+        self._set_unseen(self.unseen + 1)
+
+    def _write_held_still(self, lines: list[ChatLine]) -> None:
         # Rows trimmed off the top (scrollback cap) would slide the text under
         # a reader who scrolled up; move the view by as much to hold it still.
         first_row = self._start_line
-        self.write(line, scroll_end=False)
+        for line in lines:
+            self.write(line, scroll_end=False)
         trimmed = self._start_line - first_row
         if trimmed:
             self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
-        self._set_unseen(self.unseen + 1)
 
     def clear(self) -> ChatLog:
         self._entries.clear()
+        self._unwritten = 0
         self._set_unseen(0)
         super().clear()
         return self
@@ -78,9 +91,19 @@ class ChatLog(RichLog):
         if width and width != self._width:
             self._width = width
             self._rewrap()
+        elif width and self._unwritten:
+            held = list(self._entries)[-self._unwritten :]
+            self._unwritten = 0
+            if self.following:
+                for line in held:
+                    self.write(line, scroll_end=False)
+                self.scroll_end(animate=False, immediate=True)
+            else:
+                self._write_held_still(held)
 
     def _rewrap(self) -> None:
         """Render every entry again at the current width (first show, resize)."""
+        self._unwritten = 0
         RichLog.clear(self)
         for line in self._entries:
             self.write(line, scroll_end=False)
