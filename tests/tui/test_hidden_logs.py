@@ -13,7 +13,7 @@ from tui_chat.tui.widgets.chat_log import ChatLog
 
 from .fakes import make_app
 from .test_end_to_end import SIZE
-from .test_pilot import in_lobby
+from .test_pilot import fill_lobby, in_lobby
 
 
 def rows_of(app: ChatApp, key: str) -> list[str]:
@@ -44,8 +44,7 @@ async def test_a_hidden_log_scrolled_up_still_counts_what_arrived() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await in_lobby(app)
-        for number in range(60):
-            await app.apply_event(MessageReceived("#lobby", "bob", f"line {number}"))
+        await fill_lobby(app, 60)
         await pilot.pause()
         await pilot.press("pageup")
         await pilot.pause()

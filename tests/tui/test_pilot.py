@@ -41,6 +41,11 @@ async def in_lobby(app: ChatApp) -> None:
     )
 
 
+async def fill_lobby(app: ChatApp, count: int) -> None:
+    for number in range(count):
+        await app.apply_event(MessageReceived("#lobby", "bob", f"line {number}"))
+
+
 def session_of(box: SessionBox) -> RecordingSession:
     assert box.session is not None
     return box.session
@@ -146,8 +151,7 @@ async def test_scrolled_up_view_stays_put_and_counts_new_lines() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await in_lobby(app)
-        for number in range(200):
-            await app.apply_event(MessageReceived("#lobby", "bob", f"line {number}"))
+        await fill_lobby(app, 200)
         await pilot.pause()
         log = app._logs["#lobby"]
         assert log.scroll_y == log.max_scroll_y
