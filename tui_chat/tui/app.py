@@ -608,11 +608,8 @@ class ChatApp(App[None]):
 
     @on(Input.Submitted, "#input")
     async def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value
-        chat_input = self.query_one(ChatInput)
-        chat_input.value = ""
-        chat_input.history.add(text)
-        await commands.execute(text, self)
+        # ChatInput already emptied itself and kept the line in its history.
+        await commands.execute(event.value, self)
 
     @on(ChatInput.MultiLinePaste)
     def _pasted(self, event: ChatInput.MultiLinePaste) -> None:

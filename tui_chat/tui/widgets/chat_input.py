@@ -88,7 +88,22 @@ class ChatInput(Input):
     async def _on_key(self, event: events.Key) -> None:
         if event.key not in ("tab", "shift+tab"):
             self._completer.reset()
+        if event.key == "enter":
+            # Taken here, in the order keys arrived. As Input's binding it ran
+            # only after the rest of a burst (a fast typist, tmux send-keys)
+            # was typed in: the same line went out once per Enter.
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
         await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        """Hand the line to the app and empty the box at once, before the next key."""
+        text = self.value
+        self.value = ""
+        self.history.add(text)
+        self.post_message(self.Submitted(self, text))
 
     def _on_paste(self, event: events.Paste) -> None:
         if "\n" in event.text.strip("\r\n") or "\r" in event.text.strip("\r\n"):
