@@ -377,7 +377,8 @@ def _how_friends_join(bound_host: str, port: int) -> tuple[str, ...]:
     if bound_host.startswith("127.") or bound_host in ("localhost", "::1"):
         return (
             f"Hosting on {bound_host}:{port}: only this machine can join.",
-            f"To let friends in, run: tui-chat host 0.0.0.0 {port}",
+            "To let friends in, quit and run:",
+            f"tui-chat host 0.0.0.0 {port}",
         )
     if bound_host in ("0.0.0.0", "::", ""):
         lan = lan_address()
