@@ -16,29 +16,34 @@ from e2e.test_e2e_history import ALL_TIME, MODERN
 from e2e.test_e2e_serve_cli import start_serve
 
 SENDERS = 3
-# Lines each sender writes before waiting for the socket to drain.
+# Lines each sender writes before waiting for them to come back (its echo).
 BURST = 20
+# Messages each sender writes in all: far below the retention cap per room,
+# which would otherwise delete the oldest received messages, as it should.
+PER_SENDER = 3000
 # Deliveries (echoes included) seen by the clients before the kill.
 RECEIVED_BEFORE_KILL = 1500
 # Seconds the traffic may take to reach that count on a loaded machine.
 TRAFFIC_TIMEOUT = 30.0
 
 
-async def send_forever(peer: IrcPeer, name: str) -> None:
-    sent = 0
-    with contextlib.suppress(ConnectionError):
-        while True:
-            await peer.send(*(f"PRIVMSG #lobby :{name} {sent + i}" for i in range(BURST)))
-            sent += BURST
+async def chat(peer: IrcPeer, name: str, received: set[str], enough: asyncio.Event) -> None:
+    """Send bursts, each once the previous one came back, recording every msgid received."""
 
-
-async def receive_until_closed(peer: IrcPeer, received: set[str], enough: asyncio.Event) -> None:
-    with contextlib.suppress(PeerClosed, ConnectionError):
+    async def receive_until(last: str | None) -> None:
         while True:
             msg = await peer.expect(match("PRIVMSG", None, "#lobby"), TRAFFIC_TIMEOUT)
             received.add(msg.tags["msgid"])
             if len(received) >= RECEIVED_BEFORE_KILL:
                 enough.set()
+            if msg.params[-1] == last:
+                return
+
+    with contextlib.suppress(PeerClosed, ConnectionError):
+        for sent in range(0, PER_SENDER, BURST):
+            await peer.send(*(f"PRIVMSG #lobby :{name} {sent + i}" for i in range(BURST)))
+            await receive_until(f"{name} {sent + BURST - 1}")
+        await receive_until(None)  # until the kill closes the connection
 
 
 async def stored_msgids(peer: IrcPeer) -> set[str]:
@@ -68,8 +73,7 @@ async def test_every_received_message_survives_sigkill(tmp_path: Path) -> None:
             await peer.register(f"load{i}", caps=MODERN)
             await peer.expect(match("366"))
         for i, peer in enumerate(peers):
-            tasks.append(asyncio.create_task(receive_until_closed(peer, received, enough)))
-            tasks.append(asyncio.create_task(send_forever(peer, f"load{i}")))
+            tasks.append(asyncio.create_task(chat(peer, f"load{i}", received, enough)))
         async with asyncio.timeout(TRAFFIC_TIMEOUT):
             await enough.wait()
     finally:
@@ -96,3 +100,5 @@ async def test_every_received_message_survives_sigkill(tmp_path: Path) -> None:
             await again.wait()
     missing = seen - stored
     assert not missing, f"{len(missing)} of {len(seen)} received messages are not stored"
+    # Killed mid-stream: not everything that was sent had been stored.
+    assert len(stored) < SENDERS * PER_SENDER

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from functools import partial
@@ -89,6 +90,9 @@ class ServerHistory:
         self.deliver = deliver
         # Folded channel name -> its last saved topic and modes.
         self.saved: dict[str, ChannelState] = {casefold(s.name): s for s in saved}
+        # Per client, its history answers in the order asked (see _reply_later):
+        # a slot holds the answer once its read is done.
+        self.replies: dict[Client, deque[list[Callable[[], None] | None]]] = {}
 
     def after_pending(self, then: Callable[[], None]) -> None:
         """Run `then` (on the loop) once every write submitted before is committed."""
@@ -371,11 +375,18 @@ def _reply_later(
     *,
     report_errors: bool = True,
 ) -> None:
-    """Call `send(result)` on the loop thread once the read is done; errors become FAILs."""
+    """Call `send(result)` on the loop thread once the read is done; errors become FAILs.
+
+    Reads run in parallel on the reader pool, but a client gets its answers
+    in the order it asked: each waits in the client's queue for those before.
+    """
     server = core.history
     assert server is not None
+    waiting = server.replies.setdefault(client, deque())
+    slot: list[Callable[[], None] | None] = [None]
+    waiting.append(slot)
 
-    def on_loop(f: Future) -> None:
+    def answer(f: Future) -> None:
         if client.gone:
             return
         error = f.exception()
@@ -387,6 +398,14 @@ def _reply_later(
             error = ChatHistoryError("MESSAGE_ERROR", ["*"], "Messages could not be retrieved")
         if report_errors:
             _fail(core, client, error)
+
+    def on_loop(f: Future) -> None:
+        slot[0] = partial(answer, f)
+        while waiting and (ready := waiting[0][0]) is not None:
+            waiting.popleft()
+            ready()
+        if not waiting and server.replies.get(client) is waiting:
+            del server.replies[client]
 
     def done(f: Future) -> None:
         # RuntimeError: the loop closed (server stopped) before the read ended.
