@@ -270,13 +270,17 @@ def chat_app(
     tls: bool = False,
     oper: tuple[str, str] | None = None,
     banner: tuple[str, ...] = (),
+    ca_file: Path | None = None,
 ) -> ChatApp:
-    """The chat app, connecting to host:port once it knows the nick."""
+    """The chat app, connecting to host:port once it knows the nick.
+
+    `ca_file` is a certificate to trust besides the system's (TLS only).
+    """
     from tui_chat.client.session import ClientSession, ConnectOptions
     from tui_chat.tui.app import ChatApp
 
     def new_session(nick: str, on_event: Callable[[Event], None]) -> ClientSession:
-        options = ConnectOptions(host, port, nick, tls=tls, rooms=rooms, oper=oper)
+        options = ConnectOptions(host, port, nick, tls=tls, rooms=rooms, oper=oper, ca_file=ca_file)
         return ClientSession(options, on_event)
 
     return ChatApp(
@@ -289,11 +293,15 @@ def chat_app(
 
 
 def start_host_server(
-    host: str, port: int, history_db: str | None = None
+    host: str,
+    port: int,
+    history_db: str | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[ServerThread, tuple[str, int], tuple[str, str]]:
     """Start the server `host` runs: (server, bound address, the host's OPER login).
 
     `history_db` is the SQLite file of its history; None keeps none (tests).
+    With `ssl_context` the port speaks TLS only.
     """
     import secrets
 
@@ -302,7 +310,7 @@ def start_host_server(
 
     oper = (HOST_OPER_NAME, secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES))
     config = ServerConfig(operators=dict([oper]), history_db=history_db)
-    server = ServerThread(config, host, port)
+    server = ServerThread(config, host, port, ssl_context=ssl_context)
     return server, server.start(), oper
 
 
@@ -337,18 +345,28 @@ def host(
             "Default: history.sqlite3 in the platform data dir.",
         ),
     ] = None,
+    tls: Annotated[
+        bool, typer.Option("--tls", help="Speak TLS on PORT (self-signed unless --cert).")
+    ] = False,
+    cert: Annotated[Path | None, typer.Option(help="TLS certificate chain (PEM).")] = None,
+    key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --cert.")] = None,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
     from tui_chat.server.history.store import Database
     from tui_chat.server.thread import ServerStartError
+    from tui_chat.server.tls import CERT_FILE_NAME, default_tls_dir
 
     settings = _chat_settings(nick)
+    context = fingerprint = None
+    if tls or cert is not None or key is not None:
+        context, fingerprint = _tls_context(cert, key)
     try:
         server, (bound_host, bound_port), oper = start_host_server(
             host,
             _check_port(port, allow_zero=True),
             # The same file serve uses by default: a room keeps its past either way.
             db if db is not None else str(Database(None).path),
+            context,
         )
     except ServerStartError as exc:
         _fail(str(exc))
@@ -358,7 +376,11 @@ def host(
             _local_address_of(bound_host),
             bound_port,
             oper=oper,
-            banner=_how_friends_join(bound_host, bound_port),
+            banner=_how_friends_join(bound_host, bound_port, fingerprint),
+            tls=context is not None,
+            # The app checks its own server against the certificate it serves
+            # (the self-signed one names 127.0.0.1 and ::1).
+            ca_file=cert or default_tls_dir() / CERT_FILE_NAME,
         ).run()
     finally:
         server.stop()
@@ -373,24 +395,25 @@ def _local_address_of(bound_host: str) -> str:
     return bound_host
 
 
-def _how_friends_join(bound_host: str, port: int) -> tuple[str, ...]:
+def _how_friends_join(
+    bound_host: str, port: int, fingerprint: str | None = None
+) -> tuple[str, ...]:
+    """The host's first lines; with TLS, the fingerprint friends compare on joining."""
+    tls = " --tls" if fingerprint else ""
+    check = ("Friends can check the certificate:", fingerprint) if fingerprint else ()
     if bound_host.startswith("127.") or bound_host in ("localhost", "::1"):
         return (
             f"Hosting on {bound_host}:{port}: only this machine can join.",
             "To let friends in, quit and run:",
-            f"tui-chat host 0.0.0.0 {port}",
+            f"tui-chat host 0.0.0.0 {port}{tls}",
         )
+    where = bound_host
     if bound_host in ("0.0.0.0", "::", ""):
-        lan = lan_address()
-        where = lan or "<this machine's address>"
-        return (
-            f"Hosting on port {port}. Friends join with:",
-            f"tui-chat join {where} {port}",
-        )
-    return (
-        f"Hosting on {bound_host}:{port}. Friends join with:",
-        f"tui-chat join {bound_host} {port}",
-    )
+        where = lan_address() or "<this machine's address>"
+        intro = f"Hosting on port {port}. Friends join with:"
+    else:
+        intro = f"Hosting on {bound_host}:{port}. Friends join with:"
+    return (intro, f"tui-chat join {where} {port}{tls}", *check)
 
 
 def main() -> None:

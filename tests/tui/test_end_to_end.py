@@ -6,12 +6,14 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tests.client.conftest import Miniircd
-from tui_chat.cli import chat_app, start_host_server
+from tui_chat.cli import _how_friends_join, chat_app, start_host_server
 from tui_chat.config import Settings
+from tui_chat.server.tls import ensure_self_signed, server_context
 from tui_chat.tui.app import ChatApp
 
 SIZE = (100, 30)
@@ -151,5 +153,34 @@ async def test_the_host_kicks_and_bans_and_the_friend_is_told_why() -> None:
                 )
                 await friend_pilot.press("ctrl+q")
             await host_pilot.press("ctrl+q")
+    finally:
+        server.stop()
+
+
+async def test_a_tls_host_reaches_its_own_server_and_shows_the_fingerprint(
+    tmp_path: Path,
+) -> None:
+    certificate = ensure_self_signed(tmp_path / "cert.pem", tmp_path / "key.pem")
+    context = server_context(certificate.cert_path, certificate.key_path)
+    server, (_, port), oper = start_host_server("127.0.0.1", 0, ssl_context=context)
+    banner = _how_friends_join("0.0.0.0", port, certificate.fingerprint)
+    try:
+        host = chat_app(
+            Settings(nick="hostess", bell_on_mention=False),
+            "127.0.0.1",
+            port,
+            oper=oper,
+            banner=banner,
+            tls=True,
+            ca_file=certificate.cert_path,
+        )
+        async with host.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: prefix_of(host, "#lobby", "hostess") == "@")
+            lobby = host.log_lines("#lobby")
+            assert any(line.endswith(f"{port} --tls") for line in lobby)
+            assert any(line.endswith(certificate.fingerprint) for line in lobby)
+            # Checked against the certificate it serves: no pin written anywhere.
+            assert said(host, "", f"authority (fingerprint {certificate.fingerprint}).")
+            await pilot.press("ctrl+q")
     finally:
         server.stop()
