@@ -40,12 +40,14 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events
+from textual.pilot import Pilot
 
 from benchmarks.loadgen.stats import latency_summary
 from benchmarks.servers import ProcessProbe
@@ -54,6 +56,7 @@ from tui_chat.client.events import (
     ConnectionStateChanged,
     ConnState,
     Event,
+    HistoryBatchEnded,
     Member,
     MembersChanged,
     MessageReceived,
@@ -80,6 +83,8 @@ SUSTAINED_SECONDS = 10.0
 PROBE_INTERVAL_S = 0.010
 # Give up waiting for the app to show everything after this long.
 DISPLAY_TIMEOUT_S = 300.0
+# Give up on one scrolling key after this long (the app may have failed).
+KEY_TIMEOUT_S = 10.0
 # Rows at the end of the log searched for the newest message (it wraps to a few).
 LAST_ROWS_CHECKED = 8
 # Key presses timed in each scroll direction.
@@ -128,6 +133,10 @@ class BurstSession:
 
     async def quit(self, message: str = "") -> None:
         self._quit.set()
+
+    async def fetch_history(self, target: str, before: object, limit: int = 0) -> None:
+        """Scrolled to the top: answer as a server with nothing older does."""
+        self.on_event(HistoryBatchEnded(target, 0))
 
 
 @dataclass
@@ -180,15 +189,18 @@ async def next_refresh(app: ChatApp) -> None:
 
 async def until(condition: Callable[[], bool], what: str, timeout: float) -> None:
     """Poll `condition` every probe interval; the probes' own cadence bounds the error."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(PROBE_INTERVAL_S)
-    if not condition():
-        raise RuntimeError(f"never happened: {what}")
+    try:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(PROBE_INTERVAL_S)
+    except TimeoutError:
+        raise RuntimeError(f"not within {timeout} s: {what}") from None
 
 
 @asynccontextmanager
-async def room_app(size: tuple[int, int], scrollback: int) -> Any:
+async def room_app(
+    size: tuple[int, int], scrollback: int
+) -> AsyncIterator[tuple[ChatApp, Pilot[None], Callable[[Event], None]]]:
     """The app, joined to ROOM and showing it, with the session's `on_event` to feed."""
     holder = SessionHolder()
     app = ChatApp(
@@ -238,7 +250,7 @@ class KeyProbe:
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._post_keys, name="key probe", daemon=True)
-        self._pending: list[int] = []
+        self._pending: deque[int] = deque()
         self._lock = threading.Lock()
         self.latencies_ns: list[int] = []
         self.posted = 0
@@ -261,7 +273,7 @@ class KeyProbe:
         now = time.perf_counter_ns()
         with self._lock:
             if self._pending:
-                self.latencies_ns.append(now - self._pending.pop(0))
+                self.latencies_ns.append(now - self._pending.popleft())
 
     @contextmanager
     def running(self) -> Iterator[KeyProbe]:
@@ -396,7 +408,7 @@ async def timed_key(app: ChatApp, log: ChatLog, key: str) -> float:
     app.watch(log, "scroll_y", lambda: moved.set(), init=False)
     started = time.perf_counter()
     app.post_message(events.Key(key, None))
-    await asyncio.wait_for(moved.wait(), DISPLAY_TIMEOUT_S)
+    await asyncio.wait_for(moved.wait(), KEY_TIMEOUT_S)
     await next_refresh(app)
     return (time.perf_counter() - started) * 1000
 
