@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from tui_chat.client.events import ConnectionStateChanged, ConnState, Event, Registered
 from tui_chat.client.session import ClientSession, ConnectOptions
@@ -125,16 +125,18 @@ class FakeConnection:
         self.writer.close()
 
 
-class FakeServer:
-    """A listening socket on 127.0.0.1:0 whose connections a test scripts by hand."""
+class LocalListener:
+    """A listening socket on 127.0.0.1:0; subclasses handle each connection in `_accept`.
+
+    Leaving the `async with` closes it and every writer kept in `_writers`.
+    """
 
     def __init__(self) -> None:
-        self.connections: asyncio.Queue[FakeConnection] = asyncio.Queue()
-        self._all: list[FakeConnection] = []
         self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
         self.port = 0
 
-    async def __aenter__(self) -> FakeServer:
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -142,13 +144,23 @@ class FakeServer:
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.close()
-        for connection in self._all:
-            connection.close()
+        for writer in self._writers:
+            writer.close()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = FakeConnection(reader, writer)
-        self._all.append(connection)
-        await self.connections.put(connection)
+        raise NotImplementedError
+
+
+class FakeServer(LocalListener):
+    """A listening socket on 127.0.0.1:0 whose connections a test scripts by hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connections: asyncio.Queue[FakeConnection] = asyncio.Queue()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        await self.connections.put(FakeConnection(reader, writer))
 
     async def next_connection(self, timeout: float = WAIT) -> FakeConnection:
         async with asyncio.timeout(timeout):

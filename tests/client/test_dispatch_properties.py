@@ -31,6 +31,9 @@ class RecordingLink:
     def registration_done(self) -> None:
         pass
 
+    def room_ready(self, room: str) -> None:
+        pass
+
     def pong(self, token: str) -> None:
         pass
 

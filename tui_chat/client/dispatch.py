@@ -41,6 +41,7 @@ from tui_chat.client.events import (
     UserQuit,
 )
 from tui_chat.client.history import HISTORY_ON_JOIN, history_enabled, latest_request
+from tui_chat.client.pending import IDEM_TAG
 from tui_chat.client.registration import Registration
 from tui_chat.client.reply_text import (
     describe_error,
@@ -78,6 +79,9 @@ class SessionLink(Protocol):
     def send(self, msg: Message) -> None: ...
     def welcomed(self) -> None: ...
     def registration_done(self) -> None: ...
+    def room_ready(self, room: str) -> None:
+        """We (re-)joined `room` and its history on join, if any, has arrived."""
+
     def pong(self, token: str) -> None: ...
     def fatal(self, sentence: str) -> None: ...
     def server_error(self, text: str) -> None: ...
@@ -127,9 +131,10 @@ class Dispatcher:
         self._dirty_rooms: set[str] = set()
         # Open batches: reference tag -> (batch type, first batch parameter).
         self._batches: dict[str, tuple[str, str]] = {}
-        # One entry per CHATHISTORY request in flight, oldest first: True when
-        # the session asked on its own (on join), so a FAIL need not be shown.
-        self._history_requests: deque[bool] = deque()
+        # One entry per CHATHISTORY request in flight, oldest first: the room
+        # when the session asked on its own (on join), so a FAIL need not be
+        # shown and the room is ready once answered; None for the user's.
+        self._history_requests: deque[str | None] = deque()
         # Messages seen so far in each open batch.
         self._batch_counts: dict[str, int] = {}
         self._handlers: dict[str, Callable[[Message], None]] = {
@@ -302,7 +307,8 @@ class Dispatcher:
             self.state.userhost = msg.source
             room = self.state.add_room(name)
             self._link.emit(SelfJoined(room.name))
-            self._request_history_on_join(room.name)
+            if not self._request_history_on_join(room.name):
+                self._link.room_ready(room.name)
             self._request_who_on_join(room.name)
         else:
             room = self.state.room(name)
@@ -561,8 +567,10 @@ class Dispatcher:
             kind, target = self._batches.pop(ref[1:], ("", ""))
             count = self._batch_counts.pop(ref[1:], 0)
             if kind in HISTORY_BATCH_TYPES:
-                self._answered_history_request()
+                joined = self._answered_history_request()
                 self._link.emit(HistoryBatchEnded(target, count))
+                if joined is not None:
+                    self._link.room_ready(joined)
 
     def _is_history(self, msg: Message) -> bool:
         ref = msg.tags.get("batch", "")
@@ -571,12 +579,14 @@ class Dispatcher:
         self._batch_counts[ref] += 1
         return self._batches[ref][0] in HISTORY_BATCH_TYPES
 
-    def _request_history_on_join(self, room: str) -> None:
+    def _request_history_on_join(self, room: str) -> bool:
+        """Ask for what `room` said lately (or since we last saw it); False if not asked."""
         if self._history_on_join <= 0 or not history_enabled(self.state.caps):
-            return
+            return False
         after = self.state.last_msgids.get(self.state.fold(room))
-        self._history_requests.append(True)
+        self._history_requests.append(room)
         self._link.send(latest_request(room, after, self._history_on_join, self.state.isupport))
+        return True
 
     # Messages
 
@@ -613,6 +623,13 @@ class Dispatcher:
             return  # already delivered, live or in an earlier history reply
         if msgid and not is_history:
             self.state.last_msgids[self.state.fold(window)] = msgid
+        tags = dict(msg.tags)
+        if is_self:
+            # Our echo (or a history copy): it confirms the pending message it
+            # matches, which the UI finds by this tag even if the server dropped it.
+            sent = self.state.pending.confirm(target, msg.params[1], tags.get(IDEM_TAG))
+            if sent is not None:
+                tags[IDEM_TAG] = sent.key
         self._link.emit(
             MessageReceived(
                 target=window,
@@ -624,7 +641,7 @@ class Dispatcher:
                 is_self=is_self,
                 is_private=is_private,
                 mentions_me=not is_self and self.mentions_me(text),
-                tags=dict(msg.tags),
+                tags=tags,
                 is_history=is_history,
             )
         )
@@ -652,16 +669,19 @@ class Dispatcher:
 
     def note_history_request(self) -> None:
         """The user asked for history (fetch_history): its answer or FAIL is theirs."""
-        self._history_requests.append(False)
+        self._history_requests.append(None)
 
-    def _answered_history_request(self) -> bool:
-        """Retire the oldest request in flight; True if the session sent it itself."""
-        return self._history_requests.popleft() if self._history_requests else False
+    def _answered_history_request(self) -> str | None:
+        """Retire the oldest request in flight; its room if the session sent it on joining."""
+        return self._history_requests.popleft() if self._history_requests else None
 
     def _on_standard_reply(self, msg: Message) -> None:
         history_fail = msg.command == "FAIL" and msg.param(0).upper() == "CHATHISTORY"
-        if history_fail and self._answered_history_request():
-            return  # history on join is a nicety; the user did not ask
+        joined = self._answered_history_request() if history_fail else None
+        if joined is not None:
+            # History on join is a nicety the user did not ask for: no error shown.
+            self._link.room_ready(joined)
+            return
         reply = describe_standard_reply(msg)
         if msg.command == "FAIL":
             self._link.emit(reply)

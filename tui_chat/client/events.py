@@ -158,6 +158,25 @@ class MessageReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessagePending(Event):
+    """One of our messages is on its way but not yet confirmed (servers with echo-message).
+
+    Show it dimmed in `target`'s window. The confirmation is the
+    MessageReceived with `is_self` whose `tags["+tui-chat/idem"]` equals
+    `key` (the server's echo, or the history copy after a reconnect): it comes
+    once, carrying the msgid and server time, and should take the pending
+    line's place. A pending message outlives reconnects (it is resent with
+    the same key); only when the session ends for good are the unconfirmed
+    ones reported in one ErrorReply.
+    """
+
+    target: str
+    text: str
+    key: str
+    kind: MessageKind = MessageKind.PRIVMSG
+
+
+@dataclass(frozen=True, slots=True)
 class TopicChanged(Event):
     room: str
     topic: str

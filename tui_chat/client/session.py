@@ -5,6 +5,31 @@ the sans-IO `Dispatcher`, which updates `state` and emits events; the action
 methods (`send_message`, `join`, ...) write lines whose results come back as
 events. Everything runs on the event loop that runs `run()`, and `on_event`
 is called there too.
+
+Our own messages, exactly once (pending.py, docs/history.md "Server wiring"):
+every PRIVMSG, NOTICE and ACTION we send carries a random idempotency key,
+on the wire as the client-only tag `+tui-chat/idem` when the server has
+message-tags (no tag otherwise). What the UI must do:
+
+- With echo-message, each line sent (each piece of a long text) first
+  emits `MessagePending(target, text, key, kind)`: show it in `target`'s
+  window dimmed. Its confirmation is the one `MessageReceived` with
+  `is_self` and `tags["+tui-chat/idem"] == key`: the server's echo, or the
+  history copy a reconnect's gap fill brings. Replace the dimmed line with
+  it (it has the msgid and server time). A MessageReceived whose key was
+  never shown pending is drawn as usual, so a UI ignoring MessagePending
+  still shows every message once.
+- A pending message survives reconnects: once the new connection has
+  re-joined its room and that room's gap fill has arrived (or after
+  `resend_deadline`), it is sent again with the same key, and our server
+  stores and relays it once and echoes the first msgid. Lines typed while
+  reconnecting wait as pending too. Only when the session ends for good is
+  an ErrorReply "N message(s) may not have been delivered" emitted; the
+  dimmed lines then stay unconfirmed.
+- Without echo-message nothing is pending: the session reports our line
+  as a `MessageReceived(is_self=True)` as soon as it is written (carrying
+  the key in its tags too), as it always did; lines typed while
+  reconnecting wait in the outbox and are sent when the connection is back.
 """
 
 from __future__ import annotations
@@ -30,12 +55,14 @@ from tui_chat.client.events import (
     Event,
     LagMeasured,
     MessageKind,
+    MessagePending,
     MessageReceived,
     ServerInfo,
 )
 from tui_chat.client.history import HISTORY_ON_JOIN, HISTORY_PAGE, before_request, history_enabled
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pacing import SEND_BURST, SEND_INTERVAL, SendPacer
+from tui_chat.client.pending import IDEM_TAG, PENDING_LIMIT, Outgoing, new_key
 from tui_chat.client.pinning import (
     KnownServers,
     PinMismatchError,
@@ -57,6 +84,7 @@ __all__ = [
     "PING_TIMEOUT",
     "QUIT_TIMEOUT",
     "REGISTRATION_TIMEOUT",
+    "RESEND_DEADLINE",
     "ClientSession",
     "ConnectOptions",
 ]
@@ -73,6 +101,9 @@ CONNECT_TIMEOUT = 15.0
 REGISTRATION_TIMEOUT = 30.0
 # Messages kept while reconnecting, sent once the connection is back.
 OUTBOX_LIMIT = 50
+# Seconds after a reconnect's welcome by which unconfirmed messages are sent
+# again even if their room's re-join or history never completed.
+RESEND_DEADLINE = 10.0
 # Seconds quit() waits for the server to close after our QUIT.
 QUIT_TIMEOUT = 3.0
 # Longest line we read: 8191 bytes of tags plus a 512-byte message, with room
@@ -118,6 +149,11 @@ class ConnectOptions:
     send_interval: float = SEND_INTERVAL
     # Messages held while reconnecting; more are refused with an ErrorReply.
     outbox_limit: int = OUTBOX_LIMIT
+    # Unconfirmed (echo-message) messages remembered for resending.
+    pending_limit: int = PENDING_LIMIT
+    # Seconds after a reconnect's welcome until unconfirmed messages are resent
+    # regardless of their room being ready.
+    resend_deadline: float = RESEND_DEADLINE
     # Longest line read from the server; longer ones are skipped.
     max_line_bytes: int = MAX_LINE_BYTES
     # Alternative nicks tried when the chosen one is taken at registration.
@@ -161,7 +197,7 @@ class ClientSession:
     def __init__(self, options: ConnectOptions, on_event: Callable[[Event], None]) -> None:
         self._options = options
         self._on_event = on_event
-        self._state = SessionState(nick=options.nick)
+        self._state = SessionState(nick=options.nick, pending_limit=options.pending_limit)
         # The nick to register with: the chosen one, or the last /nick asked for.
         self._preferred_nick = options.nick
         self._pacer = SendPacer(options.send_burst, options.send_interval)
@@ -188,8 +224,15 @@ class ClientSession:
         # Until the first registration, any failure is reported, not retried:
         # a wrong address or port should say so, not spin forever.
         self._registered_before = False
-        # (command, target, text, kind) typed while reconnecting, oldest first.
+        # (command, target, text, kind) typed while reconnecting, oldest first
+        # (without echo-message; with it they wait in state.pending).
         self._outbox: list[tuple[str, str, str, MessageKind]] = []
+        # Resends everything still due if rooms take too long to get ready.
+        self._resend_timer: asyncio.TimerHandle | None = None
+        # Whether the last registered connection had echo-message: lines typed
+        # while reconnecting then wait as pending (a new connection's caps are
+        # not known until it registers).
+        self._echo_expected = False
 
     @property
     def state(self) -> SessionState:
@@ -276,6 +319,10 @@ class ClientSession:
         if self._outbox:
             self.emit(ErrorReply(f"{len(self._outbox)} unsent message(s) were dropped"))
             self._outbox.clear()
+        if self._state.pending:
+            unconfirmed = len(self._state.pending)
+            self.emit(ErrorReply(f"{unconfirmed} message(s) may not have been delivered"))
+            self._state.pending.clear()
         self._state.conn_state = ConnState.DISCONNECTED
         self.emit(ConnectionStateChanged(ConnState.DISCONNECTED, detail, fatal=True))
 
@@ -342,6 +389,9 @@ class ClientSession:
         finally:
             pinger.cancel()
             deadline.cancel()
+            if self._resend_timer is not None:
+                self._resend_timer.cancel()
+                self._resend_timer = None
             self._closed.set()
             self._writer = None
             self._dispatcher = None
@@ -433,7 +483,25 @@ class ClientSession:
         self._spawn(self._send_lag_ping())
 
     def registration_done(self) -> None:
+        # Whatever was written on an earlier connection and never echoed may
+        # be lost: it is sent again once its room is back (room_ready).
+        self._state.pending.mark_all_due()
+        self._echo_expected = "echo-message" in self._state.caps
+        self._resend_timer = asyncio.get_running_loop().call_later(
+            self._options.resend_deadline, self._spawn_resend, lambda _m: True
+        )
         self._spawn(self._after_registration(list(self._rejoin)))
+
+    def room_ready(self, room: str) -> None:
+        folded = self._state.fold(room)
+        self._spawn_resend(lambda m: self._room_of(m.target) == folded)
+
+    def _room_of(self, target: str) -> str:
+        """The folded room a target addresses (`@#room` is `#room`), or the folded nick."""
+        return self._state.fold(target.lstrip(self._state.isupport.prefix_symbols))
+
+    def _spawn_resend(self, wanted: Callable[[Outgoing], bool]) -> None:
+        self._spawn(self._resend(wanted))
 
     def pong(self, token: str) -> None:
         sent = self._pings.pop(token, None)
@@ -485,6 +553,19 @@ class ClientSession:
         waiting, self._outbox = self._outbox, []
         for command, target, text, kind in waiting:
             await self._say(command, target, text, kind)
+        # Rooms resend theirs once re-joined and filled; the rest go now.
+        rejoined = {self._room_of(room) for room in rooms}
+        await self._resend(lambda m: self._room_of(m.target) not in rejoined)
+
+    async def _resend(self, wanted: Callable[[Outgoing], bool]) -> None:
+        """Send again, with their original keys, the due pending messages `wanted` picks."""
+        for message in self._state.pending.take_due(wanted):
+            if not await self._command_message(self._line(message)):
+                return
+            if "echo-message" not in self._state.caps:
+                # This server will not echo: sent is as confirmed as it gets.
+                self._state.pending.confirm(message.target, message.wire, message.key)
+                self._echo(message.target, message.text, message.kind, message.key)
 
     # Writing
 
@@ -521,6 +602,29 @@ class ClientSession:
     def _own_prefix(self) -> str:
         return self._state.userhost or self._state.nick + "!" + "x" * ASSUMED_USERHOST_BYTES
 
+    def _pieces(self, command: str, target: str, text: str, kind: MessageKind) -> list[Outgoing]:
+        """`text` cut to fit one line each, every piece with a key of its own."""
+        overhead = _ACTION_OVERHEAD if kind is MessageKind.ACTION else 0
+        budget = text_budget(self._own_prefix(), command, target, overhead)
+        pieces = []
+        for piece in split_text(text, budget):
+            try:
+                wire = action(piece) if kind is MessageKind.ACTION else piece
+            except ValueError as exc:
+                self.emit(ErrorReply(f"Cannot send that: {exc}"))
+                return []
+            pieces.append(Outgoing(new_key(), command, target, piece, wire, kind))
+        return pieces
+
+    def _line(self, message: Outgoing) -> Message:
+        # Without message-tags the server would refuse or mangle a tagged line.
+        tagged = "message-tags" in self._state.caps
+        return Message(
+            message.command,
+            [message.target, message.wire],
+            tags={IDEM_TAG: message.key} if tagged else {},
+        )
+
     async def _say(self, command: str, target: str, text: str, kind: MessageKind) -> None:
         if not target or not _TARGET_FORBIDDEN.isdisjoint(target):
             self.emit(ErrorReply(f"'{target}' is not a nick or room to send to", target=target))
@@ -528,18 +632,34 @@ class ClientSession:
         if self._waiting_to_reconnect():
             self._hold(command, target, text, kind)
             return
-        overhead = _ACTION_OVERHEAD if kind is MessageKind.ACTION else 0
-        budget = text_budget(self._own_prefix(), command, target, overhead)
-        for piece in split_text(text, budget):
-            try:
-                wire = action(piece) if kind is MessageKind.ACTION else piece
-            except ValueError as exc:
-                self.emit(ErrorReply(f"Cannot send that: {exc}"))
+        if self._writer is None or self._state.conn_state is not ConnState.CONNECTED:
+            self.emit(ErrorReply("Not connected to a server right now"))
+            return
+        for message in self._pieces(command, target, text, kind):
+            echoed = "echo-message" in self._state.caps
+            if echoed:
+                # Pending before it is written: the echo may come back at once.
+                message.due = False
+                self._remember(message)
+            if not await self._command_message(self._line(message)):
+                # Still pending if echoed: the next connection sends it again.
                 return
-            if not await self._command(command, target, wire):
-                return
-            if "echo-message" not in self._state.caps:
-                self._echo(target, piece, kind)
+            if not echoed:
+                self._echo(target, message.text, kind, message.key)
+
+    def _remember(self, message: Outgoing) -> None:
+        """Keep `message` until its echo confirms it, and let the UI show it as pending."""
+        forgotten = self._state.pending.add(message)
+        window, _ = self._window(message.target)
+        self.emit(MessagePending(window, message.text, message.key, message.kind))
+        if forgotten is not None:
+            self.emit(
+                ErrorReply(
+                    f"The server never confirmed your message to {forgotten.target}; "
+                    "it will not be sent again",
+                    target=forgotten.target,
+                )
+            )
 
     def _waiting_to_reconnect(self) -> bool:
         return (
@@ -550,10 +670,16 @@ class ClientSession:
 
     def _hold(self, command: str, target: str, text: str, kind: MessageKind) -> None:
         limit = self._options.outbox_limit
-        if len(self._outbox) >= limit:
+        if len(self._outbox) + len(self._state.pending) >= limit:
             self.emit(ErrorReply(f"Not connected, and {limit} messages already wait"))
             return
-        self._outbox.append((command, target, text, kind))
+        if self._echo_expected:
+            # The last server echoed: these wait as pending, in order with
+            # those written before the drop, and are sent when their room is back.
+            for message in self._pieces(command, target, text, kind):
+                self._remember(message)
+        else:
+            self._outbox.append((command, target, text, kind))
         self.emit(
             ServerInfo(
                 f"Not connected: your message to {target} will be sent when the connection is back",
@@ -561,19 +687,26 @@ class ClientSession:
             )
         )
 
-    def _echo(self, target: str, text: str, kind: MessageKind) -> None:
-        is_private = not self._state.isupport.is_channel(
-            target.lstrip(self._state.isupport.prefix_symbols)
-        )
+    def _window(self, target: str) -> tuple[str, bool]:
+        """Where our message to `target` shows, and whether that is a private conversation."""
+        bare = target.lstrip(self._state.isupport.prefix_symbols)
+        if not self._state.isupport.is_channel(bare):
+            return target, True
+        room = self._state.room(bare)
+        return (room.name if room is not None else bare), False
+
+    def _echo(self, target: str, text: str, kind: MessageKind, key: str) -> None:
+        window, is_private = self._window(target)
         self.emit(
             MessageReceived(
-                target=target,
+                target=window,
                 sender=self._state.nick,
                 text=text,
                 kind=kind,
                 time=datetime.now(UTC),
                 is_self=True,
                 is_private=is_private,
+                tags={IDEM_TAG: key},
             )
         )
 

@@ -10,10 +10,11 @@ and `#lobby` are one room; use `SessionState.room()` and
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 
 from tui_chat.client.events import ConnState, Member
 from tui_chat.client.isupport import Isupport
+from tui_chat.client.pending import PENDING_LIMIT, PendingMessages
 from tui_chat.irc.masks import join_hostmask, match_mask
 
 __all__ = [
@@ -99,6 +100,13 @@ class SessionState:
     seen_msgids: dict[str, RecentIds] = field(default_factory=dict)
     # `nick!user@host` masks whose messages, notices and invites are dropped.
     ignored: list[str] = field(default_factory=list)
+    # Most unconfirmed messages kept in `pending`.
+    pending_limit: InitVar[int] = PENDING_LIMIT
+    # Our messages not yet echoed back; kept across reconnects to be resent.
+    pending: PendingMessages = field(init=False)
+
+    def __post_init__(self, pending_limit: int) -> None:
+        self.pending = PendingMessages(self.fold, pending_limit)
 
     @property
     def network(self) -> str | None:

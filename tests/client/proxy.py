@@ -1,0 +1,75 @@
+"""A TCP relay between a client and a real server that can cut the link at a chosen line.
+
+It forwards whole lines both ways and records them. `cut_at(direction, text)`
+arms a one-shot trap: the first PRIVMSG going that way ("up" to the server,
+"down" to the client) whose text is `text` is swallowed, and both sides of that
+connection are closed, the server's first, so the server has let the user go
+before the client can reconnect. That loses exactly one line, deterministically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from tui_chat.irc.message import Message, ParseError, parse
+
+from .helpers import WAIT, LocalListener
+
+
+def says(line: str, text: str) -> bool:
+    """Whether `line` is a PRIVMSG whose text is `text`."""
+    try:
+        msg: Message = parse(line)
+    except ParseError:
+        return False
+    return msg.command == "PRIVMSG" and msg.param(1) == text
+
+
+class CuttingProxy(LocalListener):
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        super().__init__()
+        self._upstream = upstream
+        self._trap: tuple[str, str] | None = None
+        # (direction, line without CRLF) of every line seen, the swallowed one included.
+        self.lines: list[tuple[str, str]] = []
+        self.cut = asyncio.Event()
+
+    def cut_at(self, direction: str, text: str) -> None:
+        self._trap = (direction, text)
+        self.cut.clear()
+
+    def sent_up(self, text: str) -> list[str]:
+        """The PRIVMSG lines saying `text` the client sent (or tried to)."""
+        return [line for way, line in self.lines if way == "up" and says(line, text)]
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async with asyncio.timeout(WAIT):
+            up_reader, up_writer = await asyncio.open_connection(*self._upstream)
+        self._writers += [writer, up_writer]
+        both = (up_writer, writer)
+        await asyncio.gather(
+            self._pump(reader, up_writer, "up", both), self._pump(up_reader, writer, "down", both)
+        )
+
+    async def _pump(
+        self,
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        direction: str,
+        both: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    ) -> None:
+        with contextlib.suppress(OSError):
+            while raw := await source.readline():
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                self.lines.append((direction, line))
+                trap = self._trap
+                if trap is not None and trap[0] == direction and says(line, trap[1]):
+                    self._trap = None
+                    for writer in both:
+                        writer.close()
+                    self.cut.set()
+                    return
+                sink.write(raw)
+                await sink.drain()
+        sink.close()
