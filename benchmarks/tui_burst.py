@@ -175,6 +175,12 @@ def live_blocks() -> int:
     return sys.getallocatedblocks()
 
 
+def check_running(app: ChatApp) -> None:
+    """Stop waiting at once if the app has failed (its error shows when run_test ends)."""
+    if app.return_code is not None:
+        raise RuntimeError(f"the app exited with code {app.return_code}")
+
+
 def room_log(app: ChatApp) -> ChatLog:
     key = casefold(ROOM)
     return next(log for log in app.query(ChatLog) if log.window_key == key)
@@ -213,6 +219,7 @@ async def room_app(
         await asyncio.wait_for(holder.built.wait(), DISPLAY_TIMEOUT_S)
 
         def room_shown() -> bool:
+            check_running(app)
             if app.current_key != casefold(ROOM):
                 return False
             return room_log(app).scrollable_content_region.width > 0
@@ -230,6 +237,7 @@ def last_message_shown(app: ChatApp, seq: int) -> bool:
     Only the newest rows are looked at: this runs every probe interval and
     must cost the app next to nothing.
     """
+    check_running(app)
     log = room_log(app)
     token = f"m{seq:07d}"
     newest = log.lines[-LAST_ROWS_CHECKED:]
