@@ -234,3 +234,29 @@ async def test_unconfirmed_messages_are_reported_when_the_session_ends() -> None
         await run.session.quit()
         await run.events.wait_state(ConnState.DISCONNECTED)
         assert any("1 message(s) may not" in e.text for e in run.events.of(ErrorReply))
+
+
+async def test_a_refused_message_is_no_longer_pending(served: Served) -> None:
+    async with running(options(served.address[1], "alice")) as alice:
+        await in_lobby(alice)
+        await alice.session.send_message("#nowhere", "anyone?")
+        (shown,) = pending(alice, "anyone?")
+        refused = await alice.events.wait(ErrorReply, lambda e: e.key is not None)
+        assert (refused.code, refused.target, refused.key) == ("403", "#nowhere", shown.key)
+        assert len(alice.session.state.pending) == 0
+
+
+async def test_a_message_the_store_refused_is_no_longer_pending() -> None:
+    async with registered("me", caps="echo-message message-tags") as (conn, run):
+        await run.session.send_message("#room", "first")
+        await run.session.send_message("#room", "second")
+        await conn.expect("@")
+        first, second = (e.key for e in run.events.of(MessagePending))
+        await conn.send(
+            "FAIL PRIVMSG MESSAGE_NOT_STORED #room :Message not delivered",
+            ":s 404 me #ROOM :Cannot send to channel",
+            ":s 401 me bob :No such nick/channel",
+        )
+        await run.events.wait_until(lambda: len(run.events.of(ErrorReply)) == 3)
+        assert [e.key for e in run.events.of(ErrorReply)] == [first, second, None]
+        assert len(run.session.state.pending) == 0

@@ -69,6 +69,10 @@ _NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
 # Characters that cannot be in a room name we could ever address again.
 _UNFIT_IN_NAME = frozenset(" ,\x07\r\n\0")
 _ERR_YOUREBANNEDCREEP = "465"
+# Errors (<me> <target> :text) that refuse a PRIVMSG or NOTICE to their target.
+_REFUSED_MESSAGE = frozenset(
+    {numerics.ERR_NOSUCHNICK, numerics.ERR_NOSUCHCHANNEL, numerics.ERR_CANNOTSENDTOCHAN}
+)
 _END_OF_BURST = frozenset({numerics.RPL_ENDOFMOTD, numerics.ERR_NOMOTD})
 
 
@@ -192,6 +196,8 @@ class Dispatcher:
             self._link.fatal(describe_error(msg).text)
         elif msg.command == "421" and msg.param(1).upper() == "CAP":
             pass  # A server without CAP: registration goes on without it.
+        elif msg.command in _REFUSED_MESSAGE:
+            self._link.emit(self._refused(describe_error(msg), msg.param(1)))
         elif is_error_numeric(msg.command):
             self._link.emit(describe_error(msg))
         elif msg.command.isdigit():
@@ -683,10 +689,22 @@ class Dispatcher:
             self._link.room_ready(joined)
             return
         reply = describe_standard_reply(msg)
-        if msg.command == "FAIL":
+        if msg.command == "FAIL" and msg.param(0).upper() in ("PRIVMSG", "NOTICE"):
+            # FAIL PRIVMSG <code> <target> :text (e.g. MESSAGE_NOT_STORED).
+            self._link.emit(self._refused(reply, msg.param(2)))
+        elif msg.command == "FAIL":
             self._link.emit(reply)
         else:
             self._link.emit(ServerInfo(reply.text, code=reply.code))
+
+    def _refused(self, reply: ErrorReply, target: str) -> ErrorReply:
+        """`reply`, naming the pending message it refused if there is one.
+
+        The server answers in order, so it is our oldest line to that target
+        still waiting for its echo.
+        """
+        sent = self.state.pending.refuse(target) if target else None
+        return reply if sent is None else replace(reply, key=sent.key)
 
     def _on_other_numeric(self, msg: Message) -> None:
         info = describe_info(msg)

@@ -230,8 +230,13 @@ class ServerInfo(Event):
 
 @dataclass(frozen=True, slots=True)
 class ErrorReply(Event):
-    """An error numeric or FAIL, already turned into a sentence."""
+    """An error numeric or FAIL, already turned into a sentence.
+
+    `key` is set when the error refused one of our pending messages
+    (MessagePending.key): that message will not be confirmed or resent.
+    """
 
     text: str
     code: str = ""
     target: str | None = None
+    key: str | None = None

@@ -84,6 +84,14 @@ class PendingMessages:
                 return self._by_key.pop(message.key)
         return None
 
+    def refuse(self, target: str) -> Outgoing | None:
+        """The oldest message written to `target` (now removed): the server refused it."""
+        folded = self._fold(target)
+        for message in self._by_key.values():
+            if not message.due and self._fold(message.target) == folded:
+                return self._by_key.pop(message.key)
+        return None
+
     def mark_all_due(self) -> None:
         """A new connection: none of them is known to have arrived."""
         for message in self._by_key.values():

@@ -26,6 +26,9 @@ message-tags (no tag otherwise). What the UI must do:
   reconnecting wait as pending too. Only when the session ends for good is
   an ErrorReply "N message(s) may not have been delivered" emitted; the
   dimmed lines then stay unconfirmed.
+- An `ErrorReply` with `key` set (401/403/404, FAIL PRIVMSG ... such as
+  MESSAGE_NOT_STORED) refused that pending message: mark its line as not
+  sent; it is neither confirmed nor resent.
 - Without echo-message nothing is pending: the session reports our line
   as a `MessageReceived(is_self=True)` as soon as it is written (carrying
   the key in its tags too), as it always did; lines typed while
