@@ -5,12 +5,15 @@ arms a one-shot trap: the first PRIVMSG going that way ("up" to the server,
 "down" to the client) whose text is `text` is swallowed, and both sides of that
 connection are closed, the server's first, so the server has let the user go
 before the client can reconnect. That loses exactly one line, deterministically.
+With `keep_server` only the client's side is closed: the server keeps a ghost
+of the user, as after a network loss it has not noticed yet.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 
 from tui_chat.irc.message import Message, ParseError, parse
 
@@ -26,17 +29,25 @@ def says(line: str, text: str) -> bool:
     return msg.command == "PRIVMSG" and msg.param(1) == text
 
 
+@dataclass
+class Link:
+    client: asyncio.StreamWriter
+    server: asyncio.StreamWriter
+    # Cut on the client's side only: the server's side is left open.
+    ghost: bool = False
+
+
 class CuttingProxy(LocalListener):
     def __init__(self, upstream: tuple[str, int]) -> None:
         super().__init__()
         self._upstream = upstream
-        self._trap: tuple[str, str] | None = None
+        self._trap: tuple[str, str, bool] | None = None
         # (direction, line without CRLF) of every line seen, the swallowed one included.
         self.lines: list[tuple[str, str]] = []
         self.cut = asyncio.Event()
 
-    def cut_at(self, direction: str, text: str) -> None:
-        self._trap = (direction, text)
+    def cut_at(self, direction: str, text: str, *, keep_server: bool = False) -> None:
+        self._trap = (direction, text, keep_server)
         self.cut.clear()
 
     def sent_up(self, text: str) -> list[str]:
@@ -47,9 +58,9 @@ class CuttingProxy(LocalListener):
         async with asyncio.timeout(WAIT):
             up_reader, up_writer = await asyncio.open_connection(*self._upstream)
         self._writers += [writer, up_writer]
-        both = (up_writer, writer)
+        link = Link(writer, up_writer)
         await asyncio.gather(
-            self._pump(reader, up_writer, "up", both), self._pump(up_reader, writer, "down", both)
+            self._pump(reader, up_writer, "up", link), self._pump(up_reader, writer, "down", link)
         )
 
     async def _pump(
@@ -57,7 +68,7 @@ class CuttingProxy(LocalListener):
         source: asyncio.StreamReader,
         sink: asyncio.StreamWriter,
         direction: str,
-        both: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+        link: Link,
     ) -> None:
         with contextlib.suppress(OSError):
             while raw := await source.readline():
@@ -66,10 +77,13 @@ class CuttingProxy(LocalListener):
                 trap = self._trap
                 if trap is not None and trap[0] == direction and says(line, trap[1]):
                     self._trap = None
-                    for writer in both:
-                        writer.close()
+                    link.ghost = trap[2]
+                    if not link.ghost:
+                        link.server.close()
+                    link.client.close()
                     self.cut.set()
                     return
                 sink.write(raw)
                 await sink.drain()
-        sink.close()
+        if not (link.ghost and sink is link.server):
+            sink.close()

@@ -260,3 +260,33 @@ async def test_a_message_the_store_refused_is_no_longer_pending() -> None:
         await run.events.wait_until(lambda: len(run.events.of(ErrorReply)) == 3)
         assert [e.key for e in run.events.of(ErrorReply)] == [first, second, None]
         assert len(run.session.state.pending) == 0
+
+
+async def test_a_copy_under_our_old_nick_confirms_after_coming_back_as_another(
+    served: Served,
+) -> None:
+    async with through_proxy(served) as (proxy, alice, bob):
+        proxy.cut_at("down", "ghosted", keep_server=True)
+        await alice.session.send_message("#lobby", "ghosted")
+        _key, confirmation = await confirmed_once(alice, "ghosted")
+        # The server still holds the old link as alice: the session is alice_ now,
+        # and the history copy, said by alice, is recognised as ours by its key.
+        assert alice.session.state.nick == "alice_"
+        assert (confirmation.sender, confirmation.is_self, confirmation.is_history) == (
+            "alice",
+            True,
+            True,
+        )
+        await settled(alice, bob, served)
+        assert len(proxy.sent_up("ghosted")) == 1
+        assert (len(heard(bob, "ghosted")), served.stored("ghosted")) == (1, 1)
+
+
+async def test_someone_else_repeating_our_key_confirms_nothing() -> None:
+    async with registered("me", caps="echo-message message-tags") as (conn, run):
+        await run.session.send_message("#room", "mine")
+        await conn.expect("@")
+        (shown,) = run.events.of(MessagePending)
+        await conn.send(f"@{IDEM_TAG}={shown.key} :mallory!m@h PRIVMSG #room :mine")
+        forged = await run.events.wait(MessageReceived)
+        assert not forged.is_self and len(run.session.state.pending) == 1

@@ -614,7 +614,15 @@ class Dispatcher:
                 self._on_ctcp(msg.command, sender, ctcp.command, ctcp.params)
                 return
             kind, text = MessageKind.ACTION, ctcp.params
-        is_self = self.state.is_me(sender)
+        tags = dict(msg.tags)
+        # Our echo, or a history copy maybe said under the nick we had then:
+        # it confirms the pending message it matches, which the UI finds by
+        # this tag even if the server did not relay it back.
+        is_me = self.state.is_me(sender)
+        sent = self.state.pending.confirm(target, msg.params[1], tags.get(IDEM_TAG), sender, is_me)
+        if sent is not None:
+            tags[IDEM_TAG] = sent.key
+        is_self = is_me or sent is not None
         # STATUSMSG targets (`@#room`) belong to the room's window.
         room_target = target.lstrip(self.state.isupport.prefix_symbols)
         is_private = not self.state.isupport.is_channel(room_target)
@@ -629,13 +637,6 @@ class Dispatcher:
             return  # already delivered, live or in an earlier history reply
         if msgid and not is_history:
             self.state.last_msgids[self.state.fold(window)] = msgid
-        tags = dict(msg.tags)
-        if is_self:
-            # Our echo (or a history copy): it confirms the pending message it
-            # matches, which the UI finds by this tag even if the server dropped it.
-            sent = self.state.pending.confirm(target, msg.params[1], tags.get(IDEM_TAG))
-            if sent is not None:
-                tags[IDEM_TAG] = sent.key
         self._link.emit(
             MessageReceived(
                 target=window,

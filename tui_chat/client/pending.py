@@ -47,6 +47,8 @@ class Outgoing:
     text: str
     wire: str
     kind: MessageKind
+    # Our nick when it was first written: a history copy shows it as the sender.
+    nick: str
     # To be written on the current connection: never written yet, or the
     # connection it was written on ended before the echo came.
     due: bool = True
@@ -74,10 +76,22 @@ class PendingMessages:
         oldest = next(iter(self._by_key))
         return self._by_key.pop(oldest)
 
-    def confirm(self, target: str, wire: str, key: str | None) -> Outgoing | None:
-        """The pending message an echo of `wire` to `target` confirms (now removed), if any."""
+    def confirm(
+        self, target: str, wire: str, key: str | None, sender: str, is_me: bool
+    ) -> Outgoing | None:
+        """The pending message a line from `sender` (`is_me`: our nick now) confirms, if any.
+
+        Found by its key, said by us or under the nick we sent it with (a
+        reconnect may have given us another), else by target and text if we
+        said it. The message found is removed.
+        """
         if key:
-            return self._by_key.pop(key, None)
+            found = self._by_key.get(key)
+            if found is None or not (is_me or self._fold(sender) == self._fold(found.nick)):
+                return None
+            return self._by_key.pop(key)
+        if not is_me:
+            return None
         folded = self._fold(target)
         for message in self._by_key.values():
             if message.wire == wire and self._fold(message.target) == folded:

@@ -567,7 +567,9 @@ class ClientSession:
                 return
             if "echo-message" not in self._state.caps:
                 # This server will not echo: sent is as confirmed as it gets.
-                self._state.pending.confirm(message.target, message.wire, message.key)
+                self._state.pending.confirm(
+                    message.target, message.wire, message.key, self._state.nick, is_me=True
+                )
                 self._echo(message.target, message.text, message.kind, message.key)
 
     # Writing
@@ -616,7 +618,7 @@ class ClientSession:
             except ValueError as exc:
                 self.emit(ErrorReply(f"Cannot send that: {exc}"))
                 return []
-            pieces.append(Outgoing(new_key(), command, target, piece, wire, kind))
+            pieces.append(Outgoing(new_key(), command, target, piece, wire, kind, self._state.nick))
         return pieces
 
     def _line(self, message: Outgoing) -> Message:
