@@ -15,10 +15,11 @@ message-tags (no tag otherwise). What the UI must do:
   emits `MessagePending(target, text, key, kind)`: show it in `target`'s
   window dimmed. Its confirmation is the one `MessageReceived` with
   `is_self` and `tags["+tui-chat/idem"] == key`: the server's echo, or the
-  history copy a reconnect's gap fill brings. Replace the dimmed line with
-  it (it has the msgid and server time). A MessageReceived whose key was
-  never shown pending is drawn as usual, so a UI ignoring MessagePending
-  still shows every message once.
+  history copy a reconnect's gap fill brings (`is_self` is set even if
+  that copy shows the nick we had before a reconnect gave us another).
+  Replace the dimmed line with it (it has the msgid and server time). A
+  MessageReceived whose key was never shown pending is drawn as usual, so
+  a UI ignoring MessagePending still shows every message once.
 - A pending message survives reconnects: once the new connection has
   re-joined its room and that room's gap fill has arrived (or after
   `resend_deadline`), it is sent again with the same key, and our server
