@@ -159,31 +159,36 @@ async def test_isupport_advertises_limit_and_reference_types(
     assert len(await history(peer, "LATEST", "#lobby", "*", "100")) == 7
 
 
-async def test_history_is_for_members_and_participants_only(
-    servers: Servers, connect: Connect
-) -> None:
+async def test_private_history_is_served_to_no_nick(servers: Servers, connect: Connect) -> None:
+    """A nick is not an identity: without accounts no one reads private history.
+
+    Before, bob's conversation was filed under "bob": whoever took the nick
+    after he left read it, and TARGETS named alice to them.
+    """
     address = servers.start()
     alice = await joined(connect, address, "alice", MODERN)
     bob = await joined(connect, address, "bob", MODERN)
-    carol = await joined(connect, address, "carol", MODERN)
     await say(alice, "bob", "secret for bob")
     await bob.expect(match("PRIVMSG", "alice", "bob"))
     await bob.send("PRIVMSG alice :secret reply")
     await alice.expect(match("PRIVMSG", "bob", "alice"))
-    conversation = ["secret for bob", "secret reply"]
-    assert texts(await history(bob, "LATEST", "alice", "*", "10")) == conversation
-    assert texts(await history(alice, "LATEST", "BOB", "*", "10")) == conversation
-    assert texts(await history(alice, "LATEST", "*", "*", "10")) == conversation
-    # Carol can name neither side of it.
-    assert await history(carol, "LATEST", "alice", "*", "10") == []
-    assert await history(carol, "LATEST", "bob", "*", "10") == []
-    assert await history(carol, "LATEST", "*", "*", "10") == []
-    targets = await history(carol, "TARGETS", *ALL_TIME, "10")
-    assert [m.params[1] for m in targets] == []
+    await bob.send("QUIT :gone")
+    await alice.expect(match("QUIT", "bob"))
+    thief = await joined(connect, address, "bob", MODERN)
+    for peer in (thief, alice):
+        assert await history(peer, "LATEST", "alice", "*", "10") == []
+        assert await history(peer, "LATEST", "bob", "*", "10") == []
+        assert await history(peer, "LATEST", "*", "*", "10") == []
+        targets = await history(peer, "TARGETS", *ALL_TIME, "10")
+        assert [m.params[1] for m in targets] == []
+    # Still stored (exactly-once resends need it), under keys no account can have.
+    with sqlite3.connect(servers.db) as conn:
+        keys = [key for (key,) in conn.execute("SELECT key FROM conversations")]
+    assert ":alice :bob" in keys
     # A room's past is for its members.
-    await carol.send("JOIN #side")
-    await carol.expect(match("366", None, "carol", "#side"))
-    await say(carol, "#side", "side talk")
+    await thief.send("JOIN #side")
+    await thief.expect(match("366", None, "bob", "#side"))
+    await say(thief, "#side", "side talk")
     refused = await fail_of(alice, "LATEST", "#side", "*", "10")
     assert refused.params[:4] == ["CHATHISTORY", "INVALID_TARGET", "LATEST", "#side"]
 
@@ -219,6 +224,14 @@ async def test_join_replay_for_classic_clients_only(servers: Servers, connect: C
     await classic.expect(match("BATCH", None, "-" + start.params[0][1:]), skipped=replay)
     assert texts(replay) == ["two", "three", "four"]
     assert all("time" in m.tags for m in replay)
+    # A private message is never part of a room's replay.
+    await say(alice, "classic", "just for you")
+    await classic.expect(match("PRIVMSG", "alice", "classic"))
+    late = await joined(connect, address, "late", CLASSIC)
+    start = await late.expect("BATCH")
+    replay.clear()
+    await late.expect(match("BATCH", None, "-" + start.params[0][1:]), skipped=replay)
+    assert texts(replay) == ["two", "three", "four"]
     modern = await joined(connect, address, "modern", MODERN)
     assert not [m for m in await modern.sync() if m.command in ("PRIVMSG", "BATCH")]
 

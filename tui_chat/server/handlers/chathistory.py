@@ -15,6 +15,13 @@ Exactly-once resend: a client may put a key of its own in the client-only tag
 the same conversation is neither stored nor relayed again, and the sender
 (with echo-message) gets its echo carrying the first copy's msgid.
 
+Private history is stored but served to no one: a nick is not an identity
+(after bob quits, anyone may take `bob`), and until accounts exist (issue 5)
+CHATHISTORY on a nick or `*` answers an empty batch and TARGETS lists
+channels only, as ergo does for clients without an account. Parties are
+filed as `NICK_PARTY_PREFIX` + folded nick, a key no account can have, so
+these conversations never become an account's (docs/history.md).
+
 Channels' topics and modes are saved on every change and restored when the
 channel is created again (after a restart, or once it emptied): rooms are
 persistent. Ban lists are not kept.
@@ -109,9 +116,19 @@ class ServerHistory:
         }
 
 
+# Marks a private conversation's party known by nick only. No account name
+# can start with it (accounts are nick-like, and ":" starts no nick), so a
+# conversation filed under the nick `bob` is never the account `bob`'s.
+NICK_PARTY_PREFIX = ":"
+
+
 def identity(client: Client) -> str:
-    """Whom private history is filed under: the folded nick (no accounts yet)."""
-    return client.folded
+    """Whom private history is filed under: the nick, marked as not an identity.
+
+    Once accounts exist (issue 5) a logged-in client's account goes here;
+    docs/history.md has the plan.
+    """
+    return NICK_PARTY_PREFIX + client.folded
 
 
 def store_then_relay(
@@ -301,10 +318,11 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
             _answer(core, client, request, [])
             return
         if isinstance(request, TargetsRequest):
-            # Its own private conversations and the channels it is in (folded names).
+            # The channels it is in (folded names); no private conversations
+            # without accounts (module notes).
             reader = server.store.reader
             start: Callable[[], Future] = partial(
-                reader.fetch_targets, identity(client), list(client.channels), request
+                reader.fetch_targets, None, list(client.channels), request
             )
         else:
             start = _reader_for(core, server, client, request)
@@ -338,23 +356,25 @@ def _reader_for(
     """What asks the store, if `client` may read `request.target`; ChatHistoryError if not."""
     target = request.target
     reader = server.store.reader
-    if target == "*":
-        return partial(reader.fetch_all_private, identity(client), request, CHAT_COMMANDS)
-    refused = ChatHistoryError(
-        "INVALID_TARGET", [request.subcommand, target], "Messages could not be retrieved"
-    )
-    if is_channel(target):
-        channel = core.find_channel(target)
-        # Members only, as the spec allows: a room's past is for those in it.
-        if channel is None or client not in channel.members:
-            raise refused
-        conversation = Conversation.channel(channel.name)
-    else:
-        try:
-            conversation = Conversation.private(identity(client), casefold(target))
-        except ValueError:
-            raise refused from None
-    return partial(reader.fetch, conversation, request, CHAT_COMMANDS)
+    if not is_channel(target):
+        # A nick or `*`: no private history without accounts (module notes).
+        # An empty batch, as for a conversation that never happened: whether
+        # one did is not for a nick to learn.
+        return _no_records
+    channel = core.find_channel(target)
+    # Members only, as the spec allows: a room's past is for those in it.
+    if channel is None or client not in channel.members:
+        raise ChatHistoryError(
+            "INVALID_TARGET", [request.subcommand, target], "Messages could not be retrieved"
+        )
+    return partial(reader.fetch, Conversation.channel(channel.name), request, CHAT_COMMANDS)
+
+
+def _no_records() -> Future[list[HistoryRecord]]:
+    # A finished read, so the empty answer keeps its place among the client's.
+    done: Future[list[HistoryRecord]] = Future()
+    done.set_result([])
+    return done
 
 
 def _send_targets(core: ServerCore, client: Client, summaries: list[TargetSummary]) -> None:

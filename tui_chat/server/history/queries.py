@@ -306,7 +306,7 @@ def _record(row: tuple[object, ...]) -> HistoryRecord:
 
 def fetch_targets(
     conn: sqlite3.Connection,
-    identity: str,
+    identity: str | None,
     channel_keys: Iterable[str],
     request: TargetsRequest,
 ) -> list[TargetSummary]:
@@ -314,8 +314,9 @@ def fetch_targets(
 
     `channel_keys` are the folded names of the channels the reader may see
     (the core's decision); private conversations are those `identity` is a
-    party of. Each target comes with its latest message in the range,
-    ordered by that time, oldest first, at most `request.limit` of them.
+    party of, none for None (SQL's `party_a = NULL` matches no row). Each
+    target comes with its latest message in the range, ordered by that time,
+    oldest first, at most `request.limit` of them.
     """
     low, high = sorted((request.start_ms, request.end_ms))
     keys = list(channel_keys)

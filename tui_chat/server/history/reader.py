@@ -61,7 +61,7 @@ class HistoryReader:
         )
 
     def fetch_targets(
-        self, identity: str, channel_keys: Iterable[str], request: queries.TargetsRequest
+        self, identity: str | None, channel_keys: Iterable[str], request: queries.TargetsRequest
     ) -> Future[list[TargetSummary]]:
         keys = list(channel_keys)
         return self._submit(lambda conn: queries.fetch_targets(conn, identity, keys, request))
