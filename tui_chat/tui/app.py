@@ -23,7 +23,7 @@ import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar, Protocol
 
 from textual import on, work
@@ -39,6 +39,7 @@ from tui_chat.client.events import (
     ConnState,
     ErrorReply,
     Event,
+    HistoryBatchEnded,
     Invited,
     LagMeasured,
     MembersChanged,
@@ -57,6 +58,7 @@ from tui_chat.client.events import (
     UserParted,
     UserQuit,
 )
+from tui_chat.client.history import HISTORY_PAGE
 from tui_chat.config import Settings
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
@@ -99,6 +101,9 @@ class ChatSession(SessionActions, Protocol):
 
     async def run(self) -> None: ...
     async def quit(self, message: str = "") -> None: ...
+    async def fetch_history(
+        self, target: str, before: str | datetime, limit: int = HISTORY_PAGE
+    ) -> None: ...
 
 
 SessionFactory = Callable[[str, Callable[[Event], None]], ChatSession]
@@ -393,6 +398,11 @@ class ChatApp(App[None]):
                 line = self.styler.message(
                     event.time, event.sender, event.text, mention=mention, own=event.is_self
                 )
+        window.older.saw(event.msgid, event.time)
+        if event.is_history and window.older.loading(time.monotonic()):
+            # An older page: held until complete, then put above the log at once.
+            window.older.page.append(line)
+            return
         window.speakers.spoke(event.sender)
         # Replayed history was said before we came: it is no news, no ping.
         fresh = not event.is_self and not event.is_history
@@ -401,6 +411,15 @@ class ChatApp(App[None]):
         self._write(window, line, counts=fresh, mention=fresh and (mention or event.is_private))
         if fresh and mention and self.settings.bell_on_mention:
             self.bell()
+
+    def _on_HistoryBatchEnded(self, event: HistoryBatchEnded) -> None:
+        window = self.windows.get(event.target)
+        if window is None or not window.older.loading(time.monotonic()):
+            return
+        lines = window.older.finish(event.count, HISTORY_PAGE)
+        if window.older.exhausted:
+            lines.insert(0, self.styler.event(self._clock(), "Start of the history kept here"))
+        self._logs[window.key].prepend(lines)
 
     def _on_TopicChanged(self, event: TopicChanged) -> None:
         window = self.windows.get(event.room)
@@ -440,6 +459,9 @@ class ChatApp(App[None]):
 
     def _on_ErrorReply(self, event: ErrorReply) -> None:
         window = self.windows.get(event.target) if event.target else None
+        if window is not None and window.older.loading(time.monotonic()):
+            # Most likely the answer to the page request: do not ask again.
+            window.older.give_up()
         self._write(window or self._current_window, self.styler.error(self._clock(), event.text))
 
     # ------------------------------------------------------------ windows
@@ -659,6 +681,27 @@ class ChatApp(App[None]):
         if event.log.window_key == self.current_key:
             self._show_unseen(event.unseen)
 
+    def on_chat_log_reached_top(self, event: ChatLog.ReachedTop) -> None:
+        if event.log.window_key == self.current_key:
+            self._load_older()
+
+    def _load_older(self) -> None:
+        """Ask for the page before the oldest message of the current window."""
+        window = self._current_window
+        target, older, now = window.target, window.older, time.monotonic()
+        if target is None or self._session is None or older.exhausted or older.loading(now):
+            return
+        older.ask(now)
+        before = older.oldest or datetime.now(UTC)
+        self.run_worker(self._fetch_older(window, target, before), group="history")
+
+    async def _fetch_older(self, window: Window, target: str, before: str | datetime) -> None:
+        try:
+            await self.session.fetch_history(target, before, HISTORY_PAGE)
+        except (ConnectionError, OSError) as exc:
+            window.older.asked_at = None
+            self.show_error(f"Older messages need a connection: {exc}")
+
     # ------------------------------------------------------------ actions
 
     def action_next_window(self) -> None:
@@ -675,7 +718,9 @@ class ChatApp(App[None]):
 
     def action_scroll_log(self, pages: int) -> None:
         log = self._logs[self.current_key]
-        if pages < 0:
+        if pages < 0 and log.scroll_y <= 0:
+            self._load_older()
+        elif pages < 0:
             log.scroll_page_up(animate=False)
         else:
             log.scroll_page_down(animate=False)

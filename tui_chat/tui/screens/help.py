@@ -23,7 +23,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Alt+A", "next window with unread messages"),
     ("Tab / Shift+Tab", "complete nick, #room or /command"),
     ("Up / Down", "input history"),
-    ("PageUp / PageDown", "scroll the log"),
+    ("PageUp / PageDown", "scroll the log; PageUp at the top loads older messages"),
     ("End", "jump to the newest message"),
     ("F1", "this help"),
     ("F2", "command palette: themes, screenshots"),

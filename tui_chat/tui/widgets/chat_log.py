@@ -5,12 +5,15 @@ kept are capped at `max_lines` (the `scrollback_lines` setting), so a room with
 10,000 messages or a burst of hundreds per second costs a bounded amount of
 memory. A change of width wraps the kept entries again. While the reader is
 scrolled up, new lines are appended without moving the view and counted in
-`unseen`; scrolling back to the end clears the count.
+`unseen`; scrolling back to the end clears the count. Scrolling up to the
+top posts `ReachedTop`, and `prepend` puts an older page above the kept
+entries without moving the text under the reader.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 from textual.events import Resize
 from textual.message import Message
@@ -31,6 +34,13 @@ class ChatLog(RichLog):
             self.log = log
             self.unseen = unseen
 
+    class ReachedTop(Message):
+        """The reader scrolled to the oldest entry kept: time for an older page."""
+
+        def __init__(self, log: ChatLog) -> None:
+            super().__init__()
+            self.log = log
+
     def __init__(self, window_key: str, max_lines: int = DEFAULT_SCROLLBACK_LINES) -> None:
         super().__init__(
             max_lines=max_lines, min_width=1, wrap=True, markup=False, auto_scroll=False
@@ -48,6 +58,8 @@ class ChatLog(RichLog):
         # Entries added while hidden (another window shown), drawn when shown:
         # a hidden log has no width, and RichLog would render one cell per row.
         self._unwritten = 0
+        # Entries were put above while hidden: all are drawn again when shown.
+        self._stale = False
 
     def add(self, line: ChatLine) -> None:
         self._entries.append(line)
@@ -88,7 +100,7 @@ class ChatLog(RichLog):
     def on_resize(self, event: Resize) -> None:
         super().on_resize(event)
         width = self.scrollable_content_region.width
-        if width and width != self._width:
+        if width and (width != self._width or self._stale):
             self._width = width
             self._rewrap()
         elif width and self._unwritten:
@@ -104,14 +116,39 @@ class ChatLog(RichLog):
     def _rewrap(self) -> None:
         """Render every entry again at the current width (first show, resize)."""
         self._unwritten = 0
+        self._stale = False
         RichLog.clear(self)
         for line in self._entries:
             self.write(line, scroll_end=False)
         if self.following:
             self.scroll_end(animate=False, immediate=True)
 
+    def prepend(self, lines: Sequence[ChatLine]) -> int:
+        """Put older entries above the kept ones, as many as the cap leaves room for.
+
+        The newest of `lines` are kept when not all fit. The text under the
+        reader stays where it is. Returns how many were put in.
+        """
+        cap = self._entries.maxlen
+        room = len(lines) if cap is None else max(0, cap - len(self._entries))
+        taken = list(lines[len(lines) - room :]) if room else []
+        if not taken:
+            return 0
+        self._entries.extendleft(reversed(taken))
+        if not self._width or not self.size.width:
+            self._stale = bool(self._width)
+            return len(taken)
+        rows, y = len(self.lines), self.scroll_y
+        following = self.following
+        self._rewrap()
+        if not following:
+            self.scroll_to(y=y + len(self.lines) - rows, animate=False, immediate=True)
+        return len(taken)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        if new_value <= 0 < old_value:
+            self.post_message(self.ReachedTop(self))
         self.following = new_value >= self.max_scroll_y
         if self.following:
             self._set_unseen(0)

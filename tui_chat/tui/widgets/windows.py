@@ -14,6 +14,7 @@ from enum import Enum
 from tui_chat.client.events import Member
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui.completion import RecentSpeakers
+from tui_chat.tui.older_pages import OlderPages
 
 __all__ = ["SERVER_WINDOW", "Window", "WindowKind", "WindowList"]
 
@@ -38,6 +39,7 @@ class Window:
     # False after we left or were kicked: the log stays readable, sending is refused.
     active: bool = True
     speakers: RecentSpeakers = field(default_factory=RecentSpeakers)
+    older: OlderPages = field(default_factory=OlderPages)
 
     @property
     def key(self) -> str:
