@@ -7,6 +7,10 @@ connection are closed, the server's first, so the server has let the user go
 before the client can reconnect. That loses exactly one line, deterministically.
 With `keep_server` only the client's side is closed: the server keeps a ghost
 of the user, as after a network loss it has not noticed yet.
+
+`freeze()` makes the links open now drop every line from then on without
+closing anything: a link that died silently, which only the client's ping
+timeout can notice.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class Link:
     server: asyncio.StreamWriter
     # Cut on the client's side only: the server's side is left open.
     ghost: bool = False
+    # Lines are dropped both ways, nothing is closed.
+    frozen: bool = False
 
 
 class CuttingProxy(LocalListener):
@@ -45,10 +51,15 @@ class CuttingProxy(LocalListener):
         # (direction, line without CRLF) of every line seen, the swallowed one included.
         self.lines: list[tuple[str, str]] = []
         self.cut = asyncio.Event()
+        self._links: list[Link] = []
 
     def cut_at(self, direction: str, text: str, *, keep_server: bool = False) -> None:
         self._trap = (direction, text, keep_server)
         self.cut.clear()
+
+    def freeze(self) -> None:
+        for link in self._links:
+            link.frozen = True
 
     def sent_up(self, text: str) -> list[str]:
         """The PRIVMSG lines saying `text` the client sent (or tried to)."""
@@ -59,6 +70,7 @@ class CuttingProxy(LocalListener):
             up_reader, up_writer = await asyncio.open_connection(*self._upstream)
         self._writers += [writer, up_writer]
         link = Link(writer, up_writer)
+        self._links.append(link)
         await asyncio.gather(
             self._pump(reader, up_writer, "up", link), self._pump(up_reader, writer, "down", link)
         )
@@ -83,6 +95,8 @@ class CuttingProxy(LocalListener):
                     link.client.close()
                     self.cut.set()
                     return
+                if link.frozen:
+                    continue
                 sink.write(raw)
                 await sink.drain()
         if not (link.ghost and sink is link.server):

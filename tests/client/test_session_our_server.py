@@ -143,7 +143,8 @@ async def test_oper_host_moderates_a_room(our_server: Address) -> None:
             await host.session.kick("#den", "guest", "bye")
             kicked = await guest.events.wait(SelfKicked)
             assert (kicked.room, kicked.by, kicked.reason) == ("#den", "host", "bye")
-            assert guest.session.state.room("#den") is None
+            left = guest.session.state.room("#den")
+            assert left is not None and not left.joined and not left.members
             seen = await host.events.wait(UserKicked)
             assert (seen.nick, seen.room) == ("guest", "#den")
 

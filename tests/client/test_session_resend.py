@@ -14,6 +14,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 from tui_chat.client.events import (
     ConnState,
     ErrorReply,
+    LagMeasured,
     MessageKind,
     MessagePending,
     MessageReceived,
@@ -190,6 +192,29 @@ async def test_a_line_lost_on_the_way_up_and_one_typed_offline_are_sent_once(
         said = [e.text for e in bob.events.of(MessageReceived)]
         assert said == ["swallowed", "typed offline", "sync"]
         assert (served.stored("swallowed"), served.stored("typed offline")) == (1, 1)
+
+
+async def test_a_line_typed_on_a_silently_dead_link_is_pending_then_sent_once(
+    served: Served,
+) -> None:
+    quick = {"ping_interval": 0.2, "lag_report_interval": 0.1, "ping_timeout": 1.0}
+    async with through_proxy(served, **quick) as (proxy, alice, bob):
+        proxy.freeze()
+        frozen_at = datetime.now(UTC)
+        await alice.session.send_message("#lobby", "into the silence")
+        assert len(pending(alice, "into the silence")) == 1
+        # The lag shown climbs while nothing comes back, then the link is dropped.
+        await alice.events.wait(LagMeasured, lambda e: e.unanswered and e.ms >= 500)
+        retry = await alice.events.wait_state(ConnState.RECONNECTING)
+        assert retry.offline_since is not None and retry.offline_since <= frozen_at
+        key, confirmation = await confirmed_once(alice, "into the silence")
+        assert not confirmation.is_history
+        await settled(alice, bob, served)
+        sends = proxy.sent_up("into the silence")
+        assert len(sends) == 2
+        assert {parse(line).tags.get(IDEM_TAG) for line in sends} == {key}
+        assert len(heard(bob, "into the silence")) == 1
+        assert served.stored("into the silence") == 1
 
 
 async def test_without_message_tags_no_tag_and_an_immediate_self_echo(

@@ -18,12 +18,15 @@ from tui_chat.client.events import (
     NickChanged,
     Registered,
     SelfJoined,
+    SelfKicked,
     ServerInfo,
+    TopicChanged,
     UserJoined,
     UserQuit,
 )
+from tui_chat.client.session import LAG_REPORT_INTERVAL, PING_INTERVAL, PING_TIMEOUT
 
-from .helpers import FakeServer, registered, running
+from .helpers import FakeConnection, FakeServer, registered, running
 
 
 async def test_registers_without_cap_and_reports_connected() -> None:
@@ -504,3 +507,114 @@ async def test_away_survives_a_reconnect() -> None:
         second = await run.server.next_connection()
         await second.register("me")
         assert await second.expect("AWAY") == "AWAY lunch"
+
+
+async def sync(conn: FakeConnection, token: str = "sync") -> None:
+    """Return once the session has handled every line sent before (it answers in order)."""
+    await conn.send(f"PING :{token}")
+    await conn.expect(f"PONG {token}")
+
+
+async def test_a_rejoin_clears_a_topic_the_room_no_longer_has() -> None:
+    fast = {"backoff_base": 0.02, "backoff_max": 0.05}
+    async with registered("me", **fast) as (first, run):
+        await first.send(":me!u@h JOIN #room", ":fake.server 332 me #room :T1")
+        await run.events.wait(TopicChanged, lambda e: e.topic == "T1")
+        first.close()
+        assert run.server is not None
+        second = await run.server.next_connection()
+        await second.register("me")
+        await second.expect("JOIN #room")
+        # Like most servers, no 331 when the room has no topic.
+        await second.send(":me!u@h JOIN #room")
+        await sync(second)
+        events = run.events.events
+        after = events[max(i for i, e in enumerate(events) if isinstance(e, SelfJoined)) :]
+        assert [e for e in after if isinstance(e, TopicChanged)] == [TopicChanged("#room", "")]
+        room = run.session.state.room("#room")
+        assert room is not None and (room.topic, room.topic_set_by) == ("", None)
+        await second.send(":fake.server 332 me #room :T2")
+        await run.events.wait(TopicChanged, lambda e: e.topic == "T2")
+        assert room.topic == "T2"
+
+
+async def test_a_first_join_without_topic_says_nothing_of_topics() -> None:
+    async with registered("me") as (conn, run):
+        await conn.send(":me!u@h JOIN #room")
+        await sync(conn)
+        assert run.events.of(SelfJoined) and not run.events.of(TopicChanged)
+
+
+async def test_kicked_room_is_emptied_left_out_of_rejoins_and_back_on_join() -> None:
+    fast = {"backoff_base": 0.02, "backoff_max": 0.05}
+    names = (":fake.server 353 me = #room :me bob", ":fake.server 366 me #room :End")
+    async with registered("me", **fast) as (first, run):
+        await first.send(":me!u@h JOIN #room", *names)
+        await run.events.wait(MembersChanged, lambda e: len(e.members) == 2)
+        await first.send(":bob!u@h KICK #room me :behave")
+        assert await run.events.wait(SelfKicked) == SelfKicked("#room", "bob", "behave")
+        emptied = await run.events.wait(MembersChanged, lambda e: e.members == ())
+        assert emptied.room == "#room"
+        room = run.session.state.room("#room")
+        assert room is not None and not room.joined and not room.members
+        # A stale quit or /names of the kicked room does not fill it again.
+        await first.send(":bob!u@h QUIT :gone", *names)
+        await sync(first)
+        assert not room.members and not run.events.of(UserQuit)[-1].rooms
+        first.close()
+        assert run.server is not None
+        second = await run.server.next_connection()
+        await second.register("me")
+        await sync(second)
+        assert not [line for line in second.lines if line.startswith("JOIN")]
+        await run.session.join("#room")
+        await second.expect("JOIN #room")
+        await second.send(":me!u@h JOIN #room", *names)
+        await run.events.wait_until(lambda: len(run.events.of(MembersChanged)[-1].members) == 2)
+        assert run.session.state.room("#room") is room and room.joined
+
+
+async def test_lag_climbs_while_our_ping_is_unanswered() -> None:
+    quick = {"ping_interval": 0.05, "lag_report_interval": 0.05, "ping_timeout": 5}
+    async with registered("me", **quick) as (conn, run):
+        ping = await conn.expect("PING")
+        waiting = await run.events.wait(LagMeasured, lambda e: e.ms >= 300)
+        assert waiting.unanswered
+        climbed = [e.ms for e in run.events.of(LagMeasured)]
+        assert len(climbed) >= 3 and climbed == sorted(climbed)
+        # Only one PING waits: the others would measure the same dead link.
+        await sync(conn)
+        assert sum(line.startswith("PING") for line in conn.lines) == 1
+        await conn.send(f":fake.server PONG fake.server :{ping.split()[-1].lstrip(':')}")
+        answered = await run.events.wait(LagMeasured, lambda e: not e.unanswered)
+        assert answered.ms >= waiting.ms and run.session.state.lag_ms == answered.ms
+
+
+async def test_a_ping_never_answered_on_a_live_link_is_replaced() -> None:
+    quick = {"ping_interval": 0.05, "lag_report_interval": 0.05, "ping_timeout": 0.3}
+    async with registered("me", **quick) as (conn, run):
+        await conn.expect("PING")
+        # The server talks but never answers our PINGs: a new one goes out
+        # after a ping timeout, and the link is kept.
+        for n in range(8):
+            await sync(conn, f"alive-{n}")
+            await asyncio.sleep(0.1)
+        assert sum(line.startswith("PING") for line in conn.lines) >= 2
+        assert not run.events.of(
+            ConnectionStateChanged, lambda e: e.state is ConnState.RECONNECTING
+        )
+
+
+async def test_default_ping_settings_notice_a_dead_link_within_90_s() -> None:
+    assert PING_TIMEOUT <= 90 and PING_INTERVAL <= PING_TIMEOUT / 2
+    assert LAG_REPORT_INTERVAL <= 1
+
+
+async def test_offline_since_is_when_the_server_was_last_heard() -> None:
+    quick = {"ping_interval": 0.05, "lag_report_interval": 0.05, "ping_timeout": 0.5}
+    async with registered("me", backoff_base=30, **quick) as (conn, run):
+        await sync(conn, "last-words")
+        last_heard = datetime.now(UTC)
+        retry = await run.events.wait_state(ConnState.RECONNECTING)
+        assert retry.offline_since is not None and retry.offline_since <= last_heard
+        assert (datetime.now(UTC) - retry.offline_since).total_seconds() >= 0.5

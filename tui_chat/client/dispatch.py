@@ -312,7 +312,11 @@ class Dispatcher:
         if self.state.is_me(nick):
             self.state.userhost = msg.source
             room = self.state.add_room(name)
+            forgot_topic = room.enter()
             self._link.emit(SelfJoined(room.name))
+            if forgot_topic:
+                # The topic (if any) follows as 332; none means there is none now.
+                self._link.emit(TopicChanged(room.name, ""))
             if not self._request_history_on_join(room.name):
                 self._link.room_ready(room.name)
             self._request_who_on_join(room.name)
@@ -321,7 +325,7 @@ class Dispatcher:
             self._link.emit(
                 UserJoined(name, nick, userhost, account, realname, time=message_time(msg))
             )
-        if room is None:
+        if room is None or not room.joined:
             return
         self.state.put_member(
             room, Member(nick, userhost=userhost, account=account, realname=realname)
@@ -389,8 +393,12 @@ class Dispatcher:
         if not name or not nick:
             return
         if self.state.is_me(nick):
-            self.state.remove_room(name)
+            # The room stays, empty and not joined, so its window can say so.
+            kicked_from = self.state.room(name)
             self._link.emit(SelfKicked(name, by, reason))
+            if kicked_from is not None:
+                kicked_from.leave()
+                self._members_changed(kicked_from)
             return
         self._link.emit(UserKicked(name, nick, by, reason, time=message_time(msg)))
         room = self.state.room(name)
@@ -453,7 +461,7 @@ class Dispatcher:
         folded = self.state.fold(name)
         collected = self._names_pending.pop(folded, {})
         room = self.state.room(name)
-        if room is not None:
+        if room is not None and room.joined:
             # Keep what NAMES cannot tell (away, account) for members we already knew.
             for key, member in collected.items():
                 known = room.members.get(key)

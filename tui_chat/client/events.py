@@ -38,6 +38,9 @@ class ConnectionStateChanged(Event):
     retry_in: float | None = None
     # True when the session gave up for good (bad password, banned, user quit).
     fatal: bool = False
+    # While RECONNECTING: when the server last sent anything (UTC), which is
+    # when the outage began; a dead link is only noticed a ping timeout later.
+    offline_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,12 @@ class Registered(Event):
 
 @dataclass(frozen=True, slots=True)
 class LagMeasured(Event):
+    """Round trip of our last PING, or how long the current one has waited so far."""
+
     ms: float
+    # True while the PING is still unanswered: `ms` keeps climbing (reported
+    # each lag_report_interval) until the answer or the ping timeout.
+    unanswered: bool = False
 
 
 @dataclass(frozen=True, slots=True)

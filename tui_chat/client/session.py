@@ -45,7 +45,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,7 @@ from tui_chat.irc.message import Message, ParseError, parse
 
 __all__ = [
     "CONNECT_TIMEOUT",
+    "LAG_REPORT_INTERVAL",
     "MAX_LINE_BYTES",
     "OUTBOX_LIMIT",
     "PING_INTERVAL",
@@ -95,10 +96,16 @@ __all__ = [
 
 log = logging.getLogger("tui_chat.client")
 
-# Seconds between our PINGs, which measure lag and prove the link is alive.
+# Seconds between our PINGs, which measure lag and prove the link is alive:
+# a quiet link is probed after at most this much silence.
 PING_INTERVAL = 30.0
-# Seconds of silence from the server after which the link counts as dead.
-PING_TIMEOUT = 120.0
+# Seconds of silence from the server after which the link counts as dead and
+# is reconnected. Two ping intervals: an answered PING always comes well
+# within it, and a silently dead link is noticed after about a minute.
+PING_TIMEOUT = 60.0
+# Seconds between LagMeasured reports while a PING waits for its answer, so
+# the lag shown climbs on a dead link instead of keeping its last good value.
+LAG_REPORT_INTERVAL = 1.0
 # Seconds a TCP (and TLS) connect may take.
 CONNECT_TIMEOUT = 15.0
 # Seconds a server may take to welcome us (001) after the connection opened.
@@ -142,6 +149,7 @@ class ConnectOptions:
     backoff_max: float = 60.0
     ping_interval: float = PING_INTERVAL
     ping_timeout: float = PING_TIMEOUT
+    lag_report_interval: float = LAG_REPORT_INTERVAL
     connect_timeout: float = CONNECT_TIMEOUT
     # Seconds from connecting to the server's welcome (001).
     registration_timeout: float = REGISTRATION_TIMEOUT
@@ -215,7 +223,11 @@ class ClientSession:
         self._fatal: str | None = None
         self._drop_reason = ""
         self._welcomed = False
+        # time.monotonic() of the last line from the server, and of our last PING.
         self._last_heard = 0.0
+        self._last_ping = 0.0
+        # When the last registered connection last heard the server (UTC).
+        self._offline_since: datetime | None = None
         self._ping_serial = 0
         self._pings: dict[str, float] = {}
         # Folded room name -> key, for rooms joined with one (re-joins need it).
@@ -283,7 +295,7 @@ class ClientSession:
                 elif not (self._registered_before or self._quitting or self._fatal):
                     reason = self._drop_reason or "The server closed the connection"
                     self._fatal = f"Could not join {host}:{port}: {reason[:1].lower()}{reason[1:]}"
-                self._state.rooms.clear()
+                self._state.leave_all_rooms()
                 if self._fatal is not None or self._quitting or not self._options.reconnect:
                     break
             delay = backoff_delay(attempt, self._options.backoff_base, self._options.backoff_max)
@@ -291,7 +303,10 @@ class ClientSession:
             self._state.conn_state = ConnState.RECONNECTING
             self.emit(
                 ConnectionStateChanged(
-                    ConnState.RECONNECTING, self._drop_reason or "Connection lost", retry_in=delay
+                    ConnState.RECONNECTING,
+                    self._drop_reason or "Connection lost",
+                    retry_in=delay,
+                    offline_since=self._offline_since,
                 )
             )
             with contextlib.suppress(TimeoutError):
@@ -353,7 +368,7 @@ class ClientSession:
         return connection.reader, connection.writer
 
     def _rooms_to_rejoin(self) -> list[str]:
-        names = [room.name for room in self._state.rooms.values()]
+        names = [room.name for room in self._state.joined_rooms()]
         folded = {self._state.fold(name) for name in names}
         return names + [r for r in self._options.rooms if self._state.fold(r) not in folded]
 
@@ -382,7 +397,8 @@ class ClientSession:
         self._welcomed = False
         self._drop_reason = ""
         self._pings.clear()
-        self._last_heard = time.monotonic()
+        self._state.lag_ms = None
+        self._last_heard = self._last_ping = time.monotonic()
         self._set_conn_state(ConnState.REGISTERING, f"Connected to {options.host}, registering")
         pinger = asyncio.create_task(self._ping_loop())
         deadline = asyncio.create_task(self._registration_deadline())
@@ -396,6 +412,9 @@ class ClientSession:
             if self._resend_timer is not None:
                 self._resend_timer.cancel()
                 self._resend_timer = None
+            if self._welcomed:
+                silent_for = time.monotonic() - self._last_heard
+                self._offline_since = datetime.now(UTC) - timedelta(seconds=silent_for)
             self._closed.set()
             self._writer = None
             self._dispatcher = None
@@ -441,15 +460,35 @@ class ClientSession:
                 log.exception("error handling %r", line)
 
     async def _ping_loop(self) -> None:
-        interval = self._options.ping_interval
+        options = self._options
+        tick = min(options.ping_interval, options.lag_report_interval)
         while True:
-            await asyncio.sleep(interval)
-            silent_for = time.monotonic() - self._last_heard
-            if silent_for > self._options.ping_timeout:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            silent_for = now - self._last_heard
+            if silent_for >= options.ping_timeout:
                 self._drop(f"No answer from the server for {silent_for:.0f} s")
                 return
-            if self._welcomed:
+            if not self._welcomed:
+                continue
+            waited = now - min(self._pings.values(), default=now)
+            if waited >= options.ping_timeout:
+                # Other lines came, so the link lives, but this PING will not be
+                # answered: stop timing it, and measure again with a new one.
+                self._pings.clear()
+            if self._pings:
+                # One PING waiting is enough: more would time the same silence.
+                self._report_waiting_lag(waited)
+            elif now - self._last_ping >= options.ping_interval:
                 await self._send_lag_ping()
+
+    def _report_waiting_lag(self, waited: float) -> None:
+        waited_ms = waited * 1000
+        # Below one report interval it may still be a normal answer on its way.
+        if waited < self._options.lag_report_interval or waited_ms <= (self._state.lag_ms or 0):
+            return
+        self._state.lag_ms = waited_ms
+        self.emit(LagMeasured(waited_ms, unanswered=True))
 
     async def _registration_deadline(self) -> None:
         timeout = self._options.registration_timeout
@@ -460,7 +499,7 @@ class ClientSession:
     async def _send_lag_ping(self) -> None:
         self._ping_serial += 1
         token = f"tui-chat-lag-{self._ping_serial}"
-        self._pings[token] = time.monotonic()
+        self._last_ping = self._pings[token] = time.monotonic()
         await self._write(Message("PING", [token]))
 
     def _drop(self, reason: str) -> None:

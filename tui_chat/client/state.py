@@ -68,6 +68,26 @@ class RoomState:
     topic_set_by: str | None = None
     # Case-folded nick -> Member.
     members: dict[str, Member] = field(default_factory=dict)
+    # False once we were kicked or the connection dropped: the room is kept
+    # (its window stays) but has no members and is not re-joined by itself.
+    joined: bool = True
+
+    def leave(self) -> None:
+        """We are no longer in the room: nobody is known to be in it."""
+        self.joined = False
+        self.members = {}
+
+    def enter(self) -> bool:
+        """We (re)joined: forget what the last stay knew; True if a topic was forgotten.
+
+        Servers send no topic on join when there is none, so an old one would
+        otherwise stay shown after it was cleared, or after the server restarted.
+        """
+        had_topic = bool(self.topic)
+        self.joined = True
+        self.members = {}
+        self.topic, self.topic_set_by = "", None
+        return had_topic
 
     def sorted_members(self, rank_order: str) -> tuple[Member, ...]:
         """Members by rank (ops first), then by nick, as a user list shows them."""
@@ -87,7 +107,8 @@ class SessionState:
     lag_ms: float | None = None
     caps: set[str] = field(default_factory=set)
     isupport: Isupport = field(default_factory=Isupport)
-    # Case-folded room name -> RoomState.
+    # Case-folded room name -> RoomState, including rooms we were kicked
+    # from or lost with the connection (`joined` False) until we part them.
     rooms: dict[str, RoomState] = field(default_factory=dict)
     server: str | None = None
     # Our own `nick!user@host` as the server shows it, once seen.
@@ -134,6 +155,14 @@ class SessionState:
 
     def remove_room(self, name: str) -> RoomState | None:
         return self.rooms.pop(self.fold(name), None)
+
+    def joined_rooms(self) -> list[RoomState]:
+        return [room for room in self.rooms.values() if room.joined]
+
+    def leave_all_rooms(self) -> None:
+        """The connection is gone: every room is left, but remembered with its topic."""
+        for room in self.rooms.values():
+            room.leave()
 
     def member(self, room: RoomState, nick: str) -> Member | None:
         return room.members.get(self.fold(nick))
