@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from tui_chat import __version__
+from tui_chat.server.limits import FLOOD_EXEMPT
 
 if TYPE_CHECKING:
     import ssl
@@ -41,6 +42,8 @@ def version() -> None:
 # --- serve: the headless server (owned by the server's network side) -------
 
 SERVE_LOG_LEVELS = ("debug", "info", "warning", "error")
+# `--flood-exempt none`: trust no network (behind a tunnel or reverse proxy).
+NO_NETWORKS = "none"
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -147,23 +150,36 @@ def serve(
         typer.Option(
             "--db",
             help="History database (SQLite) file; ':memory:' keeps nothing across restarts. "
-            "Default: history.sqlite3 in the platform data dir.",
+            "Default: history-PORT.sqlite3 in the platform data dir (in memory for port 0).",
+        ),
+    ] = None,
+    flood_exempt: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flood-exempt",
+            metavar="CIDR",
+            help="Trusted network, no flood or connection limits (repeatable); replaces the "
+            f"default {', '.join(FLOOD_EXEMPT)}. '{NO_NETWORKS}' trusts none.",
         ),
     ] = None,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
-    from tui_chat.server.history.store import Database
+    from tui_chat.server.history.store import default_history_db
     from tui_chat.server.thread import Endpoint, ServerStartError, ServerThread, run_foreground
 
     plain_port = _port_number(port)
     secure_port = None if tls_port is None else _port_number(tls_port)
     if log_level.lower() not in SERVE_LOG_LEVELS:
         _fail(f"bad log level {log_level!r}: use one of {', '.join(SERVE_LOG_LEVELS)}", 2)
-    config = ServerConfig(
-        default_room=None if no_room else _room_name(room),
-        history_db=db if db is not None else str(Database(None).path),
-    )
+    try:
+        config = ServerConfig(
+            default_room=None if no_room else _room_name(room),
+            history_db=db if db is not None else default_history_db(plain_port),
+            flood_exempt=_trusted_networks(flood_exempt),
+        )
+    except ValueError as exc:
+        _fail(f"bad --flood-exempt: {exc}", 2)
     if name is not None:
         from tui_chat.irc.hostname import valid_hostname
 
@@ -214,6 +230,13 @@ def serve(
         _fail(str(exc))
     if not stopped_cleanly:
         _fail("the server stopped unexpectedly (see the log above)")
+
+
+def _trusted_networks(given: list[str] | None) -> list[str]:
+    """`--flood-exempt` values: the default without any, none for NO_NETWORKS."""
+    if not given:
+        return list(FLOOD_EXEMPT)
+    return [] if given == [NO_NETWORKS] else given
 
 
 # --- join and host: the chat screen (owned by the TUI side) ----------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
 import socket
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer, match
+from tui_chat.irc.message import Message
+from tui_chat.server.limits import MAX_CONNECTIONS_PER_IP
 from tui_chat.server.tls import ensure_self_signed
 
 READY = re.compile(r"listening on (\S+):(\d+)")
@@ -21,16 +24,16 @@ ANNOUNCE_END = b"Ctrl+C stops"
 
 
 async def start_serve(
-    *args: str,
+    *args: str, port: int = 0
 ) -> tuple[asyncio.subprocess.Process, tuple[str, int], list[str]]:
-    """Start `tui-chat serve 127.0.0.1 0 *args`; the first address and the announcement."""
+    """Start `tui-chat serve 127.0.0.1 PORT *args`; the first address and the announcement."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tui_chat",
         "serve",
         "127.0.0.1",
-        "0",
+        str(port),
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -112,6 +115,71 @@ async def test_no_room_and_custom_room(tmp_path: Path) -> None:
     assert (await finish(proc))[0] == 0
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def said_and_stopped(port: int, text: str) -> tuple[str, list[str]]:
+    """Serve on `port` without --db, say `text` in #lobby; the History line and what was there."""
+    proc, address, lines = await start_serve("--quiet", port=port)
+    try:
+        peer = await IrcPeer.connect(address)
+        await peer.register("alice", caps=["batch", "draft/chathistory"])
+        await peer.expect(match("366"))
+        await peer.send("CHATHISTORY LATEST #lobby * 10")
+        start = await peer.expect("BATCH")
+        found: list[Message] = []
+        await peer.expect(match("BATCH", None, "-" + start.params[0][1:]), skipped=found)
+        await peer.send(f"PRIVMSG #lobby :{text}")
+        await peer.sync()
+        await peer.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    assert (await finish(proc))[0] == 0
+    (history,) = [line for line in lines if line.startswith("History: ")]
+    return history.removeprefix("History: "), [m.params[-1] for m in found]
+
+
+async def test_default_history_file_is_per_port_in_the_data_dir() -> None:
+    """Two servers on one machine never share a room's history; one port's restarts do."""
+    data_dir = Path(os.environ["XDG_DATA_HOME"]) / "tui-chat"
+    first, second = free_port(), free_port()
+    path_a, replay = await said_and_stopped(first, "said on A")
+    assert path_a == str(data_dir / f"history-{first}.sqlite3") and replay == []
+    assert Path(path_a).is_file()
+    path_b, replay = await said_and_stopped(second, "said on B")
+    assert path_b == str(data_dir / f"history-{second}.sqlite3") and replay == []
+    # The same port again is the same room: A's line comes back, B's does not.
+    _, replay = await said_and_stopped(first, "A again")
+    assert replay == ["said on A"]
+
+
+async def test_port_zero_keeps_history_in_memory() -> None:
+    proc, _, lines = await start_serve()
+    proc.send_signal(signal.SIGTERM)
+    await finish(proc)
+    assert "History: :memory:" in lines
+
+
+async def test_flood_exempt_none_puts_loopback_under_the_limits() -> None:
+    """Loopback is trusted by default; `--flood-exempt none` counts its connections."""
+    proc, address, _ = await start_serve("--quiet", "--flood-exempt", "none")
+    peers: list[IrcPeer] = []
+    try:
+        for _ in range(MAX_CONNECTIONS_PER_IP):
+            peers.append(await IrcPeer.connect(address))
+            await peers[-1].send("PING :alive")
+            await peers[-1].expect("PONG")
+        one_too_many = await IrcPeer.connect(address)
+        last = await one_too_many.closed()
+        assert [m for m in last if m.command == "ERROR"], last
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    assert (await finish(proc))[0] == 0
+
+
 def run_cli(*args: str) -> tuple[int, str]:
     done = subprocess.run(
         [sys.executable, "-m", "tui_chat", "serve", *args],
@@ -132,6 +200,7 @@ def run_cli(*args: str) -> tuple[int, str]:
         (["127.0.0.1", "0", "--log-level", "loud"], "bad log level 'loud'"),
         (["127.0.0.1", "0", "--name", "my server"], "bad server name 'my server'"),
         (["192.0.2.1", "0"], "not an address of this machine"),
+        (["127.0.0.1", "0", "--flood-exempt", "10.0.0.0/33"], "bad --flood-exempt"),
     ],
 )
 def test_bad_arguments_are_one_line(args: list[str], message: str) -> None:

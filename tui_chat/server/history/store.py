@@ -27,14 +27,32 @@ __all__ = [
     "DEFAULT_FILENAME",
     "MEMORY",
     "MIGRATIONS",
+    "PER_PORT_FILENAME",
     "Database",
     "connect",
+    "default_history_db",
     "migrate",
     "schema_version",
 ]
 
 MEMORY = ":memory:"
 DEFAULT_FILENAME = "history.sqlite3"
+# A server's default file, one per listening port: two servers on one machine
+# never share rooms, while a `host` and a `serve` on the same port at
+# different times are the same room and share it. `--db` overrides it.
+PER_PORT_FILENAME = "history-{port}.sqlite3"
+
+
+def default_history_db(port: int) -> str:
+    """The history file of a server on `port` when none is given (for serve and host).
+
+    Port 0 (a free port picked at random, so a restart is another server)
+    keeps its history in memory.
+    """
+    if port == 0:
+        return MEMORY
+    return str(Path(user_data_dir("tui-chat")) / PER_PORT_FILENAME.format(port=port))
+
 
 _V1_MESSAGES = """
 CREATE TABLE conversations (
