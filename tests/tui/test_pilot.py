@@ -398,6 +398,9 @@ async def test_being_kicked_is_said_plainly_and_the_room_greys_out() -> None:
         assert lobby is not None and not lobby.active
         label = app.query_one(RoomList).get_option("w:#lobby").prompt
         assert "strike" in str(label.style)  # type: ignore[union-attr]
+        # Out of the room, its member list is no longer ours to show.
+        users = app.query_one(UserList)
+        assert users.option_count == 0 and not users.border_title
 
 
 async def test_a_wider_terminal_wraps_the_log_again() -> None:

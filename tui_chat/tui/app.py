@@ -331,6 +331,10 @@ class ChatApp(App[None]):
         if window is None:
             return
         window.active = False
+        # Out of the room we hear nothing more of its members: an old list would mislead.
+        window.set_members(())
+        if window.key == self.current_key:
+            self.query_one(UserList).show(())
         reason = f" ({event.reason})" if event.reason else ""
         self._write(window, self.styler.error(self._clock(), f"{event.by} kicked you out{reason}."))
         self._refresh_rooms()
