@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from e2e.conftest import Address, Connect
+from e2e.conftest import Address, Connect, StartServer
 from e2e.ircpeer import IrcPeer, match
 from tui_chat.irc.message import Message
+from tui_chat.server.history.config import CHATHISTORY_LIMIT
 
 ALL_CAPS = {
     "message-tags", "server-time", "echo-message", "multi-prefix", "userhost-in-names",
@@ -43,6 +44,27 @@ async def test_cap_ls_req_list_nak(connect: Connect, plain: Address) -> None:
     assert not [m for m in await peer.sync() if m.command == "001"]
     await peer.send("CAP END")
     await peer.expect("001")
+
+
+async def test_chathistory_offered_only_with_a_store(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """Each capability is advertised only where it really works (issue 2)."""
+    for history_db, offered in ((None, ALL_CAPS), (":memory:", ALL_CAPS | {"draft/chathistory"})):
+        address = start_server(history_db=history_db)
+        peer = await connect(address)
+        await peer.send("CAP LS 302", "NICK hist", "USER h 0 * :H")
+        ls = await peer.expect("CAP")
+        assert set(ls.params[-1].split()) == offered
+        await peer.send("CAP REQ draft/chathistory", "CAP END")
+        verdict = await peer.expect("CAP")
+        assert verdict.param(1) == ("ACK" if history_db else "NAK")
+        burst: list[Message] = []
+        await peer.expect("376", skipped=burst)
+        tokens = {t for m in burst if m.command == "005" for t in m.params[1:-1]}
+        assert bool(
+            {f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp"} & tokens
+        ) == bool(history_db)
 
 
 async def test_message_tags_server_time_and_echo(connect: Connect, lobby: Address) -> None:

@@ -20,15 +20,16 @@ LABELED_RESPONSE = "labeled-response"
 SETNAME = "setname"
 INVITE_NOTIFY = "invite-notify"
 STANDARD_REPLIES = "standard-replies"
-# Offered always: a server without a store answers CHATHISTORY with a FAIL
-# (the CAP list is fixed for a server's life; see handlers/chathistory.py).
+# Offered only by a server with a message store: a capability is advertised
+# only where it really works (issue 2). Without one, CHATHISTORY still gets
+# an empty answer for clients that send it unasked (handlers/chathistory.py).
 CHATHISTORY = "draft/chathistory"
 
+# Offered by every server.
 SUPPORTED: tuple[str, ...] = (
     AWAY_NOTIFY,
     BATCH,
     CAP_NOTIFY,
-    CHATHISTORY,
     ECHO_MESSAGE,
     EXTENDED_JOIN,
     INVITE_NOTIFY,
@@ -41,6 +42,7 @@ SUPPORTED: tuple[str, ...] = (
     USERHOST_IN_NAMES,
 )
 SUPPORTED_SET = frozenset(SUPPORTED)
+WITH_HISTORY_SET = SUPPORTED_SET | {CHATHISTORY}
 
 # Bits of `Client.form`: which server-added tags a client receives. A
 # relayed message is serialized once per distinct form among its recipients.
@@ -64,6 +66,11 @@ def form_of(caps: frozenset[str]) -> int:
     return (FORM_TIME if SERVER_TIME in caps else 0) | (FORM_TAGS if MESSAGE_TAGS in caps else 0)
 
 
-def ls_tokens() -> list[str]:
+def offered(history: bool) -> frozenset[str]:
+    """What a server offers; `history`: it keeps a message store."""
+    return WITH_HISTORY_SET if history else SUPPORTED_SET
+
+
+def ls_tokens(history: bool) -> list[str]:
     """The CAP LS list; none of our capabilities carries a value."""
-    return list(SUPPORTED)
+    return sorted(offered(history))

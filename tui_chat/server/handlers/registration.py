@@ -61,7 +61,8 @@ def cap(core: ServerCore, client: Client, msg: Message) -> None:
         client.cap_version = max(client.cap_version, int(version) if version.isdigit() else 0)
         if client.cap_version >= 302:
             client.caps = caps.shared(client.caps | {caps.CAP_NOTIFY})
-        core.send(client, Message("CAP", [client.nick, "LS", " ".join(caps.ls_tokens())], server))
+        offered = caps.ls_tokens(core.history is not None)
+        core.send(client, Message("CAP", [client.nick, "LS", " ".join(offered)], server))
     elif sub == "LIST":
         core.send(
             client, Message("CAP", [client.nick, "LIST", " ".join(sorted(client.caps))], server)
@@ -85,9 +86,10 @@ def _cap_req(core: ServerCore, client: Client, requested: str) -> None:
     """All or nothing, as the spec says: any unknown capability NAKs the lot."""
     adds: set[str] = set()
     removes: set[str] = set()
+    offered = caps.offered(core.history is not None)
     for token in requested.split():
         name = token[1:] if token.startswith("-") else token
-        if name not in caps.SUPPORTED_SET:
+        if name not in offered:
             adds = removes = set()
             verdict = "NAK"
             break
