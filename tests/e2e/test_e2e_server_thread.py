@@ -158,3 +158,22 @@ def test_a_failing_second_endpoint_releases_the_first() -> None:
         with pytest.raises(ServerStartError, match="already in use"):
             server.start()
     assert not server.running and server.addresses == []
+
+
+async def test_throttled_input_is_released_at_the_flood_rate(start_server: StartServer) -> None:
+    """Held-back lines come out one per 1/rate seconds, not on the (here 60 s) tick."""
+    rate, lines = 20.0, 6
+    address = start_server(flood_exempt=[], flood_burst=1, flood_rate=rate, tick_interval=60.0)
+    peer = await IrcPeer.connect(address)
+    await peer.register("throttled")
+    # Registration spent the burst: every PING now waits for its token.
+    await peer.send(*(f"PING :p{i}" for i in range(lines)))
+    loop = asyncio.get_running_loop()
+    arrived: list[float] = []
+    # Well before the tick: only call_later can release them in time.
+    async with asyncio.timeout(5):
+        for i in range(lines):
+            await peer.expect(lambda m, i=i: m.command == "PONG" and m.params[-1] == f"p{i}")
+            arrived.append(loop.time())
+    # About 1/rate (50 ms) apart: not all at once.
+    assert arrived[-1] - arrived[0] >= (lines - 1) / rate * 0.8

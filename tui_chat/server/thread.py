@@ -204,7 +204,11 @@ class ServerThread:
         return ServerHistory(store, saved, loop.call_soon_threadsafe)
 
     async def _serve_with(self, history: ServerHistory | None) -> None:
-        core = ServerCore(self._config, history=history)
+        # call_later: flood-held input is released the moment the allowance
+        # refills, not on the next once-a-second tick.
+        core = ServerCore(
+            self._config, call_later=asyncio.get_running_loop().call_later, history=history
+        )
         listener = Listener(
             core, tick_interval=self._tick_interval, shutdown_grace=self._shutdown_grace
         )
