@@ -103,14 +103,18 @@ async def test_server_time_on_joins_and_numerics(connect: Connect, lobby: Addres
 async def test_multi_prefix_and_userhost_in_names(connect: Connect, lobby: Address) -> None:
     alice = await connect(lobby, "alice", caps=["multi-prefix", "userhost-in-names"])
     bob = await connect(lobby, "bob")
-    await alice.expect(match("JOIN", "bob", "#lobby"))
-    await alice.send("MODE #lobby +v alice")
+    # A room alice creates, so she is its op (nobody is, in the default room).
+    await alice.send("JOIN #den")
+    await alice.expect(match("366", None, "alice", "#den"))
+    await bob.send("JOIN #den")
+    await alice.expect(match("JOIN", "bob", "#den"))
+    await alice.send("MODE #den +v alice")
     await bob.expect("MODE")
-    assert sorted(await names_of(alice, "#lobby")) == [
+    assert sorted(await names_of(alice, "#den")) == [
         "@+alice!~alice@127.0.0.1",
         "bob!~bob@127.0.0.1",
     ]
-    assert sorted(await names_of(bob, "#lobby")) == ["@alice", "bob"]
+    assert sorted(await names_of(bob, "#den")) == ["@alice", "bob"]
 
 
 async def test_away_notify(connect: Connect, lobby: Address) -> None:

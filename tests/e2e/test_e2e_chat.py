@@ -40,13 +40,14 @@ async def test_default_room_places_everyone_and_announces_joins(
     alice = await connect(lobby, "alice")
     await alice.expect(match("JOIN", "alice", "#lobby"))
     names = await alice.expect("353")
-    assert names.params[-1].split() == ["@alice"]
+    # First in, yet no op: the default room belongs to the server.
+    assert names.params[-1].split() == ["alice"]
     await alice.expect("366")
     bob = await connect(lobby, "bob")
     await alice.expect(match("JOIN", "bob", "#lobby"))
     await bob.expect(match("JOIN", "bob", "#lobby"))
     names = await bob.expect("353")
-    assert sorted(names.params[-1].split()) == ["@alice", "bob"]
+    assert sorted(names.params[-1].split()) == ["alice", "bob"]
 
 
 async def test_three_clients_chat_in_lobby_and_a_second_room(

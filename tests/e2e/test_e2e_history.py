@@ -196,8 +196,10 @@ async def test_private_history_is_served_to_no_nick(servers: Servers, connect: C
 async def test_topic_modes_and_history_survive_a_restart(
     servers: Servers, connect: Connect
 ) -> None:
-    first = servers.start()
+    first = servers.start(operators={"host": "pw"})
     alice = await joined(connect, first, "alice", MODERN)
+    await alice.send("OPER host pw")
+    await alice.expect(match("MODE", None, "#lobby", "+o", "alice"))
     await alice.send("TOPIC #lobby :the persistent topic")
     await alice.expect(match("TOPIC", "alice", "#lobby"))
     await alice.send("MODE #lobby +s-t")
@@ -294,3 +296,24 @@ async def test_without_batch_cap_replies_are_bare_lines(servers: Servers, connec
     assert got[2].params[:2] == ["TARGETS", "#lobby"]
     assert not any("batch" in m.tags for m in got)
     assert not [m for m in peer.seen if m.command == "BATCH"]
+
+
+async def test_default_room_gives_no_op_after_a_restart(servers: Servers, connect: Connect) -> None:
+    """Seen: after a restart the first guest back in #lobby became its op."""
+    first = servers.start()
+    await joined(connect, first, "bob", MODERN)
+    servers.stop_all()
+    second = servers.start(operators={"host": "pw"})
+    guest = await connect(second, "guest", caps=MODERN)
+    names = await guest.expect(match("353", None, "guest"))
+    assert names.params[-1] == "guest"
+    shown = await guest.request("MODE #lobby +m", "482")
+    assert shown.params[1] == "#lobby"
+    # The host, after OPER, runs the room.
+    host = await joined(connect, second, "host", MODERN)
+    await host.send("OPER host pw")
+    await guest.expect(match("MODE", None, "#lobby", "+o", "host"))
+    # A room a user creates is still theirs.
+    await guest.send("JOIN #guests")
+    created = await guest.expect(match("353", None, "guest"))
+    assert created.params[-2:] == ["#guests", "@guest"]

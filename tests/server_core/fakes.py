@@ -85,3 +85,15 @@ def register(core: ServerCore, nick: str, *, caps: str = "", port: int = 40000) 
     assert peer.client.registered, peer.take()
     drain(core)
     return peer
+
+
+def lobby_op(peer: Peer, room: str = "#lobby") -> Peer:
+    """`peer` with +o in the server's default room, as OPER gives the host.
+
+    Nobody gets op there by joining first; the tests of what an op may do
+    there start from one.
+    """
+    channel = peer.core.find_channel(room)
+    assert channel is not None and peer.client in channel.members
+    channel.members[peer.client] = "o"
+    return peer

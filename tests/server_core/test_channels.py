@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fakes import Peer, drain, make_core, register
+from .fakes import Peer, drain, lobby_op, make_core, register
 
 
 def test_join_several_with_keys_and_join_zero() -> None:
@@ -34,14 +34,18 @@ def test_first_joiner_is_op_and_names_prefixes() -> None:
     core = make_core()
     alice = register(core, "alice")
     bob = register(core, "bob", caps="multi-prefix userhost-in-names")
+    # The default room is the server's: alice, first in it, is no op there.
     alice.send("MODE #lobby +v alice")
-    bob.take()
-    bob.send("NAMES #lobby")
-    names = next(m for m in bob.take() if m.command == "353").params[-1].split()
+    assert alice.commands() == ["482"]
+    alice.send("JOIN #mine", "MODE #mine +v alice")
+    bob.send("JOIN #mine", "NAMES #mine")
+    names = [m for m in bob.take() if m.command == "353"][-1].params[-1].split()
     assert names == ["@+alice!~alice@127.0.0.1", "bob!~bob@127.0.0.1"]
     alice.take()
-    alice.send("NAMES #lobby")
+    alice.send("NAMES #mine")
     assert next(m for m in alice.take() if m.command == "353").params[-1] == "@alice bob"
+    alice.send("NAMES #lobby")
+    assert next(m for m in alice.take() if m.command == "353").params[-1] == "alice bob"
 
 
 def test_extended_join_carries_realname() -> None:
@@ -65,7 +69,7 @@ def test_part_with_reason_and_errors() -> None:
 
 def test_topic_set_query_and_protection() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     bob = register(core, "bob")
     alice.send("TOPIC #lobby :Welcome all")
     bob.take()
@@ -84,7 +88,7 @@ def test_topic_set_query_and_protection() -> None:
 
 def test_kick_enforced() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     bob = register(core, "bob")
     carol = register(core, "carol")
     alice.take()
@@ -182,7 +186,7 @@ def test_names_of_a_big_room_is_split_into_lines_within_the_limit() -> None:
     assert all(len(line) <= 512 for line in lines)
     names = [n for m in last.take() if m.command == "353" for n in m.params[-1].split()]
     assert len(names) == 120
-    assert names[0] == "@user000!~user000@127.0.0.1"
+    assert names[0] == "user000!~user000@127.0.0.1"
 
 
 def test_invite_notify_reaches_every_member_of_an_open_channel() -> None:

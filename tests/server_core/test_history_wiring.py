@@ -18,7 +18,7 @@ from tui_chat.server.core import ServerCore
 from tui_chat.server.handlers.chathistory import ServerHistory
 from tui_chat.server.history import History, HistoryConfig
 
-from .fakes import Clock, register
+from .fakes import Clock, lobby_op, register
 
 # Seconds a test waits for the writer thread to commit.
 FLUSH_TIMEOUT = 10.0
@@ -112,7 +112,7 @@ def test_refused_write_is_not_relayed(files: Store) -> None:
 
 def test_topic_and_modes_come_back_in_a_new_core(files: Store) -> None:
     core = files.core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     alice.send("TOPIC #lobby :kept", "MODE #lobby +sk-t door", "MODE #lobby +l 9")
     files.commit()
     files.close()

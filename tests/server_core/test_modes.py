@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fakes import make_core, register
+from .fakes import lobby_op, make_core, register
 
 
 def test_user_mode_invisible_and_errors() -> None:
@@ -25,7 +25,7 @@ def test_user_mode_invisible_and_errors() -> None:
 
 def test_channel_mode_query_shows_key_to_members_only() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     bob = register(core, "bob", port=2)
     alice.send("MODE #lobby +kl key 10")
     alice.take()
@@ -41,7 +41,7 @@ def test_channel_mode_query_shows_key_to_members_only() -> None:
 
 def test_changes_are_announced_once_and_folded() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     bob = register(core, "bob")
     alice.take()
     alice.send("MODE #lobby +ovm-t bob bob")
@@ -54,7 +54,7 @@ def test_changes_are_announced_once_and_folded() -> None:
 
 def test_non_op_gets_482_and_bad_params_get_errors() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     bob = register(core, "bob")
     alice.take()
     bob.send("MODE #lobby +m")
@@ -70,7 +70,7 @@ def test_non_op_gets_482_and_bad_params_get_errors() -> None:
 
 def test_ban_list_add_query_remove_and_limit() -> None:
     core = make_core(maxlist=2)
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     alice.send("MODE #lobby +bb bad!*@* *!*@10.0.0.*", "MODE #lobby +b third")
     replies = alice.take()
     assert replies[0].params == ["#lobby", "+bb", "bad!*@*", "*!*@10.0.0.*"]
@@ -85,7 +85,7 @@ def test_ban_list_add_query_remove_and_limit() -> None:
 
 def test_modes_with_params_are_capped_per_command() -> None:
     core = make_core(modes=2)
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     for nick in ("b1", "b2", "b3"):
         register(core, nick)
     alice.take()

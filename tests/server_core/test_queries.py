@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .fakes import Peer, drain, make_core, register
+from .fakes import Peer, drain, lobby_op, make_core, register
 
 
 def test_who_channel_and_nick() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     register(core, "bob")
     alice.send("AWAY :out", "WHO #lobby")
     replies = [m for m in alice.take() if m.command in ("352", "315")]
@@ -21,7 +21,7 @@ def test_who_channel_and_nick() -> None:
 
 def test_whox_fields_and_token() -> None:
     core = make_core()
-    alice = register(core, "alice")
+    alice = lobby_op(register(core, "alice"))
     alice.send("WHO #lobby %tcnfr,42")
     reply = alice.take()[0]
     assert (reply.command, reply.params) == (

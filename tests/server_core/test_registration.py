@@ -21,7 +21,8 @@ def test_burst_has_welcome_isupport_lusers_motd_and_default_room() -> None:
     for token in ("CASEMAPPING=rfc1459", "CHANTYPES=#&", "PREFIX=(ov)@+", "UTF8ONLY", "NICKLEN=30"):
         assert token in isupport.split()
     names = next(m for m in msgs if m.command == "353")
-    assert names.params[-1] == "@alice"
+    # First in the default room, yet no op: the room is the server's.
+    assert names.params[-1] == "alice"
 
 
 def test_no_default_room_and_no_motd() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tui_chat.irc.casemap import valid_channel
+from tui_chat.irc.casemap import casefold, valid_channel
 from tui_chat.irc.masks import match_mask
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import (
@@ -88,7 +88,9 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
         channel = Channel(saved_name(core, name), core.clock())
         apply_saved_state(core, channel)
         core.channels[channel.folded] = channel
-        prefix = "o"
+        # Whoever creates a room runs it; the default room belongs to the
+        # server, so being first there (say, after a restart) makes no one op.
+        prefix = "" if is_default_room(core, channel) else "o"
     else:
         error = _join_error(channel, client, key)
         if error:
@@ -118,6 +120,11 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
         send_topic(core, client, channel)
     send_names(core, client, channel)
     replay_on_join(core, client, channel)
+
+
+def is_default_room(core: ServerCore, channel: Channel) -> bool:
+    room = core.config.default_room
+    return room is not None and channel.folded == casefold(room)
 
 
 def _join_error(channel: Channel, client: Client, key: str | None) -> str | None:
