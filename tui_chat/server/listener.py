@@ -7,7 +7,9 @@ the core writes to (`write`, `close`, `get_write_buffer_size`), so the hot
 path adds no Python object per line between the socket and the core.
 
 A `Listener` owns the listening sockets of one core, the core's once-a-second
-`tick()` timer and the graceful shutdown. `listen()` may be called several
+`tick()` timer and the graceful shutdown. It attaches its loop's `call_soon`
+and `call_later` to the core, which coalesces each client's writes of one
+loop iteration into one and releases flood-held input on time. `listen()` may be called several
 times: plain TCP today, a TLS socket by passing an `ssl.SSLContext`; a
 WebSocket endpoint would be another protocol class handing decoded frames to
 the same core.
@@ -78,7 +80,9 @@ def describe_bind_error(exc: OSError, host: str, port: int) -> str:
 
 
 def _lost_reason(exc: Exception | None) -> str:
-    if exc is None:
+    # A client that hung up while we wrote to it (one that sent QUIT and
+    # closed, say) closed the connection: no error to report.
+    if exc is None or isinstance(exc, BrokenPipeError | ConnectionResetError):
         return "Connection closed"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
@@ -199,6 +203,7 @@ class Listener:
         address = (str(bound[0]), int(bound[1]))
         log.debug("listening on %s:%d%s", address[0], address[1], " (TLS)" if tls else "")
         if self._tick_handle is None:
+            self.core.attach_loop(loop.call_soon, loop.call_later)
             self._tick_handle = loop.call_later(self._tick_interval, self._tick)
         return address
 

@@ -53,6 +53,8 @@ class Client:
         "nick",
         "outbox",
         "pass_ok",
+        "pending",
+        "pending_size",
         "ping_sent",
         "port",
         "realname",
@@ -92,6 +94,11 @@ class Client:
         self.gone = False
         # While a labeled command runs, replies to this client collect here.
         self.outbox: list[bytes] | None = None
+        # Lines written this loop iteration, sent in one transport write at its
+        # end (ServerCore.flush); None when nothing waits. `pending_size` is
+        # their byte count, which the send-queue limit includes.
+        self.pending: list[bytes] | None = None
+        self.pending_size = 0
         # Input throttle; None for a trusted address (no flood control).
         self.flood: FloodGate | None = None
         # What per-address connection limits count this client under; None
