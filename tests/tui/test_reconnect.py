@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from tui_chat.client.events import (
     ConnectionStateChanged,
     ConnState,
+    Event,
     Registered,
     SelfJoined,
     ServerInfo,
@@ -118,23 +120,25 @@ async def test_a_real_server_restart_leaves_a_quiet_log() -> None:
     options = ConnectOptions(
         "127.0.0.1", port, "alice", rooms=("#lobby",), backoff_base=0.05, backoff_max=0.2
     )
+    failures = 0
+
+    def counting(on_event: Callable[[Event], None]) -> Callable[[Event], None]:
+        def counted(event: Event) -> None:
+            nonlocal failures
+            if isinstance(event, ConnectionStateChanged) and event.state is ConnState.RECONNECTING:
+                failures += 1
+            on_event(event)
+
+        return counted
+
     app = ChatApp(
         Settings(bell_on_mention=False),
         server_label=f"127.0.0.1:{port}",
         nick="alice",
-        session_factory=lambda _nick, on_event: ClientSession(options, on_event),
+        session_factory=lambda _nick, on_event: ClientSession(options, counting(on_event)),
     )
-    failures = 0
-
-    def counted(event: object) -> None:
-        nonlocal failures
-        if isinstance(event, ConnectionStateChanged) and event.state is ConnState.RECONNECTING:
-            failures += 1
-
     try:
-        async with app.run_test(
-            size=SIZE, message_hook=lambda m: counted(getattr(m, "event", m))
-        ) as pilot:
+        async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.current_key == "#lobby")
             await asyncio.to_thread(server.stop)
             await until(pilot, lambda: failures >= 4)

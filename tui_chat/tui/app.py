@@ -7,9 +7,10 @@
 The app never touches a socket. `session_factory(nick, on_event)` builds the
 IRC client session once the nick is known (from the flag, the settings, or
 the "Your name" screen); its `run()` is the app's socket reader worker on the
-app's own event loop. Every session event is posted as a `SessionEvent`
-message and applied by `apply_event`, which tests also call directly to get a
-deterministic screen with no network at all.
+app's own event loop. Session events wait in the app's own queue and are
+applied by `apply_event` in batches of at most EVENT_BATCH_SECONDS, so keys
+and drawing get the loop between batches however fast lines arrive. Tests
+call `apply_event` directly to get a deterministic screen with no network.
 
 The app is the `CommandContext` of `tui_chat.tui.commands`: every submitted
 line goes through `commands.execute`.
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import inspect
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -85,7 +87,19 @@ from tui_chat.tui.widgets.topic_line import TopicLine
 from tui_chat.tui.widgets.user_list import UserList
 from tui_chat.tui.widgets.windows import SERVER_WINDOW, Window, WindowKind, WindowList
 
-__all__ = ["QUIT_TIMEOUT", "ChatApp", "ChatSession", "SessionEvent", "SessionFactory"]
+__all__ = [
+    "EVENT_BATCH_SECONDS",
+    "QUIT_TIMEOUT",
+    "ChatApp",
+    "ChatSession",
+    "EventsWaiting",
+    "SessionFactory",
+]
+
+# Seconds of session events applied in one go before keys and drawing get
+# the loop. One Textual message per event held the loop for seconds during a
+# burst of 10,000 messages (keys answered after 2-4 s).
+EVENT_BATCH_SECONDS = 0.008
 
 # How long Ctrl+Q waits for the session's goodbye before closing anyway; longer
 # than the session's own QUIT wait (3 s), so this only catches a stuck session.
@@ -109,12 +123,8 @@ class ChatSession(SessionActions, Protocol):
 SessionFactory = Callable[[str, Callable[[Event], None]], ChatSession]
 
 
-class SessionEvent(Message):
-    """One event from the client session, delivered on the app's loop."""
-
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
+class EventsWaiting(Message):
+    """Session events wait in the app's queue: apply the next batch."""
 
 
 class ChatApp(App[None]):
@@ -169,6 +179,9 @@ class ChatApp(App[None]):
         self._last_spoke: dict[str, float] = {}
         self._quitting = False
         self._rooms_redraw_pending = False
+        # Session events not applied yet, oldest first; one EventsWaiting is posted for them.
+        self._events: deque[Event] = deque()
+        self._drain_posted = False
         self._conn_state = ConnState.CONNECTING
         self._outage = Outage()
         # The nick the last "Welcome" line named; a reconnect as the same nick is not news.
@@ -233,7 +246,10 @@ class ChatApp(App[None]):
         self._run_session(self._session)
 
     def _post_event(self, event: Event) -> None:
-        self.post_message(SessionEvent(event))
+        self._events.append(event)
+        if not self._drain_posted:
+            self._drain_posted = True
+            self.post_message(EventsWaiting())
 
     @work(exclusive=True, group="session", name="socket reader", exit_on_error=False)
     async def _run_session(self, session: ChatSession) -> None:
@@ -250,8 +266,19 @@ class ChatApp(App[None]):
             raise ConnectionError("not connected yet")
         return self._session
 
-    async def on_session_event(self, message: SessionEvent) -> None:
-        await self.apply_event(message.event)
+    async def on_events_waiting(self, _message: EventsWaiting) -> None:
+        deadline = time.perf_counter() + EVENT_BATCH_SECONDS
+        while self._events:
+            await self.apply_event(self._events.popleft())
+            if time.perf_counter() >= deadline:
+                break
+        # Textual runs queued messages back to back: yield so keys and the
+        # screen refresh run, then queue the rest behind what came meanwhile.
+        await asyncio.sleep(0)
+        if self._events:
+            self.post_message(EventsWaiting())
+        else:
+            self._drain_posted = False
 
     # ------------------------------------------------------------ events
 

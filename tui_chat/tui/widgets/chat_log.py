@@ -16,13 +16,18 @@ from collections import deque
 from collections.abc import Sequence
 
 from textual.events import Resize
+from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import RichLog
 
 from tui_chat.config import DEFAULT_SCROLLBACK_LINES
 from tui_chat.tui.widgets.message_lines import ChatLine
 
-__all__ = ["ChatLog"]
+__all__ = ["ROW_TRIM_SLACK", "ChatLog"]
+
+# Entries drawn beyond the cap before their rows are dropped, as a fraction
+# of the cap: rows go in batches, not one list copy per line once full.
+ROW_TRIM_SLACK = 0.1
 
 
 class ChatLog(RichLog):
@@ -42,9 +47,9 @@ class ChatLog(RichLog):
             self.log = log
 
     def __init__(self, window_key: str, max_lines: int = DEFAULT_SCROLLBACK_LINES) -> None:
-        super().__init__(
-            max_lines=max_lines, min_width=1, wrap=True, markup=False, auto_scroll=False
-        )
+        # RichLog's own max_lines counts rows, not messages, and copies every
+        # row on each write once full: the cap is kept here instead.
+        super().__init__(max_lines=None, min_width=1, wrap=True, markup=False, auto_scroll=False)
         self.window_key = window_key
         self.unseen = 0
         # True while the view sits at the end and should follow new lines.
@@ -60,6 +65,11 @@ class ChatLog(RichLog):
         self._unwritten = 0
         # Entries were put above while hidden: all are drawn again when shown.
         self._stale = False
+        # Rows of each entry drawn, oldest first, to drop an entry's rows with it.
+        self._rows: deque[int] = deque()
+        self._row_slack = max(1, int(max_lines * ROW_TRIM_SLACK))
+        # One scroll to the end per refresh, however many lines came.
+        self._end_pending = False
 
     def add(self, line: ChatLine) -> None:
         self._entries.append(line)
@@ -71,23 +81,49 @@ class ChatLog(RichLog):
                 self._set_unseen(self.unseen + 1)
             return
         if self.following:
-            self.write(line, scroll_end=True)
+            self._put([line])
+            self._end_soon()
             return
         self._write_held_still([line])
         self._set_unseen(self.unseen + 1)
 
-    def _write_held_still(self, lines: list[ChatLine]) -> None:
+    def _put(self, lines: Sequence[ChatLine]) -> None:
+        """Draw entries at the end; past the cap (plus slack) drop the oldest rows."""
+        for line in lines:
+            before = len(self.lines)
+            self.write(line, scroll_end=False)
+            self._rows.append(len(self.lines) - before)
+        excess = len(self._rows) - len(self._entries)
+        if excess > self._row_slack:
+            dropped = sum(self._rows.popleft() for _ in range(excess))
+            del self.lines[:dropped]
+            # RichLog caches rows by absolute number: the offset keeps them right.
+            self._start_line += dropped
+            self.virtual_size = Size(self.virtual_size.width, len(self.lines))
+            self.refresh()
+
+    def _end_soon(self) -> None:
+        if not self._end_pending:
+            self._end_pending = True
+            self.call_after_refresh(self._to_end)
+
+    def _to_end(self) -> None:
+        self._end_pending = False
+        if self.following:
+            self.scroll_end(animate=False, immediate=True)
+
+    def _write_held_still(self, lines: Sequence[ChatLine]) -> None:
         # Rows trimmed off the top (scrollback cap) would slide the text under
         # a reader who scrolled up; move the view by as much to hold it still.
         first_row = self._start_line
-        for line in lines:
-            self.write(line, scroll_end=False)
+        self._put(lines)
         trimmed = self._start_line - first_row
         if trimmed:
             self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
 
     def clear(self) -> ChatLog:
         self._entries.clear()
+        self._rows.clear()
         self._unwritten = 0
         self._set_unseen(0)
         super().clear()
@@ -107,8 +143,7 @@ class ChatLog(RichLog):
             held = list(self._entries)[-self._unwritten :]
             self._unwritten = 0
             if self.following:
-                for line in held:
-                    self.write(line, scroll_end=False)
+                self._put(held)
                 self.scroll_end(animate=False, immediate=True)
             else:
                 self._write_held_still(held)
@@ -118,8 +153,8 @@ class ChatLog(RichLog):
         self._unwritten = 0
         self._stale = False
         RichLog.clear(self)
-        for line in self._entries:
-            self.write(line, scroll_end=False)
+        self._rows.clear()
+        self._put(self._entries)
         if self.following:
             self.scroll_end(animate=False, immediate=True)
 
