@@ -147,7 +147,7 @@ def part_channel(core: ServerCore, client: Client, channel: Channel, reason: str
     members = list(channel.members)
     out = Message("PART", params, client.source)
     after_pending(core, lambda: core.relay(members, out))
-    log.info("part %s %s", channel.name, client.nick)
+    log.info("part %s %s%s", channel.name, client.nick, f": {reason}" if reason else "")
     core.leave_channel(client, channel)
 
 

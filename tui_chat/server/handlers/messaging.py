@@ -40,6 +40,18 @@ def client_tags(msg: Message) -> dict[str, str]:
     return {k: v for k, v in msg.tags.items() if is_client_only_tag(k) and valid_tag_key(k)}
 
 
+# A CTCP ACTION (`/me waves`) is `\x01ACTION waves\x01` on the wire.
+ACTION_PREFIX = "\x01ACTION "
+
+
+def log_said(room: str, nick: str, text: str) -> None:
+    """The console line of a room message; `/me waves` as `* alice waves`."""
+    if text.startswith(ACTION_PREFIX):
+        log.info("<%s> * %s %s", room, nick, text.removeprefix(ACTION_PREFIX).rstrip("\x01"))
+    else:
+        log.info("<%s> %s: %s", room, nick, text)
+
+
 def may_send(channel: Channel, client: Client) -> bool:
     if client in channel.members:
         return not ("m" in channel.modes or is_banned(channel, client)) or channel.can_speak(client)
@@ -76,7 +88,7 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
             recipients = [m for m in channel.members if m is not client or echo]
             conversation = Conversation.channel(channel.name)
             if text is not None:
-                log.info("<%s> %s: %s", channel.name, client.nick, text)
+                log_said(channel.name, client.nick, text)
         else:
             user = core.find_client(target)
             if user is None:

@@ -153,7 +153,7 @@ def change_channel_modes(
         core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
     if applied:
         modes, params = format_changes(applied)
-        log.info("mode %s %s %s by %s", channel.name, modes, " ".join(params), client.nick)
+        log.info("mode %s %s by %s", channel.name, " ".join([modes, *params]), client.nick)
         core.relay(
             list(channel.members), Message("MODE", [channel.name, modes, *params], client.source)
         )
