@@ -39,3 +39,23 @@ async def test_queued_enters_send_each_line_once_and_keep_what_follows() -> None
         assert chat_input.value == "thr"
         await pilot.press("up")
         assert chat_input.value == "two"
+
+
+async def test_tab_completes_the_text_typed_just_before_it() -> None:
+    # Found by QA over tmux: "al" Tab sent together gave "alice: al", because
+    # the priority Tab binding ran before the Input had typed the "al".
+    app = make_app(factory=SessionBox())
+    async with app.run_test(size=SIZE) as pilot:
+        await in_lobby(app)
+        chat_input = app.query_one(ChatInput)
+        for key in [*keys("hi al"), events.Key("tab", "\t")]:
+            app.post_message(key)
+        await pilot.pause()
+        await pilot.pause()
+        assert chat_input.value == "hi alice "
+        # Every key the box binds keeps its place in a burst (Ctrl+U clears first).
+        for key in [events.Key("ctrl+u", None), *keys("al"), events.Key("tab", "\t")]:
+            app.post_message(key)
+        await pilot.pause()
+        await pilot.pause()
+        assert chat_input.value == "alice: "

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import ClassVar
 
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
@@ -32,8 +33,8 @@ class CompletionSource:
 
 class ChatInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "complete(False)", "Complete", show=False, priority=True),
-        Binding("shift+tab", "complete(True)", "Complete back", show=False, priority=True),
+        Binding("tab", "complete(False)", "Complete", show=False),
+        Binding("shift+tab", "complete(True)", "Complete back", show=False),
         Binding("up", "history_previous", "Previous line", show=False),
         Binding("down", "history_next", "Next line", show=False),
     ]
@@ -88,13 +89,15 @@ class ChatInput(Input):
     async def _on_key(self, event: events.Key) -> None:
         if event.key not in ("tab", "shift+tab"):
             self._completer.reset()
-        if event.key == "enter":
-            # Taken here, in the order keys arrived. As Input's binding it ran
-            # only after the rest of a burst (a fast typist, tmux send-keys)
-            # was typed in: the same line went out once per Enter.
+        bindings = self._bindings.key_to_bindings.get(event.key)
+        if bindings and event.key in _own_keys():
+            # The box's own keys (Enter, Tab, Ctrl+U...) run here, in the order
+            # keys arrived. As bindings they ran after the rest of a burst (a
+            # fast typist, tmux send-keys, SSH) was typed in: one line went
+            # out once per Enter, Tab completed the text before the burst.
             event.stop()
             event.prevent_default()
-            await self.action_submit()
+            await self.run_action(bindings[0].action)
             return
         await super()._on_key(event)
 
@@ -112,3 +115,9 @@ class ChatInput(Input):
             self.post_message(self.MultiLinePaste(event.text))
             return
         super()._on_paste(event)
+
+
+@cache
+def _own_keys() -> frozenset[str]:
+    """Keys the box binds itself; scrolling and app keys bubble on as usual."""
+    return frozenset(BindingsMap([*Input.BINDINGS, *ChatInput.BINDINGS]).key_to_bindings)
