@@ -36,8 +36,8 @@ async def test_a_room_written_to_while_hidden_reads_normally_when_shown_again() 
         await pilot.pause()
         rows = rows_of(app, "#lobby")
         assert rows[-2].endswith("bob │ said while you were away"), rows
-        assert rows[-1].endswith("alice is now known as alys"), rows
-        assert app.log_lines("#lobby")[-1].endswith("alice is now known as alys")
+        assert rows[-1].endswith("You are now known as alys"), rows
+        assert app.log_lines("#lobby")[-1].endswith("You are now known as alys")
 
 
 async def test_a_hidden_log_scrolled_up_still_counts_what_arrived() -> None:

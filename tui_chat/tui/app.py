@@ -413,6 +413,8 @@ class ChatApp(App[None]):
             if window is not None:
                 window.speakers.renamed(event.old, event.new)
         text = f"{event.old} is now known as {event.new}"
+        if event.is_self:
+            text = f"You are now known as {event.new}"
         for room in (*event.rooms, event.new):
             self._room_event(room, event.new, event.time, text, always=event.is_self)
         self._refresh_rooms()
@@ -429,6 +431,8 @@ class ChatApp(App[None]):
                 line = self.styler.message(
                     event.time, event.sender, event.text, mention=mention, own=event.is_self
                 )
+        if event.is_history:
+            line = line.faded()
         window.older.saw(event.msgid, event.time)
         if event.is_history and window.older.loading(time.monotonic()):
             # An older page: held until complete, then put above the log at once.
@@ -466,10 +470,19 @@ class ChatApp(App[None]):
     def _on_ModeChanged(self, event: ModeChanged) -> None:
         window = self.windows.get(event.target) or self.windows.server
         change = " ".join((event.modes, *event.args))
-        self._write(window, self.styler.event(event.time, f"{event.by} sets mode {change}"))
+        text = f"{event.by} sets mode {change}"
+        if casefold(event.target) == casefold(self.nick):
+            text = f"Your user modes: {change}"
+        self._write(window, self.styler.event(event.time, text))
 
     def _on_AwayChanged(self, event: AwayChanged) -> None:
         key = casefold(event.nick)
+        status = self.query_one(StatusLine)
+        away = event.message is not None
+        if key == casefold(self.nick) and away != status.away:
+            status.away = away
+            why = f": {event.message}" if event.message else "."
+            self.show_info(f"You are marked as away{why}" if away else "You are back.")
         for window in self.windows:
             member = window.members.get(key)
             if member is not None:

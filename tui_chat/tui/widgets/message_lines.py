@@ -142,6 +142,11 @@ class ChatLine:
     def plain(self) -> str:
         return self.prefix.plain + self.body.plain
 
+    def faded(self) -> ChatLine:
+        """The line dimmed under its own styles: said before (replayed history)."""
+        self.body.stylize_before(Style(dim=True))
+        return self
+
     def prefix_for(self, column_width: int) -> Text:
         column = self.column
         if column.cell_len > column_width:

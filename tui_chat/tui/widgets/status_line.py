@@ -30,6 +30,7 @@ class StatusLine(Static):
     state: reactive[ConnState] = reactive(ConnState.CONNECTING)
     detail: reactive[str] = reactive("")
     lag_ms: reactive[float | None] = reactive(None)
+    away: reactive[bool] = reactive(False)
     # Seconds until the next connection attempt, counted down by the app.
     retry_in: reactive[int | None] = reactive(None)
 
@@ -61,6 +62,8 @@ class StatusLine(Static):
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {visible(self.nick) or '?'} ", style="bold reverse")
+        if self.away:
+            line.append(" [away]", style="dim")
         line.append(f" {visible(self.server)} ")
         state = self.state.value
         if self.state is ConnState.RECONNECTING and self.retry_in is not None:
