@@ -23,3 +23,18 @@ def test_the_screenshot_exists() -> None:
     assert images
     for image in images:
         assert (USAGE.parent / image).resolve().is_file(), image
+
+
+
+def test_the_help_screen_shows_optional_arguments() -> None:
+    # QA: "/part [#room] [reason]" showed as "/part": the brackets were read as markup.
+    from rich.console import Console
+
+    from tui_chat.tui.screens.help import _commands_table
+
+    console = Console(width=200, color_system=None)
+    with console.capture() as capture:
+        console.print(_commands_table())
+    shown = capture.get()
+    for command in COMMANDS.values():
+        assert command.usage_line in shown

@@ -41,7 +41,8 @@ def _commands_table() -> Table:
         detail = Text(command.help)
         if aliases:
             detail.append(f"  ({aliases})", style="dim")
-        table.add_row(command.usage_line, detail)
+        # Text, not a str: Rich would read "[#room]" as markup and drop it.
+        table.add_row(Text(command.usage_line), detail)
     return table
 
 
