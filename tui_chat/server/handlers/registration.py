@@ -30,7 +30,12 @@ from tui_chat.server import caps
 from tui_chat.server.core import VERSION, iso_time, log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import join_channel
-from tui_chat.server.handlers.server_info import send_isupport, send_lusers, send_motd
+from tui_chat.server.handlers.server_info import (
+    send_cached,
+    send_isupport,
+    send_lusers,
+    send_motd,
+)
 from tui_chat.server.state import (
     FLAG_MODES,
     LIST_MODES,
@@ -198,6 +203,17 @@ def try_register(core: ServerCore, client: Client) -> None:
     core.reply(
         client, RPL_WELCOME, text=f"Welcome to the {cfg.network} IRC Network {client.source}"
     )
+    send_cached(core, client, send_server_intro)
+    # LUSERS counts change with every connection: built per client.
+    send_lusers(core, client)
+    send_cached(core, client, send_motd)
+    if cfg.default_room:
+        join_channel(core, client, cfg.default_room, None)
+
+
+def send_server_intro(core: ServerCore, client: Client) -> None:
+    """002-005: the server's name, version, start and features."""
+    cfg = core.config
     core.reply(
         client, RPL_YOURHOST, text=f"Your host is {cfg.server_name}, running version {VERSION}"
     )
@@ -206,7 +222,3 @@ def try_register(core: ServerCore, client: Client) -> None:
     chanmodes = "".join(sorted(with_param + FLAG_MODES))
     core.reply(client, RPL_MYINFO, cfg.server_name, VERSION, USER_MODES, chanmodes, text=with_param)
     send_isupport(core, client)
-    send_lusers(core, client)
-    send_motd(core, client)
-    if cfg.default_room:
-        join_channel(core, client, cfg.default_room, None)

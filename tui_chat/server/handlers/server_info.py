@@ -1,9 +1,17 @@
-"""What the server tells about itself: MOTD, LUSERS, VERSION, TIME, INFO."""
+"""What the server tells about itself: MOTD, LUSERS, VERSION, TIME, INFO.
+
+Lines that differ between clients only in the nick (the welcome burst's
+002-005 and the MOTD) are serialized once per server as `NickTemplate`s
+and spliced per client: building them one by one cost ~20 µs of every
+connection (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import (
@@ -24,12 +32,18 @@ from tui_chat.irc.numerics import (
     RPL_TIME,
     RPL_VERSION,
 )
-from tui_chat.server.core import VERSION
+from tui_chat.server import caps
+from tui_chat.server.core import VERSION, iso_time
 from tui_chat.server.handlers import command
+from tui_chat.server.state import Client
 
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
-    from tui_chat.server.state import Client
+
+# Writes server lines to one client; a template records what it writes.
+LineWriter = Callable[["ServerCore", Client], None]
+# The nick a template is recorded with; any one-word nick would do.
+_PROBE_NICK = "*"
 
 INFO_LINES = (
     f"{VERSION}: a terminal chat room that speaks IRC.",
@@ -71,6 +85,62 @@ def send_lusers(core: ServerCore, client: Client) -> None:
     core.reply(
         client, RPL_GLOBALUSERS, str(total), str(total), text=f"Current global users {total}"
     )
+
+
+class NickTemplate:
+    """What `writer` sends, recorded once and replayed with another nick.
+
+    Only for lines whose one per-client part is the nick right after the
+    numeric (`:server 002 <nick> ...`). A server-time client gets one `time`
+    tag for all of them, as a burst may share one (server-time spec).
+    """
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, core: ServerCore, writer: LineWriter) -> None:
+        probe = Client(None, "", 0, False, 0.0)  # type: ignore[arg-type]  # never written to
+        probe.nick = _PROBE_NICK
+        probe.outbox = []
+        writer(core, probe)
+        nick = _PROBE_NICK.encode()
+        self._lines: list[tuple[bytes, bytes]] = []
+        for line in probe.outbox:
+            # `:server CODE nick ...`: the nick starts after the second space.
+            start = line.index(b" ", line.index(b" ") + 1) + 1
+            if line[start : start + len(nick) + 1] not in (nick + b" ", nick + b"\r"):
+                raise ValueError(f"no nick after the numeric in {line!r}")
+            self._lines.append((line[:start], line[start + len(nick) :]))
+
+    def send(self, core: ServerCore, client: Client) -> None:
+        nick = client.nick.encode()
+        stamp = b""
+        if client.form & caps.FORM_TIME:
+            stamp = b"@time=" + iso_time(core.clock()).encode() + b" "
+        lines = [stamp + head + nick + tail for head, tail in self._lines]
+        if client.outbox is None:
+            core.write(client, b"".join(lines))
+        else:
+            # A labeled-response batch tags each line on its own.
+            for line in lines:
+                core.write(client, line)
+
+
+# core -> writer -> (what the lines were made from, the template).
+_TEMPLATES: WeakKeyDictionary[ServerCore, dict[LineWriter, tuple[tuple[object, ...], NickTemplate]]]
+_TEMPLATES = WeakKeyDictionary()
+
+
+def send_cached(core: ServerCore, client: Client, writer: LineWriter) -> None:
+    """`writer(core, client)`, from a template made again when its inputs change."""
+    cfg = core.config
+    # Everything the templated lines are made of; the ISUPPORT lines already
+    # say whether the server keeps history.
+    inputs = (cfg.server_name, cfg.network, tuple(cfg.motd), core.isupport_lines, core.started)
+    templates = _TEMPLATES.setdefault(core, {})
+    cached = templates.get(writer)
+    if cached is None or cached[0] != inputs:
+        cached = templates[writer] = (inputs, NickTemplate(core, writer))
+    cached[1].send(core, client)
 
 
 @command("MOTD")
