@@ -375,22 +375,19 @@ def host(
     key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --cert.")] = None,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
-    from tui_chat.server.history.store import Database
+    from tui_chat.server.history.store import default_history_db
     from tui_chat.server.thread import ServerStartError
     from tui_chat.server.tls import CERT_FILE_NAME, default_tls_dir
 
     settings = _chat_settings(nick)
+    port = _check_port(port, allow_zero=True)
+    # As serve does: one file per port, so two rooms on one machine never mix.
+    history = db if db is not None else default_history_db(port)
     context = fingerprint = None
     if tls or cert is not None or key is not None:
         context, fingerprint = _tls_context(cert, key)
     try:
-        server, (bound_host, bound_port), oper = start_host_server(
-            host,
-            _check_port(port, allow_zero=True),
-            # The same file serve uses by default: a room keeps its past either way.
-            db if db is not None else str(Database(None).path),
-            context,
-        )
+        server, (bound_host, bound_port), oper = start_host_server(host, port, history, context)
     except ServerStartError as exc:
         _fail(str(exc))
     try:
@@ -399,7 +396,7 @@ def host(
             _local_address_of(bound_host),
             bound_port,
             oper=oper,
-            banner=_how_friends_join(bound_host, bound_port, fingerprint),
+            banner=(*_how_friends_join(bound_host, bound_port, fingerprint), f"History: {history}"),
             tls=context is not None,
             # The app checks its own server against the certificate it serves
             # (the self-signed one names 127.0.0.1 and ::1).

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tui_chat.client.events import (
     ConnectionStateChanged,
     ConnState,
     Event,
+    LagMeasured,
     Registered,
     SelfJoined,
     ServerInfo,
@@ -152,3 +153,30 @@ async def test_a_real_server_restart_leaves_a_quiet_log() -> None:
             await pilot.press("ctrl+q")
     finally:
         server.stop()
+
+
+async def test_the_gap_starts_when_the_server_was_last_heard() -> None:
+    heard = datetime(2026, 11, 24, 9, 29, 20, tzinfo=UTC)
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        await in_lobby(app)
+        lost = ConnectionStateChanged(
+            ConnState.RECONNECTING, "ping timeout", 1, offline_since=heard
+        )
+        await app.apply_event(lost)
+        await app.apply_event(ConnectionStateChanged(ConnState.CONNECTED, "Connected"))
+        await app.apply_event(SelfJoined("#lobby"))
+        local = heard.astimezone().strftime("%H:%M:%S")
+        assert count(app.log_lines("#lobby"), f"offline {local} to 09:30:00") == 1
+
+
+async def test_an_unanswered_ping_shows_a_climbing_lag_in_seconds() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.apply_event(Registered("alice", "chat.example"))
+        await app.apply_event(LagMeasured(12_400, unanswered=True))
+        await pilot.pause()
+        assert "lag 12 s?" in app.query_one(StatusLine).render().plain
+        await app.apply_event(LagMeasured(35))
+        await pilot.pause()
+        assert app.query_one(StatusLine).render().plain.endswith("lag 35 ms")

@@ -299,7 +299,15 @@ class ChatApp(App[None]):
         if event.state is ConnState.RECONNECTING:
             # Each failed attempt only moves the status line's countdown.
             open_rooms = (w.key for w in self.windows if w.kind is WindowKind.ROOM and w.active)
-            if self._outage.lost(self._clock(), open_rooms):
+            # A dead link is noticed a ping timeout late: the gap began when
+            # the server was last heard.
+            now = self._clock()
+            since = now
+            if event.offline_since is not None:
+                since = event.offline_since.astimezone(now.tzinfo)
+                # The clock is naive local time unless a test gives it a zone.
+                since = since if now.tzinfo else since.replace(tzinfo=None)
+            if self._outage.lost(since, open_rooms):
                 self._everywhere_error(f"Connection lost: {event.detail or 'server gone'}")
         elif event.state is ConnState.DISCONNECTED:
             self._outage.over()
@@ -327,7 +335,9 @@ class ChatApp(App[None]):
         )
 
     def _on_LagMeasured(self, event: LagMeasured) -> None:
-        self.query_one(StatusLine).lag_ms = event.ms
+        status = self.query_one(StatusLine)
+        status.lag_ms = event.ms
+        status.lag_unanswered = event.unanswered
 
     async def _on_SelfJoined(self, event: SelfJoined) -> None:
         window, created = await self._ensure_window(event.room)

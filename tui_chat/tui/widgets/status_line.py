@@ -30,6 +30,8 @@ class StatusLine(Static):
     state: reactive[ConnState] = reactive(ConnState.CONNECTING)
     detail: reactive[str] = reactive("")
     lag_ms: reactive[float | None] = reactive(None)
+    # True while a PING waits for its answer: lag_ms is a lower bound, climbing.
+    lag_unanswered: reactive[bool] = reactive(False)
     away: reactive[bool] = reactive(False)
     # Seconds until the next connection attempt, counted down by the app.
     retry_in: reactive[int | None] = reactive(None)
@@ -74,5 +76,9 @@ class StatusLine(Static):
         if self.detail and self.state is not ConnState.CONNECTED:
             line.append(f" {visible(self.detail)}", style="italic")
         if self.lag_ms is not None and self.state is ConnState.CONNECTED:
-            line.append(f"  lag {self.lag_ms:.0f} ms", style="dim")
+            lag = f"{self.lag_ms:.0f} ms" if self.lag_ms < 1000 else f"{self.lag_ms / 1000:.0f} s"
+            if self.lag_unanswered:
+                line.append(f"  lag {lag}?", style="bold yellow")
+            else:
+                line.append(f"  lag {lag}", style="dim")
         return line
