@@ -46,6 +46,7 @@ from tui_chat.client.events import (
     LagMeasured,
     MembersChanged,
     MessageKind,
+    MessagePending,
     MessageReceived,
     ModeChanged,
     NickChanged,
@@ -61,6 +62,7 @@ from tui_chat.client.events import (
     UserQuit,
 )
 from tui_chat.client.history import HISTORY_PAGE
+from tui_chat.client.pending import IDEM_TAG
 from tui_chat.config import Settings
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
@@ -184,6 +186,8 @@ class ChatApp(App[None]):
         self._drain_posted = False
         self._conn_state = ConnState.CONNECTING
         self._outage = Outage()
+        # Our messages on their way, by idempotency key: (window key, dimmed line).
+        self._pending: dict[str, tuple[str, ChatLine]] = {}
         # The nick the last "Welcome" line named; a reconnect as the same nick is not news.
         self._welcomed_as = ""
         self.styler = LineStyler(settings.timestamp_format)
@@ -443,6 +447,8 @@ class ChatApp(App[None]):
                 )
         if event.is_history:
             line = line.faded()
+        if event.is_self and self._confirmed(event, line):
+            return
         window.older.saw(event.msgid, event.time)
         if event.is_history and window.older.loading(time.monotonic()):
             # An older page: held until complete, then put above the log at once.
@@ -456,6 +462,24 @@ class ChatApp(App[None]):
         self._write(window, line, counts=fresh, mention=fresh and (mention or event.is_private))
         if fresh and mention and self.settings.bell_on_mention:
             self.bell()
+
+    async def _on_MessagePending(self, event: MessagePending) -> None:
+        window, _ = await self._ensure_window(event.target)
+        if event.kind is MessageKind.ACTION:
+            line = self.styler.action(self._clock(), self.nick, event.text)
+        else:
+            line = self.styler.message(self._clock(), self.nick, event.text, own=True)
+        line = line.faded()
+        self._pending[event.key] = (window.key, line)
+        self._write(window, line)
+
+    def _confirmed(self, event: MessageReceived, line: ChatLine) -> bool:
+        """Put the server's copy of a pending message in its dimmed line's place."""
+        pending = self._pending.pop(event.tags.get(IDEM_TAG, ""), None)
+        if pending is None:
+            return False
+        log = self._logs.get(pending[0])
+        return log is not None and log.replace(pending[1], line)
 
     def _on_HistoryBatchEnded(self, event: HistoryBatchEnded) -> None:
         window = self.windows.get(event.target)
@@ -512,6 +536,9 @@ class ChatApp(App[None]):
             self.show_info(event.text)
 
     def _on_ErrorReply(self, event: ErrorReply) -> None:
+        if event.key is not None:
+            # Refused: the dimmed line will never be confirmed; the error says why.
+            self._pending.pop(event.key, None)
         window = self.windows.get(event.target) if event.target else None
         if window is not None and window.older.loading(time.monotonic()):
             # Most likely the answer to the page request: do not ask again.

@@ -102,6 +102,29 @@ class ChatLog(RichLog):
             self.virtual_size = Size(self.virtual_size.width, len(self.lines))
             self.refresh()
 
+    def replace(self, old: ChatLine, new: ChatLine) -> bool:
+        """Draw `new` where `old` is (a pending line confirmed); False if `old` is gone."""
+        last = len(self._entries) - 1
+        index = next((i for i in range(last, -1, -1) if self._entries[i] is old), None)
+        if index is None:
+            return False
+        self._entries[index] = new
+        if not self._width:
+            return True
+        if self._unwritten or not self.size.width:
+            self._stale = True
+            return True
+        # Only the entries from `old` on are drawn again: usually one or two.
+        tail = list(self._entries)[index:]
+        rows = sum(self._rows.pop() for _ in tail)
+        del self.lines[len(self.lines) - rows :]
+        self._line_cache.clear()
+        self._put(tail)
+        self.refresh()
+        if self.following:
+            self._end_soon()
+        return True
+
     def _end_soon(self) -> None:
         if not self._end_pending:
             self._end_pending = True
