@@ -447,9 +447,9 @@ class ChatApp(App[None]):
                 )
         if event.is_history:
             line = line.faded()
+        window.older.saw(event.msgid, event.time)
         if event.is_self and self._confirmed(event, line):
             return
-        window.older.saw(event.msgid, event.time)
         if event.is_history and window.older.loading(time.monotonic()):
             # An older page: held until complete, then put above the log at once.
             window.older.page.append(line)
