@@ -25,7 +25,6 @@ def test_the_screenshot_exists() -> None:
         assert (USAGE.parent / image).resolve().is_file(), image
 
 
-
 def test_the_help_screen_shows_optional_arguments() -> None:
     # QA: "/part [#room] [reason]" showed as "/part": the brackets were read as markup.
     from rich.console import Console
