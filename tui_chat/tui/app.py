@@ -107,9 +107,11 @@ EVENT_BATCH_SECONDS = 0.008
 # than the session's own QUIT wait (3 s), so this only catches a stuck session.
 QUIT_TIMEOUT = 5.0
 
+# ServerInfo codes of the message of the day.
+MOTD_CODES = frozenset({"372", "375", "376", "422"})
 # ServerInfo codes that are the server talking about itself (the MOTD, the
 # TLS check): the server window's text, never the room being read.
-SERVER_TEXT_CODES = frozenset({"372", "375", "376", "422", "TLS"})
+SERVER_TEXT_CODES = MOTD_CODES | {"TLS"}
 
 
 class ChatSession(SessionActions, Protocol):
@@ -190,6 +192,9 @@ class ChatApp(App[None]):
         self._pending: dict[str, tuple[str, ChatLine]] = {}
         # The nick the last "Welcome" line named; a reconnect as the same nick is not news.
         self._welcomed_as = ""
+        # MOTD text that came before "Connected.": the session says connected
+        # only once the MOTD has ended, so it waits for the welcome line.
+        self._held_motd: list[str] = []
         self.styler = LineStyler(settings.timestamp_format)
 
     # ------------------------------------------------------------ layout
@@ -300,6 +305,9 @@ class ChatApp(App[None]):
         status.state = event.state
         status.detail = event.detail
         status.count_down(event.retry_in)
+        if event.state in (ConnState.RECONNECTING, ConnState.DISCONNECTED):
+            # Never registered: what the server said still belongs before the error.
+            self._write_held_motd()
         if event.state is ConnState.RECONNECTING:
             # Each failed attempt only moves the status line's countdown.
             open_rooms = (w.key for w in self.windows if w.kind is WindowKind.ROOM and w.active)
@@ -328,15 +336,20 @@ class ChatApp(App[None]):
         status = self.query_one(StatusLine)
         status.nick = event.nick
         status.state = ConnState.CONNECTED
-        if casefold(event.nick) == casefold(self._welcomed_as):
-            return
-        self._welcomed_as = event.nick
-        self._write(
-            self.windows.server,
-            self.styler.info(
-                self._clock(), f"Welcome to {event.network or event.server}, {event.nick}."
-            ),
-        )
+        if casefold(event.nick) != casefold(self._welcomed_as):
+            self._welcomed_as = event.nick
+            self._write(
+                self.windows.server,
+                self.styler.info(
+                    self._clock(), f"Welcome to {event.network or event.server}, {event.nick}."
+                ),
+            )
+        self._write_held_motd()
+
+    def _write_held_motd(self) -> None:
+        held, self._held_motd = self._held_motd, []
+        for text in held:
+            self._write(self.windows.server, self.styler.info(self._clock(), text))
 
     def _on_LagMeasured(self, event: LagMeasured) -> None:
         status = self.query_one(StatusLine)
@@ -529,6 +542,9 @@ class ChatApp(App[None]):
         self.show_info(f"{event.by} invites you to {event.room}: /join {event.room}")
 
     def _on_ServerInfo(self, event: ServerInfo) -> None:
+        if event.code in MOTD_CODES and self._conn_state is not ConnState.CONNECTED:
+            self._held_motd.append(event.text)
+            return
         # Until registered, nobody asked for anything: it is the server's own text.
         if event.code in SERVER_TEXT_CODES or self._conn_state is not ConnState.CONNECTED:
             self._write(self.windows.server, self.styler.info(self._clock(), event.text))
