@@ -131,6 +131,9 @@ class Dispatcher:
         # Rooms (folded) whose WHO we sent on joining; their replies update
         # members instead of being shown.
         self._who_pending: set[str] = set()
+        # Rooms (folded) we joined whose NAMES has not ended yet: a 331 then
+        # belongs to the join, not to a /topic the user typed.
+        self._joining: set[str] = set()
         # Rooms (folded) whose MembersChanged is due at the next flush.
         self._dirty_rooms: set[str] = set()
         # Open batches: reference tag -> (batch type, first batch parameter).
@@ -158,6 +161,7 @@ class Dispatcher:
             "TOPIC": self._on_topic,
             "332": self._on_topic_reply,
             "333": self._on_topic_who,
+            "331": self._on_no_topic,
             "353": self._on_names_reply,
             "366": self._on_end_of_names,
             "MODE": self._on_mode,
@@ -313,6 +317,7 @@ class Dispatcher:
             self.state.userhost = msg.source
             room = self.state.add_room(name)
             forgot_topic = room.enter()
+            self._joining.add(self.state.fold(room.name))
             self._link.emit(SelfJoined(room.name))
             if forgot_topic:
                 # The topic (if any) follows as 332; none means there is none now.
@@ -380,6 +385,7 @@ class Dispatcher:
             return
         if self.state.is_me(nick):
             self.state.remove_room(name)
+            self._joining.discard(self.state.fold(name))
             self._link.emit(SelfParted(name, reason))
             return
         self._link.emit(UserParted(name, nick, reason, time=message_time(msg)))
@@ -460,6 +466,7 @@ class Dispatcher:
         name = msg.param(1)
         folded = self.state.fold(name)
         collected = self._names_pending.pop(folded, {})
+        self._joining.discard(folded)
         room = self.state.room(name)
         if room is not None and room.joined:
             # Keep what NAMES cannot tell (away, account) for members we already knew.
@@ -526,6 +533,15 @@ class Dispatcher:
         if room is not None:
             room.topic = topic
         self._link.emit(TopicChanged(name, topic))
+
+    def _on_no_topic(self, msg: Message) -> None:
+        name = msg.param(1)
+        room = self.state.room(name)
+        if room is not None:
+            room.topic, room.topic_set_by = "", None
+        self._link.emit(TopicChanged(name, ""))
+        if self.state.fold(name) not in self._joining:
+            self._on_other_numeric(msg)
 
     def _on_topic_who(self, msg: Message) -> None:
         room = self.state.room(msg.param(1))

@@ -110,12 +110,19 @@ def describe_standard_reply(msg: Message) -> ErrorReply:
 # Numerics with nothing a person needs to read.
 _SILENT_NUMERICS = frozenset(
     {"002", "003", "004", "250", "251", "252", "253", "254", "255", "265", "266"}
-    | {"318", "321", "329", "331", "369", "375", "376", "422"}
+    | {"318", "321", "329", "369", "375", "376", "422"}
 )
 
 
 def _p(params: list[str], index: int) -> str:
     return params[index] if -len(params) <= index < len(params) else ""
+
+
+def _list_entry(params: list[str]) -> str:
+    """322 <room> <count> :<topic> as "#dev (3 users): topic", or "#dev (1 user)"."""
+    count, topic = _p(params, 1), _p(params, 2)
+    people = f"{count} user" if count == "1" else f"{count} users"
+    return f"{_p(params, 0)} ({people})" + (f": {topic}" if topic else "")
 
 
 # Replies (WHOIS, LIST, ...) that read better as a sentence than as raw fields.
@@ -126,7 +133,8 @@ _INFO_SENTENCES: dict[str, Callable[[list[str]], str]] = {
     "313": lambda p: f"{_p(p, 0)} is an IRC operator",
     "317": lambda p: f"{_p(p, 0)} has been idle for {_p(p, 1)} seconds",
     "319": lambda p: f"{_p(p, 0)} is in {_p(p, -1)}",
-    "322": lambda p: f"{_p(p, 0)} ({_p(p, 1)} users): {_p(p, 2)}",
+    "322": _list_entry,
+    "331": lambda p: f"No topic is set for {_p(p, 0)}",
     "324": lambda p: f"Modes of {_p(p, 0)}: {' '.join(p[1:])}",
     "330": lambda p: f"{_p(p, 0)} is logged in as {_p(p, 1)}",
     "341": lambda p: f"Invited {_p(p, 0)} to {_p(p, 1)}",
