@@ -7,6 +7,10 @@ because the session says connected only once the MOTD has ended.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from textual.pilot import Pilot
 
 from tui_chat.client.events import ConnectionStateChanged, ConnState, Registered, ServerInfo
 from tui_chat.client.session import ClientSession, ConnectOptions
@@ -63,11 +67,15 @@ async def test_a_motd_before_a_refusal_is_still_shown_before_the_error() -> None
         assert motd < error
 
 
-async def test_a_real_server_log_reads_connected_welcome_motd() -> None:
+@asynccontextmanager
+async def on_own_server(
+    config: ServerConfig, rooms: tuple[str, ...] = ()
+) -> AsyncIterator[tuple[ChatApp, Pilot[None]]]:
+    """The app as alice on a fresh server of ours; the server stops afterwards."""
     port = free_port()
-    server = ServerThread(ServerConfig(motd=[MOTD]), "127.0.0.1", port)
+    server = ServerThread(config, "127.0.0.1", port)
     server.start()
-    options = ConnectOptions("127.0.0.1", port, "alice")
+    options = ConnectOptions("127.0.0.1", port, "alice", rooms=rooms)
     app = ChatApp(
         Settings(bell_on_mention=False),
         server_label=f"127.0.0.1:{port}",
@@ -76,9 +84,14 @@ async def test_a_real_server_log_reads_connected_welcome_motd() -> None:
     )
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: any(MOTD in line for line in app.log_lines()))
-            connected, welcome, motd = order(app.log_lines(), "Connected.", "Welcome to", MOTD)
-            assert connected < welcome < motd
+            yield app, pilot
             await pilot.press("ctrl+q")
     finally:
         await asyncio.to_thread(server.stop)
+
+
+async def test_a_real_server_log_reads_connected_welcome_motd() -> None:
+    async with on_own_server(ServerConfig(motd=[MOTD])) as (app, pilot):
+        await until(pilot, lambda: any(MOTD in line for line in app.log_lines()))
+        connected, welcome, motd = order(app.log_lines(), "Connected.", "Welcome to", MOTD)
+        assert connected < welcome < motd
