@@ -35,6 +35,7 @@ async def test_no_topic_is_shown_when_asked_but_not_during_a_join() -> None:
         )
         await sync(conn, "joined")
         assert not run.events.of(ServerInfo, lambda e: e.code == "331")
+        assert not run.events.of(TopicChanged)
 
         await conn.send(":s 332 me #room :old topic")
         await run.events.wait(TopicChanged, lambda e: e.topic == "old topic")

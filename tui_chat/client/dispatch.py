@@ -536,12 +536,13 @@ class Dispatcher:
 
     def _on_no_topic(self, msg: Message) -> None:
         name = msg.param(1)
+        if self.state.fold(name) in self._joining:
+            return  # Some servers say so on join; the join already told of the topic.
         room = self.state.room(name)
         if room is not None:
             room.topic, room.topic_set_by = "", None
         self._link.emit(TopicChanged(name, ""))
-        if self.state.fold(name) not in self._joining:
-            self._on_other_numeric(msg)
+        self._on_other_numeric(msg)
 
     def _on_topic_who(self, msg: Message) -> None:
         room = self.state.room(msg.param(1))
