@@ -255,12 +255,13 @@ def lan_address() -> str | None:
     """This machine's address on the local network, found without sending traffic."""
     import socket
 
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
+    # A machine without IPv4 fails already at socket().
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             probe.connect(_LAN_PROBE_ADDRESS)
-        except OSError:
-            return None
-        address = probe.getsockname()[0]
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
     return None if address.startswith(("0.", "127.")) else address
 
 
@@ -365,7 +366,7 @@ def host(
         typer.Option(
             "--db",
             help="History database (SQLite) file, as for serve; ':memory:' keeps nothing. "
-            "Default: history.sqlite3 in the platform data dir.",
+            "Default: history-PORT.sqlite3 in the platform data dir (memory for port 0).",
         ),
     ] = None,
     tls: Annotated[
@@ -403,7 +404,10 @@ def host(
             ca_file=cert or default_tls_dir() / CERT_FILE_NAME,
         ).run()
     finally:
-        server.stop()
+        try:
+            server.stop()
+        except TimeoutError:
+            _fail("the chat server did not stop in time; its port may stay busy until exit")
 
 
 def _local_address_of(bound_host: str) -> str:

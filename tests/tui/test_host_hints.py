@@ -22,6 +22,16 @@ def test_the_lan_address_is_a_real_non_loopback_ipv4_or_nothing() -> None:
         assert not parsed.is_loopback and not parsed.is_unspecified
 
 
+def test_a_machine_without_ipv4_has_no_lan_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def no_ipv4(*args: object, **kwargs: object) -> socket.socket:
+        raise OSError("Address family not supported by protocol")
+
+    monkeypatch.setattr(socket, "socket", no_ipv4)
+    assert lan_address() is None
+
+
 def test_listening_everywhere_names_this_machines_address(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tui_chat.cli.lan_address", lambda: "192.168.1.20")
     assert _how_friends_join("0.0.0.0", 3131)[-1].strip() == "tui-chat join 192.168.1.20 3131"

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from tui_chat.irc import isupport
 from tui_chat.irc.casemap import casefold
+from tui_chat.irc.hostname import host_for_source
 from tui_chat.irc.message import Message, ParseError, escape_tag_value, parse
 from tui_chat.irc.numerics import (
     ERR_INPUTTOOLONG,
@@ -171,7 +172,9 @@ class ServerCore:
     ) -> Client:
         now = self.clock()
         cfg = self.config
-        client = Client(transport, host, port, tls, now)
+        # Shown to others as written on the wire ("::1" would read as a
+        # trailing parameter); limits below key on the raw address.
+        client = Client(transport, host_for_source(host), port, tls, now)
         if not is_exempt(host, self._exempt):
             key = address_key(host, cfg.connection_ipv6_prefix)
             refusal = self.addresses.admit(key, now)
