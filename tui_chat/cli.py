@@ -211,9 +211,7 @@ def serve(
         # The TLS endpoint is the only one (--tls) or the second (--tls-port).
         secure = {len(running.addresses) - 1} if fingerprint else set()
         for i, (bound, bound_port) in enumerate(running.addresses):
-            reachable = bound
-            if bound in ("0.0.0.0", "::", ""):
-                reachable = lan_address() or "<this machine's address>"
+            reachable = _reachable(bound)
             mode = " (TLS)" if i in secure else ""
             flag = " --tls" if i in secure else ""
             typer.echo(f"tui-chat server listening on {bound}:{bound_port}{mode}")
@@ -431,13 +429,22 @@ def _how_friends_join(
             "To let friends in, quit and run:",
             f"tui-chat host 0.0.0.0 {port}{tls}",
         )
-    where = bound_host
-    if bound_host in ("0.0.0.0", "::", ""):
-        where = lan_address() or "<this machine's address>"
+    if bound_host in _EVERYWHERE:
         intro = f"Hosting on port {port}. Friends join with:"
     else:
         intro = f"Hosting on {bound_host}:{port}. Friends join with:"
-    return (intro, f"tui-chat join {where} {port}{tls}", *check)
+    return (intro, f"tui-chat join {_reachable(bound_host)} {port}{tls}", *check)
+
+
+# Bind addresses that mean "every interface".
+_EVERYWHERE = ("0.0.0.0", "::", "")
+
+
+def _reachable(bound_host: str) -> str:
+    """The address friends type for a server bound to `bound_host`."""
+    if bound_host in _EVERYWHERE:
+        return lan_address() or "<this machine's address>"
+    return bound_host
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import is_channel
+from tui_chat.irc.ctcp import ACTION, decode_ctcp
 from tui_chat.irc.message import Message, is_client_only_tag, valid_tag_key
 from tui_chat.irc.numerics import (
     ERR_CANNOTSENDTOCHAN,
@@ -40,14 +41,11 @@ def client_tags(msg: Message) -> dict[str, str]:
     return {k: v for k, v in msg.tags.items() if is_client_only_tag(k) and valid_tag_key(k)}
 
 
-# A CTCP ACTION (`/me waves`) is `\x01ACTION waves\x01` on the wire.
-ACTION_PREFIX = "\x01ACTION "
-
-
 def log_said(room: str, nick: str, text: str) -> None:
     """The console line of a room message; `/me waves` as `* alice waves`."""
-    if text.startswith(ACTION_PREFIX):
-        log.info("<%s> * %s %s", room, nick, text.removeprefix(ACTION_PREFIX).rstrip("\x01"))
+    ctcp = decode_ctcp(text)
+    if ctcp is not None and ctcp.command == ACTION:
+        log.info("<%s> * %s %s", room, nick, ctcp.params)
     else:
         log.info("<%s> %s: %s", room, nick, text)
 
