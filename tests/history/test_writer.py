@@ -235,3 +235,26 @@ def test_past_the_pending_limit_messages_are_refused_not_queued(open_history: Op
     stored = [r for r in results if r.status is StoreStatus.STORED]
     assert len(stored) + len(refused) == 30
     assert 0 < len(stored) <= 10
+
+
+def test_apply_runs_a_change_in_a_batch_and_reports_after_commit(history: History) -> None:
+    results: list[StoreResult] = []
+    done = threading.Semaphore(0)
+
+    def add_ban(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO server_bans (kind, mask, reason, set_by, set_at_ms) "
+            "VALUES ('address', '192.0.2.0/24', 'spam', 'op', 1)"
+        )
+
+    def then(result: StoreResult) -> None:
+        results.append(result)
+        done.release()
+
+    history.writer.apply(add_ban, then)
+    history.writer.apply(add_ban, then)
+    assert done.acquire(timeout=TIMEOUT) and done.acquire(timeout=TIMEOUT)
+    assert results[0].status is StoreStatus.STORED
+    # The same primary key twice: the second write fails alone, with the error.
+    assert results[1].status is StoreStatus.FAILED
+    assert "UNIQUE" in results[1].error

@@ -33,6 +33,7 @@ class Client:
     """One connection, registered or not."""
 
     __slots__ = (
+        "account",
         "address_key",
         "away",
         "buffer",
@@ -104,6 +105,9 @@ class Client:
         # What per-address connection limits count this client under; None
         # for a trusted address.
         self.address_key: str | None = None
+        # The account this connection is logged in to (as registered, not
+        # folded); None when not logged in.
+        self.account: str | None = None
 
     @property
     def source(self) -> str:

@@ -91,6 +91,44 @@ CREATE TABLE channels (
 ) WITHOUT ROWID;
 """
 
+# Accounts (tui_chat/server/accounts): `key` is the casefolded name.
+# `password` is the scrypt verifier; `scram` the SCRAM-SHA-256 one, or NULL
+# when SCRAM is off (docs/security.md says why it is opt-in).
+_V3_ACCOUNTS = """
+CREATE TABLE accounts (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    password TEXT NOT NULL,
+    scram TEXT,
+    email TEXT,
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+# Moderation that survives a restart: server-wide bans (`kind`: address,
+# mask or account) and channel list modes (b ban, q quiet...), each with an
+# optional expiry.
+_V4_MODERATION = """
+CREATE TABLE server_bans (
+    kind TEXT NOT NULL,
+    mask TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at_ms INTEGER NOT NULL,
+    expires_ms INTEGER,
+    PRIMARY KEY (kind, mask)
+) WITHOUT ROWID;
+CREATE TABLE channel_lists (
+    channel TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    mask TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at_ms INTEGER NOT NULL,
+    expires_ms INTEGER,
+    PRIMARY KEY (channel, mode, mask)
+) WITHOUT ROWID;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
@@ -105,6 +143,8 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V1_MESSAGES),
     _script(_V2_CHANNELS),
+    _script(_V3_ACCOUNTS),
+    _script(_V4_MODERATION),
 ]
 
 

@@ -147,6 +147,21 @@ class HistoryWriter:
         key = casefold(name)
         self._put_change(lambda conn: channel_state.forget(conn, key))
 
+    def apply(
+        self,
+        change: Callable[[sqlite3.Connection], None],
+        on_done: OnStored | None = None,
+    ) -> None:
+        """Run `change` in the writer's next transaction; `on_done` once it committed.
+
+        For the store's other tables (accounts, bans): rare writes that must
+        not sync the disk on the event loop. `change` reports expected
+        outcomes (a name already taken) through its own closure, e.g. from
+        `cursor.rowcount` after INSERT OR IGNORE; an exception fails only
+        this write (`on_done` gets FAILED with the error).
+        """
+        self._put(_Write(partial(_change_op, change), on_done))
+
     def after_pending(self, then: Callable[[], None]) -> None:
         """Call `then` (through `deliver`) once everything submitted before is committed.
 
