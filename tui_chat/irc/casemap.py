@@ -14,6 +14,7 @@ __all__ = [
     "CHANNEL_PREFIXES",
     "MAX_CHANNEL_LENGTH",
     "MAX_NICK_LENGTH",
+    "NICK_CHARACTERS",
     "casefold",
     "casefolder",
     "is_channel",
@@ -39,6 +40,8 @@ _STRICT_RFC1459 = str.maketrans(
 _ASCII = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _NICK_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz[]\\`_^{|}")
 _NICK_REST = _NICK_FIRST | frozenset("0123456789-")
+# Every character a nick may hold (RFC 2812), e.g. to find where a nick ends in text.
+NICK_CHARACTERS = "".join(sorted(_NICK_REST))
 _CHANNEL_FORBIDDEN = frozenset(" ,\x07\r\n\0")
 
 
