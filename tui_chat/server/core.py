@@ -70,6 +70,7 @@ from tui_chat.server import caps
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.flood import AddressBook, FloodGate, address_key, is_exempt, parse_networks
 from tui_chat.server.handlers import load_all
+from tui_chat.server.moderation import Moderation, ban_text
 from tui_chat.server.state import (
     FLAG_MODES,
     LIST_MODES,
@@ -126,6 +127,12 @@ class ServerCore:
         self.config = config
         # The message store (handlers/chathistory.py); None keeps no history.
         self.history = history
+        # Channel lists kept across restarts, server bans, expiry (moderation/).
+        self.moderation = (
+            Moderation(history.store.writer, history.store.db)
+            if history is not None
+            else Moderation()
+        )
         self.clock = clock
         self._call_later = call_later
         self._call_soon: CallSoon | None = None
@@ -175,6 +182,11 @@ class ServerCore:
         # Shown to others as written on the wire ("::1" would read as a
         # trailing parameter); limits below key on the raw address.
         client = Client(transport, host_for_source(host), port, tls, now)
+        ban = self.moderation.address_ban(host, now)
+        if ban is not None:
+            log.info("refused %s:%s: server ban on %s", host, port, ban.target)
+            self._close(client, ban_text(ban, now))
+            return client
         if not is_exempt(host, self._exempt):
             key = address_key(host, cfg.connection_ipv6_prefix)
             refusal = self.addresses.admit(key, now)
@@ -224,6 +236,7 @@ class ServerCore:
         for client in list(self._held):
             self._release(client)
         self.addresses.prune(now)
+        self.moderation.tick(self, now)
         for client in list(self.clients):
             if client.gone:
                 continue
@@ -683,7 +696,8 @@ class ServerCore:
             "CHANTYPES": "#&",
             "KICKLEN": str(cfg.kicklen),
             "LINELEN": str(cfg.linelen),
-            "MAXLIST": f"b:{cfg.maxlist}",
+            "EXTBAN": "~,a",
+            "MAXLIST": f"{LIST_MODES}:{cfg.maxlist}",
             "MODES": str(cfg.modes),
             "NETWORK": cfg.network,
             "NICKLEN": str(cfg.nicklen),

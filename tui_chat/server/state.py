@@ -16,12 +16,14 @@ from tui_chat.irc.casemap import casefold
 if TYPE_CHECKING:
     from tui_chat.server.core import Transport
     from tui_chat.server.flood import FloodGate
+    from tui_chat.server.moderation.entries import ListEntry
 
 # Prefix modes from highest to lowest rank, with their NAMES symbol.
 PREFIXES = (("o", "@"), ("v", "+"))
 # Channel modes by ISUPPORT CHANMODES class: list, always a parameter,
 # a parameter when set, never a parameter.
-LIST_MODES = "b"
+# List modes: b ban, e ban exception, q quiet (tui_chat/server/moderation).
+LIST_MODES = "beq"
 PARAM_MODES = "k"
 SET_PARAM_MODES = "l"
 FLAG_MODES = "imnst"
@@ -125,12 +127,12 @@ class Channel:
     """One channel: members with their prefix modes, topic, modes, lists."""
 
     __slots__ = (
-        "bans",
         "created",
         "folded",
         "invites",
         "key",
         "limit",
+        "lists",
         "members",
         "modes",
         "name",
@@ -151,8 +153,9 @@ class Channel:
         self.topic = ""
         self.topic_by = ""
         self.topic_time = 0.0
-        # (mask, set by, set at)
-        self.bans: list[tuple[str, str, float]] = []
+        # List mode letter -> its entries; the server's moderation registry
+        # hands a new channel its saved lists (moderation.Moderation.lists_for).
+        self.lists: dict[str, list[ListEntry]] = {mode: [] for mode in LIST_MODES}
         # Folded nicks invited past +i; spent on join.
         self.invites: set[str] = set()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold, valid_channel
-from tui_chat.irc.masks import match_mask
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import (
     ERR_BADCHANNELKEY,
@@ -49,6 +48,8 @@ from tui_chat.server.handlers.chathistory import (
     store_then_relay,
 )
 from tui_chat.server.history import Conversation
+from tui_chat.server.moderation import format_duration
+from tui_chat.server.moderation.checks import ban_on
 from tui_chat.server.state import Channel
 
 if TYPE_CHECKING:
@@ -68,11 +69,6 @@ def split_targets(core: ServerCore, client: Client, command_name: str, raw: str)
     return targets
 
 
-def is_banned(channel: Channel, client: Client) -> bool:
-    source = client.source
-    return any(match_mask(mask, source) for mask, _, _ in channel.bans)
-
-
 def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -> None:
     """JOIN one channel, with every check, reply and announcement a JOIN gets."""
     if not valid_channel(name, core.config.channellen):
@@ -87,14 +83,15 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
     if channel is None:
         channel = Channel(saved_name(core, name), core.clock())
         apply_saved_state(core, channel)
+        channel.lists = core.moderation.lists_for(channel.folded)
         core.channels[channel.folded] = channel
         # Whoever creates a room runs it; the default room belongs to the
         # server, so being first there (say, after a restart) makes no one op.
         prefix = "" if is_default_room(core, channel) else "o"
     else:
-        error = _join_error(channel, client, key)
+        error = _join_error(core, channel, client, key)
         if error:
-            core.reply(client, error, channel.name)
+            core.reply(client, error[0], channel.name, text=error[1])
             return
         channel.invites.discard(client.folded)
         prefix = ""
@@ -127,18 +124,25 @@ def is_default_room(core: ServerCore, channel: Channel) -> bool:
     return room is not None and channel.folded == casefold(room)
 
 
-def _join_error(channel: Channel, client: Client, key: str | None) -> str | None:
+def _join_error(
+    core: ServerCore, channel: Channel, client: Client, key: str | None
+) -> tuple[str, str | None] | None:
+    """The numeric refusing a JOIN and its text (None: the usual one), or None to admit."""
     invited = client.folded in channel.invites
     if client.is_oper:
         return None
-    if is_banned(channel, client) and not invited:
-        return ERR_BANNEDFROMCHAN
+    ban = None if invited else ban_on(channel, client)
+    if ban is not None:
+        if ban.expires is None:
+            return ERR_BANNEDFROMCHAN, None
+        left = format_duration(ban.expires - core.clock())
+        return ERR_BANNEDFROMCHAN, f"Cannot join channel (+b), the ban ends in {left}"
     if "i" in channel.modes and not invited:
-        return ERR_INVITEONLYCHAN
+        return ERR_INVITEONLYCHAN, None
     if channel.key is not None and key != channel.key:
-        return ERR_BADCHANNELKEY
+        return ERR_BADCHANNELKEY, None
     if channel.limit is not None and len(channel.members) >= channel.limit:
-        return ERR_CHANNELISFULL
+        return ERR_CHANNELISFULL, None
     return None
 
 

@@ -27,13 +27,14 @@ from tui_chat.irc.numerics import (
 from tui_chat.server import caps
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
-from tui_chat.server.handlers.channels import is_banned, split_targets
+from tui_chat.server.handlers.channels import split_targets
 from tui_chat.server.handlers.chathistory import IDEMPOTENCY_TAG, identity, store_then_relay
 from tui_chat.server.history import Conversation
+from tui_chat.server.moderation.checks import send_refusal
 
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
-    from tui_chat.server.state import Channel, Client
+    from tui_chat.server.state import Client
 
 
 def client_tags(msg: Message) -> dict[str, str]:
@@ -48,12 +49,6 @@ def log_said(room: str, nick: str, text: str) -> None:
         log.info("<%s> * %s %s", room, nick, ctcp.params)
     else:
         log.info("<%s> %s: %s", room, nick, text)
-
-
-def may_send(channel: Channel, client: Client) -> bool:
-    if client in channel.members:
-        return not ("m" in channel.modes or is_banned(channel, client)) or channel.can_speak(client)
-    return "n" not in channel.modes and "m" not in channel.modes and not is_banned(channel, client)
 
 
 def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None) -> None:
@@ -78,9 +73,15 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
                 if not quiet:
                     core.reply(client, ERR_NOSUCHCHANNEL, target)
                 continue
-            if not may_send(channel, client):
+            refusal = send_refusal(channel, client)
+            if refusal is not None:
                 if not quiet:
-                    core.reply(client, ERR_CANNOTSENDTOCHAN, channel.name)
+                    core.reply(
+                        client,
+                        ERR_CANNOTSENDTOCHAN,
+                        channel.name,
+                        text=f"Cannot send to channel ({refusal})",
+                    )
                 continue
             params[0] = channel.name
             recipients = [m for m in channel.members if m is not client or echo]

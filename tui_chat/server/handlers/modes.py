@@ -1,9 +1,15 @@
-"""MODE for users (+i, -o) and channels (+o +v +b +i +k +l +m +n +t +s).
+"""MODE for users (+i, -o) and channels (+o +v, +b +e +q, +i +k +l +m +n +t +s).
 
 A channel MODE applies what it can, in order, and announces the applied
 changes once, as one MODE line; every change it cannot apply gets its own
 error numeric. Changes taking a parameter are capped at `config.modes` per
 command (ISUPPORT MODES).
+
+List modes (tui_chat/server/moderation): +b bans, +e exceptions to bans and
+quiets, +q quiets (muted: may stay and read, may not speak or change nick).
+A mask is a hostmask glob or `~a:<account>`; the three lists of a channel
+hold `maxlist` entries together (ISUPPORT MAXLIST). `MODE #c b` (or e, q)
+lists one of them; anyone may read them.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import is_channel
-from tui_chat.irc.masks import canonical_mask
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import (
     ERR_BANLISTFULL,
@@ -28,11 +33,16 @@ from tui_chat.irc.numerics import (
     RPL_CHANNELMODEIS,
     RPL_CREATIONTIME,
     RPL_ENDOFBANLIST,
+    RPL_ENDOFEXCEPTLIST,
+    RPL_ENDOFQUIETLIST,
+    RPL_EXCEPTLIST,
+    RPL_QUIETLIST,
     RPL_UMODEIS,
 )
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
-from tui_chat.server.state import FLAG_MODES, PREFIXES, Channel
+from tui_chat.server.moderation.entries import ListEntry, mask_key
+from tui_chat.server.state import FLAG_MODES, LIST_MODES, PREFIXES, Channel
 
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
@@ -40,7 +50,13 @@ if TYPE_CHECKING:
 
 PREFIX_MODES = "".join(mode for mode, _ in PREFIXES)
 # Modes whose change needs a parameter, by sign.
-_TAKES_PARAM = {"+": "bklov", "-": "bkov"}
+_TAKES_PARAM = {"+": LIST_MODES + "klov", "-": LIST_MODES + "kov"}
+# Each list's entry and end numerics; the quiet list's (solanum's) name the mode.
+_LIST_REPLIES = {
+    "b": (RPL_BANLIST, RPL_ENDOFBANLIST, None),
+    "e": (RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST, None),
+    "q": (RPL_QUIETLIST, RPL_ENDOFQUIETLIST, "End of Channel Quiet List"),
+}
 
 Change = tuple[str, str, str | None]
 
@@ -125,7 +141,7 @@ def change_channel_modes(
         if letter in "+-":
             sign = letter
             continue
-        if letter not in PREFIX_MODES + FLAG_MODES + "bkl":
+        if letter not in PREFIX_MODES + FLAG_MODES + LIST_MODES + "kl":
             core.reply(
                 client,
                 ERR_UNKNOWNMODE,
@@ -134,8 +150,8 @@ def change_channel_modes(
             )
             continue
         param = next(pending, None) if letter in _TAKES_PARAM[sign] else None
-        if letter == "b" and param is None:
-            send_ban_list(core, client, channel)
+        if letter in LIST_MODES and param is None:
+            send_list(core, client, channel, letter)
             continue
         if letter in _TAKES_PARAM[sign] and param is None and letter != "k":
             continue
@@ -151,6 +167,13 @@ def change_channel_modes(
             applied.append(change)
     if denied:
         core.reply(client, ERR_CHANOPRIVSNEEDED, channel.name)
+    announce_changes(core, client, channel, applied)
+
+
+def announce_changes(
+    core: ServerCore, client: Client, channel: Channel, applied: list[Change]
+) -> None:
+    """One MODE line from `client` to the channel for what changed (nothing if nothing did)."""
     if applied:
         modes, params = format_changes(applied)
         log.info("mode %s %s by %s", channel.name, " ".join([modes, *params]), client.nick)
@@ -171,8 +194,8 @@ def apply_channel_mode(
         return (sign, letter, None)
     if letter in PREFIX_MODES:
         return _apply_prefix(core, client, channel, sign, letter, param or "")
-    if letter == "b":
-        return _apply_ban(core, client, channel, sign, param or "")
+    if letter in LIST_MODES:
+        return apply_list_entry(core, client, channel, sign, letter, param or "")
     if letter == "k":
         if not adding:
             if channel.key is None:
@@ -219,29 +242,60 @@ def _apply_prefix(
     return (sign, letter, member.nick)
 
 
-def _apply_ban(
-    core: ServerCore, client: Client, channel: Channel, sign: str, raw: str
+def apply_list_entry(
+    core: ServerCore,
+    client: Client,
+    channel: Channel,
+    sign: str,
+    letter: str,
+    raw: str,
+    expires: float | None = None,
 ) -> Change | None:
-    if not raw or " " in raw or raw.startswith(":"):
-        core.reply(client, ERR_INVALIDMODEPARAM, channel.name, "b", "*", text="Invalid ban mask")
+    """Add or remove one +b/+e/+q entry; `expires` (epoch seconds) makes it timed.
+
+    Setting a mask already listed only changes its expiry (TBAN on a ban
+    makes it timed; a plain +b makes a timed one permanent again) and is
+    announced again, so everyone sees the list as it now is.
+    """
+    key = mask_key(raw)
+    if key is None:
+        core.reply(client, ERR_INVALIDMODEPARAM, channel.name, letter, "*", text="Invalid mask")
         return None
-    mask = canonical_mask(raw)
-    existing = [entry for entry in channel.bans if entry[0] == mask]
+    mask, pattern, by_account = key
+    entries = channel.lists[letter]
+    existing = next(
+        (e for e in entries if e.pattern == pattern and e.by_account == by_account), None
+    )
+    moderation = core.moderation
     if sign == "-":
-        if not existing:
+        if existing is None:
             return None
-        channel.bans.remove(existing[0])
-        return ("-", "b", mask)
-    if existing:
+        moderation.remove_entry(channel.folded, channel.lists, letter, existing)
+        return ("-", letter, existing.mask)
+    if existing is not None:
+        if existing.expires == expires:
+            return None
+        moderation.remove_entry(channel.folded, channel.lists, letter, existing)
+    elif sum(map(len, channel.lists.values())) >= core.config.maxlist:
+        core.reply(client, ERR_BANLISTFULL, channel.name, letter)
         return None
-    if len(channel.bans) >= core.config.maxlist:
-        core.reply(client, ERR_BANLISTFULL, channel.name, "b")
-        return None
-    channel.bans.append((mask, client.source, core.clock()))
-    return ("+", "b", mask)
+    entry = ListEntry(mask, client.source, core.clock(), expires, pattern, by_account)
+    moderation.add_entry(channel, letter, entry)
+    return ("+", letter, entry.mask)
 
 
-def send_ban_list(core: ServerCore, client: Client, channel: Channel) -> None:
-    for mask, setter, when in channel.bans:
-        core.reply(client, RPL_BANLIST, channel.name, mask, setter, text=str(int(when)))
-    core.reply(client, RPL_ENDOFBANLIST, channel.name)
+def send_list(core: ServerCore, client: Client, channel: Channel, letter: str) -> None:
+    """One list's entries (367/348/728) and its end (368/349/729)."""
+    item, end, end_text = _LIST_REPLIES[letter]
+    named = (letter,) if end_text is not None else ()
+    for entry in channel.lists[letter]:
+        core.reply(
+            client,
+            item,
+            channel.name,
+            *named,
+            entry.mask,
+            entry.set_by,
+            text=str(int(entry.set_at)),
+        )
+    core.reply(client, end, channel.name, *named, text=end_text)

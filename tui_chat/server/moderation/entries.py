@@ -1,0 +1,105 @@
+"""Channel list entries (+b, +e, +q) compiled once, when they are set.
+
+A mask is either a hostmask glob (`nick!user@host`, completed like other
+servers do: `bob` -> `bob!*@*`) or the account extban `~a:<account>`
+(UnrealIRCd's letter syntax; ISUPPORT `EXTBAN=~,a`), which matches whoever
+is logged in to a matching account whatever nick or host they use. The
+account part is a glob too: `~a:*` matches every logged-in user.
+
+The glob is case-folded when the entry is made, so a check folds only the
+client's side, once, however many entries it is tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui_chat.irc.casemap import casefold
+from tui_chat.irc.masks import canonical_mask, match_mask
+
+if TYPE_CHECKING:
+    from tui_chat.server.state import Client
+
+__all__ = [
+    "ACCOUNT_EXTBAN",
+    "EXTBAN_PREFIX",
+    "ListEntry",
+    "Subject",
+    "first_match",
+    "make_entry",
+    "mask_key",
+]
+
+EXTBAN_PREFIX = "~"
+# `~a:<account glob>`: matches the logged-in account.
+ACCOUNT_EXTBAN = "a"
+_ACCOUNT_PREFIX = f"{EXTBAN_PREFIX}{ACCOUNT_EXTBAN}:"
+# Characters no mask may hold: they would break the MODE line it travels in.
+_FORBIDDEN = frozenset(" ,\r\n\0")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(slots=True, eq=False)
+class ListEntry:
+    """One entry of a channel list; identity matters (expiry finds it by `is`)."""
+
+    mask: str  # as shown in MODE lines and lists
+    set_by: str
+    set_at: float
+    expires: float | None  # epoch seconds, None for never
+    pattern: str  # the folded glob
+    by_account: bool
+
+    def matches(self, subject: Subject) -> bool:
+        if self.by_account:
+            return subject.account is not None and match_mask(self.pattern, subject.account, _same)
+        return match_mask(self.pattern, subject.source, _same)
+
+
+@dataclass(slots=True, frozen=True)
+class Subject:
+    """A client as list entries see it, folded once per check."""
+
+    source: str
+    account: str | None
+
+    @classmethod
+    def of(cls, client: Client) -> Subject:
+        account = casefold(client.account) if client.account is not None else None
+        return cls(casefold(client.source), account)
+
+
+def mask_key(raw: str) -> tuple[str, str, bool] | None:
+    """(mask as shown, folded pattern, by account) for a mask as typed, or None if invalid."""
+    if not raw or raw[0] == ":" or any(ch in _FORBIDDEN for ch in raw):
+        return None
+    if raw[:3].lower() == _ACCOUNT_PREFIX:
+        name = raw[3:]
+        if not name or "!" in name or "@" in name:
+            return None
+        return _ACCOUNT_PREFIX + name, casefold(name), True
+    if raw[0] == EXTBAN_PREFIX:
+        # An extban type we do not have: refuse rather than store a mask
+        # that can never match.
+        return None
+    mask = canonical_mask(raw)
+    return mask, casefold(mask), False
+
+
+def make_entry(raw: str, set_by: str, set_at: float, expires: float | None) -> ListEntry | None:
+    key = mask_key(raw)
+    if key is None:
+        return None
+    mask, pattern, by_account = key
+    return ListEntry(mask, set_by, set_at, expires, pattern, by_account)
+
+
+def first_match(entries: list[ListEntry], subject: Subject) -> ListEntry | None:
+    for entry in entries:
+        if entry.matches(subject):
+            return entry
+    return None
