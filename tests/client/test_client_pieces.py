@@ -81,7 +81,7 @@ def test_cap_negotiation_requests_wanted_and_ends() -> None:
     ]
     assert reg.on_cap(parse("CAP * LS * :sasl=PLAIN,EXTERNAL batch")) == []
     (req,) = reg.on_cap(parse("CAP * LS :server-time foo"))
-    assert set(req.params[1].split()) == {"batch", "server-time"}
+    assert set(req.params[1].split()) == {"batch", "sasl", "server-time"}
     assert reg.on_cap(parse("CAP * NAK :batch server-time")) == [Message("CAP", ["END"])]
     assert reg.enabled == set()
 

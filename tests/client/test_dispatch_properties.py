@@ -37,6 +37,9 @@ class RecordingLink:
     def pong(self, token: str) -> None:
         pass
 
+    def logged_in(self, account: str) -> None:
+        pass
+
     def fatal(self, sentence: str) -> None:
         pass
 

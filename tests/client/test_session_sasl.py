@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from tui_chat.client.events import ConnectionStateChanged, Registered, ServerInfo
-from tui_chat.client.sasl import SASL_CHUNK, SaslPlain
+from tui_chat.client.sasl import SASL_CHUNK, Plain, SaslLogin
 
 from .helpers import FakeConnection, FakeServer, running
 
@@ -60,12 +60,18 @@ async def test_a_server_without_sasl_is_not_sent_the_password() -> None:
         assert not [line for line in conn.lines if line.startswith("AUTHENTICATE")]
 
 
+def _plain(account: str, password: str) -> SaslLogin:
+    login = SaslLogin(Plain(account, password))
+    login.start()
+    return login
+
+
 def test_payloads_are_cut_into_400_byte_pieces() -> None:
     # 300 bytes of credentials encode to exactly 400 base64 bytes: a "+" must follow.
-    exact = SaslPlain("a" * 149, "b" * 149).respond("+")
+    exact = _plain("a" * 149, "b" * 149).on_authenticate("+")
     assert [len(m.params[0]) for m in exact] == [SASL_CHUNK, 1] and exact[-1].params == ["+"]
-    long = SaslPlain("acct", "p" * 500).respond("+")
+    long = _plain("acct", "p" * 500).on_authenticate("+")
     assert [len(m.params[0]) for m in long][:-1] == [SASL_CHUNK]
     joined = "".join(m.params[0] for m in long)
     assert base64.b64decode(joined) == b"\0acct\0" + b"p" * 500
-    assert SaslPlain("a", "b").respond("unexpected")[0].params == ["*"]
+    assert _plain("a", "b").on_authenticate("dW5leHBlY3RlZA==")[0].params == ["*"]

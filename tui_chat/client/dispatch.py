@@ -16,13 +16,17 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from tui_chat.client.events import (
+    AccountChanged,
+    AccountRegistered,
     AwayChanged,
     ConnectionStateChanged,
     ConnState,
     ErrorReply,
     Event,
+    GuestRenamed,
     HistoryBatchEnded,
     Invited,
+    LoginFailed,
     Member,
     MembersChanged,
     MessageKind,
@@ -42,16 +46,23 @@ from tui_chat.client.events import (
 )
 from tui_chat.client.history import HISTORY_ON_JOIN, history_enabled, latest_request
 from tui_chat.client.pending import IDEM_TAG
-from tui_chat.client.registration import Registration
+from tui_chat.client.registration import ACCOUNT_REGISTRATION_CAP, Registration
 from tui_chat.client.reply_text import (
     describe_error,
     describe_info,
     describe_standard_reply,
     is_error_numeric,
 )
-from tui_chat.client.sasl import SASL_FAILURES, SASL_SUCCESS
+from tui_chat.client.sasl import (
+    SASL_FAILURES,
+    SASL_SUCCESS,
+    LoginRefusedError,
+    SaslLogin,
+    choose_login,
+)
 from tui_chat.client.state import RoomState, SessionState, change_prefix, ranked_prefixes
 from tui_chat.irc import numerics
+from tui_chat.irc.casemap import NICK_CHARACTERS
 from tui_chat.irc.ctcp import ACTION, decode_ctcp, encode_ctcp
 from tui_chat.irc.message import Message
 
@@ -64,8 +75,8 @@ BANNED_WORDS = ("banned", "k-line", "g-line", "z-line", "kline", "gline", "zline
 HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
 # Characters that may appear in a nick; anything else ends a word when we
 # look for our nick in a message.
-_NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
-# Numerics that end the registration burst: after them the session is ready.
+_NICK_CLASS = "[" + re.escape(NICK_CHARACTERS) + "]"
+_RPL_LOGGEDIN, _RPL_LOGGEDOUT, _RPL_WHOISACCOUNT = "900", "901", "330"
 # Characters that cannot be in a room name we could ever address again.
 _UNFIT_IN_NAME = frozenset(" ,\x07\r\n\0")
 _ERR_YOUREBANNEDCREEP = "465"
@@ -87,6 +98,9 @@ class SessionLink(Protocol):
         """We (re-)joined `room` and its history on join, if any, has arrived."""
 
     def pong(self, token: str) -> None: ...
+    def logged_in(self, account: str) -> None:
+        """A login or REGISTER after connecting succeeded."""
+
     def fatal(self, sentence: str) -> None: ...
     def server_error(self, text: str) -> None: ...
     def schedule_flush(self) -> None:
@@ -144,6 +158,10 @@ class Dispatcher:
         self._history_requests: deque[str | None] = deque()
         # Messages seen so far in each open batch.
         self._batch_counts: dict[str, int] = {}
+        # A login started after registration (/login), while it runs.
+        self._login: SaslLogin | None = None
+        # (folded nick, compiled pattern) of mentions_me, rebuilt when our nick changes.
+        self._mention: tuple[str, re.Pattern[str]] | None = None
         self._handlers: dict[str, Callable[[Message], None]] = {
             "PING": self._on_ping,
             "PONG": self._on_pong,
@@ -170,6 +188,11 @@ class Dispatcher:
             "306": self._on_self_away,
             "INVITE": self._on_invite,
             "ACCOUNT": self._on_account,
+            _RPL_LOGGEDIN: self._on_logged_in,
+            _RPL_LOGGEDOUT: self._on_logged_out,
+            _RPL_WHOISACCOUNT: self._on_whois_account,
+            "REGISTER": self._on_account_registered,
+            "VERIFY": self._on_account_registered,
             "CHGHOST": self._on_chghost,
             "BATCH": self._on_batch,
             "AUTHENTICATE": self._on_authenticate,
@@ -220,14 +243,45 @@ class Dispatcher:
     def _on_cap(self, msg: Message) -> None:
         self._registration_lines(self._registration.on_cap(msg))
         self.state.caps = set(self._registration.enabled)
+        self.state.offered_caps = dict(self._registration.offered)
 
     def _on_authenticate(self, msg: Message) -> None:
+        if self._login is not None:
+            for line in self._login.on_authenticate(msg.param(0)):
+                self._link.send(line)
+            return
         self._registration_lines(self._registration.on_authenticate(msg))
 
     def _on_sasl_result(self, msg: Message) -> None:
+        login, self._login = self._login, None
+        if login is not None:
+            problem = login.verdict(msg.command)
+            if problem is None:
+                self._on_other_numeric(msg)
+            else:
+                self._link.emit(LoginFailed(problem, code=msg.command))
+            return
         self._registration_lines(self._registration.on_sasl_result(msg.command))
         if msg.command in SASL_SUCCESS:
             self._on_other_numeric(msg)
+
+    def start_login(self, account: str, password: str, allow_plain: bool) -> None:
+        """Log in now that we are connected (SASL 3.2); the result comes as events."""
+        if "sasl" not in self.state.caps:
+            self._link.emit(LoginFailed("This server has no accounts to log in to (no SASL)"))
+            return
+        if self._login is not None:
+            self._link.emit(LoginFailed("A login is already on its way"))
+            return
+        try:
+            login = choose_login(
+                account, password, self.state.offered_caps.get("sasl", ""), allow_plain
+            )
+        except LoginRefusedError as exc:
+            self._link.emit(LoginFailed(str(exc)))
+            return
+        self._login = login
+        self._link.send(login.start())
 
     def _registration_lines(self, lines: list[Message]) -> None:
         if self._registration.failure is not None:
@@ -246,7 +300,10 @@ class Dispatcher:
     def _on_welcome(self, msg: Message) -> None:
         self._registered = True
         if msg.params:
-            self.state.nick = msg.params[0]
+            asked, self.state.nick = self.state.nick, msg.params[0]
+            if not self.state.is_me(asked):
+                # Welcomed under another name than we asked for: a guest nick.
+                self._renamed(asked, msg.params[0])
         self.state.server = msg.source
         self._link.welcomed()
 
@@ -258,7 +315,17 @@ class Dispatcher:
         self.state.conn_state = ConnState.CONNECTED
         server = self.state.server or ""
         self._link.emit(ConnectionStateChanged(ConnState.CONNECTED, f"Connected to {server}"))
-        self._link.emit(Registered(self.state.nick, server, self.state.network))
+        offered = self.state.offered_caps
+        self._link.emit(
+            Registered(
+                self.state.nick,
+                server,
+                self.state.network,
+                account=self.state.account,
+                can_register=ACCOUNT_REGISTRATION_CAP in offered,
+                can_login="sasl" in self.state.caps,
+            )
+        )
         self._link.registration_done()
 
     def _on_isupport(self, msg: Message) -> None:
@@ -433,6 +500,9 @@ class Dispatcher:
             self.state.nick = new
             if self.state.userhost:
                 self.state.userhost = new + "!" + self.state.userhost.partition("!")[2]
+            if self.state.fold(new) not in self.state.nicks_asked:
+                self._renamed(old, new)
+            self.state.nicks_asked.clear()
         rooms = self.state.rename_member(old, new)
         self._link.emit(
             NickChanged(old, new, tuple(r.name for r in rooms), is_self, time=message_time(msg))
@@ -569,9 +639,53 @@ class Dispatcher:
     def _on_account(self, msg: Message) -> None:
         if msg.nick:
             account = msg.param(0)
-            self.state.update_member_everywhere(
-                msg.nick, account=None if account in ("", "*") else account
-            )
+            self._set_account(msg.nick, None if account in ("", "*") else account)
+
+    def _set_account(self, nick: str, account: str | None) -> None:
+        is_self = self.state.is_me(nick)
+        if is_self:
+            self.state.account = account
+        for room in self.state.update_member_everywhere(nick, account=account):
+            self._members_changed(room)
+        self._link.emit(AccountChanged(nick, account, is_self))
+
+    def _on_logged_in(self, msg: Message) -> None:
+        # 900 <nick> <nick!user@host> <account> :You are now logged in as <account>
+        account = msg.param(2)
+        if account:
+            self._set_account(self.state.nick, account)
+            if self._registered:
+                self._link.logged_in(account)
+        self._on_other_numeric(msg)
+
+    def _on_logged_out(self, msg: Message) -> None:
+        self._set_account(self.state.nick, None)
+        self._on_other_numeric(msg)
+
+    def _on_whois_account(self, msg: Message) -> None:
+        # 330 <me> <nick> <account> :is logged in as
+        nick, account = msg.param(1), msg.param(2)
+        if nick and account:
+            for room in self.state.update_member_everywhere(nick, account=account):
+                self._members_changed(room)
+        self._on_other_numeric(msg)
+
+    def _on_account_registered(self, msg: Message) -> None:
+        # REGISTER SUCCESS|VERIFICATION_REQUIRED <account> :<message>
+        outcome, account = msg.param(0).upper(), msg.param(1)
+        if outcome not in ("SUCCESS", "VERIFICATION_REQUIRED") or not account:
+            return
+        needs_verification = outcome == "VERIFICATION_REQUIRED"
+        self._link.emit(AccountRegistered(account, msg.param(2), needs_verification))
+        if not needs_verification and self.state.account is None:
+            # "As if it used SASL": servers that send no 900 still logged us in.
+            self._set_account(self.state.nick, account)
+            self._link.logged_in(account)
+
+    def _renamed(self, wanted: str, guest: str) -> None:
+        """The server chose our nick: a guest name when `wanted` belongs to an account."""
+        if self.state.account is None and "sasl" in self.state.caps:
+            self._link.emit(GuestRenamed(wanted, guest))
 
     def _on_chghost(self, msg: Message) -> None:
         if msg.nick and len(msg.params) >= 2:
@@ -656,6 +770,9 @@ class Dispatcher:
         if known_room is not None:
             # `#TEST` from a sender is the `#test` we joined: one window, one name.
             window = known_room.name
+            account = msg.tags.get("account")
+            if account is not None:
+                self._note_account(known_room, sender, account)
         msgid = msg.tags.get("msgid")
         is_history = self._is_history(msg)
         if msgid and not self.state.first_sight(window, msgid):
@@ -678,6 +795,13 @@ class Dispatcher:
             )
         )
 
+    def _note_account(self, room: RoomState, nick: str, account: str) -> None:
+        """account-tag: a member's account, learnt from a message (rarely news)."""
+        member = self.state.member(room, nick)
+        if member is not None and member.account != account:
+            self.state.put_member(room, replace(member, account=account))
+            self._members_changed(room)
+
     def _on_ctcp(self, command: str, sender: str, ctcp: str, args: str) -> None:
         if command == "NOTICE":
             self._link.emit(ServerInfo(f"CTCP {ctcp} reply from {sender}: {args}", code="CTCP"))
@@ -693,9 +817,11 @@ class Dispatcher:
     def mentions_me(self, text: str) -> bool:
         """Whether our nick appears in `text` as a whole word, compared case-folded."""
         fold = self.state.fold
-        nick = re.escape(fold(self.state.nick))
-        pattern = rf"(?<![{_NICK_CHARS}]){nick}(?![{_NICK_CHARS}])"
-        return re.search(pattern, fold(text)) is not None
+        nick = fold(self.state.nick)
+        if self._mention is None or self._mention[0] != nick:
+            pattern = rf"(?<!{_NICK_CLASS}){re.escape(nick)}(?!{_NICK_CLASS})"
+            self._mention = (nick, re.compile(pattern))
+        return self._mention[1].search(fold(text)) is not None
 
     # Everything else
 

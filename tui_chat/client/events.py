@@ -48,6 +48,47 @@ class Registered(Event):
     nick: str
     server: str
     network: str | None = None
+    # The account we are logged in to (SASL while connecting), if any.
+    account: str | None = None
+    # Whether the server takes REGISTER (draft/account-registration) and logins (sasl).
+    can_register: bool = False
+    can_login: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChanged(Event):
+    """`nick` logged in to `account`, or out (None): 900/901 for us, ACCOUNT for others."""
+
+    nick: str
+    account: str | None
+    is_self: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRegistered(Event):
+    """REGISTER (or VERIFY) succeeded: `account` exists, and we are logged in to it,
+    unless `needs_verification` (the server's `message` says what to do)."""
+
+    account: str
+    message: str = ""
+    needs_verification: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFailed(Event):
+    """A login after connecting (/login) was refused or could not start; `reason` says why."""
+
+    reason: str
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GuestRenamed(Event):
+    """The server renamed us from `wanted` to `guest` while we were not logged in,
+    most likely because `wanted` belongs to an account: logging in takes it back."""
+
+    wanted: str
+    guest: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,10 @@ class Isupport:
     _fold: Callable[[str], str] = field(
         default_factory=lambda: casefold, init=False, repr=False, compare=False
     )
+    # PREFIX parsed once per 005, not on every line that reads a member prefix.
+    _prefix: tuple[str, str] = field(
+        default_factory=lambda: _parse_prefix(DEFAULT_PREFIX), init=False, repr=False, compare=False
+    )
 
     def update(self, params: list[str]) -> None:
         """Apply the tokens of one 005 line (params without our nick and the trailing text)."""
@@ -53,6 +57,7 @@ class Isupport:
             else:
                 self.tokens[name.upper()] = value or ""
         self._fold = casefolder(self.casemapping)
+        self._prefix = _parse_prefix(self._get("PREFIX", DEFAULT_PREFIX))
 
     def _get(self, key: str, default: str) -> str:
         return self.tokens.get(key, default)
@@ -60,12 +65,12 @@ class Isupport:
     @property
     def prefix_modes(self) -> str:
         """Member mode letters, highest first, e.g. "ov"."""
-        return _parse_prefix(self._get("PREFIX", DEFAULT_PREFIX))[0]
+        return self._prefix[0]
 
     @property
     def prefix_symbols(self) -> str:
         """Member prefix symbols, highest first, e.g. "@+"."""
-        return _parse_prefix(self._get("PREFIX", DEFAULT_PREFIX))[1]
+        return self._prefix[1]
 
     @property
     def chantypes(self) -> str:

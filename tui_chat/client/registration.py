@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from tui_chat.client.history import HISTORY_CAPS
 from tui_chat.client.isupport import DEFAULT_NICKLEN
-from tui_chat.client.sasl import SASL_FAILURES, SASL_SUCCESS, SaslPlain, offers_plain
+from tui_chat.client.sasl import (
+    SASL_FAILURES,
+    SASL_SUCCESS,
+    LoginRefusedError,
+    SaslLogin,
+    choose_login,
+)
 from tui_chat.irc.message import Message
 
-__all__ = ["MAX_NICK_ATTEMPTS", "WANTED_CAPS", "Registration", "alternative_nick"]
+__all__ = [
+    "ACCOUNT_REGISTRATION_CAP",
+    "MAX_NICK_ATTEMPTS",
+    "WANTED_CAPS",
+    "Registration",
+    "alternative_nick",
+]
 
 # The capabilities this client uses, requested whenever the server offers them.
 WANTED_CAPS = frozenset(
@@ -33,9 +45,14 @@ WANTED_CAPS = frozenset(
         "cap-notify",
         "chghost",
         "standard-replies",
+        # Enabled whenever offered, so /login works after connecting too.
+        "sasl",
         *HISTORY_CAPS,
     }
 )
+# In-band account registration (REGISTER). Asked for on a line of its own: a
+# draft a server may refuse, and a refusal (NAK) covers the whole line.
+ACCOUNT_REGISTRATION_CAP = "draft/account-registration"
 # Nicks tried after the chosen one is taken, before giving up.
 MAX_NICK_ATTEMPTS = 10
 # Keeps one CAP REQ line well inside 512 bytes whatever the server offers.
@@ -48,18 +65,9 @@ def alternative_nick(nick: str, attempt: int, max_length: int) -> str:
     return nick[: max(1, max_length - len(suffix))] + suffix
 
 
-def _cap_names(caps: str) -> set[str]:
-    """`sasl=PLAIN multi-prefix` -> {"sasl", "multi-prefix"} (values are not used)."""
-    return {item.partition("=")[0] for item in caps.split() if item}
-
-
-def _cap_value(caps: str, name: str) -> str:
-    """The value of `name=value` in a CAP LS list, or ""."""
-    for item in caps.split():
-        key, _, value = item.partition("=")
-        if key == name:
-            return value
-    return ""
+def _cap_values(caps: str) -> dict[str, str]:
+    """`sasl=PLAIN multi-prefix` -> {"sasl": "PLAIN", "multi-prefix": ""}."""
+    return {key: value for key, _, value in (item.partition("=") for item in caps.split())}
 
 
 def req_lines(caps: set[str]) -> list[Message]:
@@ -87,22 +95,24 @@ class Registration:
         password: str | None = None,
         sasl: tuple[str, str] | None = None,
         nick_attempts: int = MAX_NICK_ATTEMPTS,
+        allow_plain: bool = True,
     ) -> None:
         self.wanted_nick = nick
         self.nick = nick
         self._username = username
         self._realname = realname
         self._password = password
-        self._offered: set[str] = set()
+        # Capability name -> value (often "") of everything the server offers.
+        self.offered: dict[str, str] = {}
         self._pending_reqs = 0
         self._negotiating = False
         self._nick_attempts = 0
         self._max_nick_attempts = nick_attempts
         self._short_nicks = False
         self.enabled: set[str] = set()
-        self._sasl = SaslPlain(*sasl) if sasl else None
-        self._sasl_value = ""
-        self._sasl_running = False
+        self._credentials = sasl
+        self._allow_plain = allow_plain
+        self.login: SaslLogin | None = None
         # Why registration cannot go on (set when logging in is impossible or refused).
         self.failure: str | None = None
 
@@ -119,64 +129,78 @@ class Registration:
         sub = msg.param(1).upper()
         # `CAP * LS * :caps` marks a continued list in version 302.
         more = len(msg.params) > 3 and msg.params[2] == "*"
-        caps = _cap_names(msg.params[-1]) if len(msg.params) > 2 else set()
+        values = _cap_values(msg.params[-1]) if len(msg.params) > 2 else {}
+        caps = set(values)
+        if sub in ("LS", "NEW"):
+            self.offered |= values
         if sub == "LS":
             self._negotiating = True
-            self._offered |= caps
-            self._sasl_value = _cap_value(msg.params[-1], "sasl") or self._sasl_value
             if more:
                 return []
-            wanted = self._offered & WANTED_CAPS
-            if self._sasl is not None:
-                if "sasl" not in self._offered or not offers_plain(self._sasl_value):
-                    self.failure = "Could not log in: this server offers no password login"
-                    return []
-                wanted.add("sasl")
-            if not wanted:
-                return self._end()
+            wanted = set(self.offered) & WANTED_CAPS
+            if self._credentials is not None and not self._start_login():
+                return []
             reqs = req_lines(wanted)
+            if ACCOUNT_REGISTRATION_CAP in self.offered:
+                reqs.append(Message("CAP", ["REQ", ACCOUNT_REGISTRATION_CAP]))
+            if not reqs:
+                return self._end()
             self._pending_reqs += len(reqs)
             return reqs
         if sub in ("ACK", "NAK"):
             if sub == "ACK":
                 self.enabled |= {cap for cap in caps if not cap.startswith("-")}
                 self.enabled -= {cap[1:] for cap in caps if cap.startswith("-")}
-            elif "sasl" in caps and self._sasl is not None:
+            elif "sasl" in caps and self.login is not None:
                 self.failure = "Could not log in: the server refused to start a login"
                 return []
             if more:
                 return []
             self._pending_reqs = max(0, self._pending_reqs - 1)
-            if sub == "ACK" and "sasl" in caps and self._sasl is not None:
-                self._sasl_running = True
-                return [self._sasl.start()]
+            if sub == "ACK" and "sasl" in caps and self.login is not None:
+                return [self.login.start()]
             return self._end() if self._pending_reqs == 0 else []
         if sub == "NEW":
             new = (caps & WANTED_CAPS) - self.enabled
             return req_lines(new) if new else []
         if sub == "DEL":
             self.enabled -= caps
+            for cap in caps:
+                self.offered.pop(cap, None)
         return []
 
+    def _start_login(self) -> bool:
+        """Pick the login for our credentials; False (and `failure`) when there is none."""
+        assert self._credentials is not None
+        if "sasl" not in self.offered:
+            self.failure = "Could not log in: this server offers no password login"
+            return False
+        try:
+            self.login = choose_login(
+                *self._credentials, self.offered["sasl"], allow_plain=self._allow_plain
+            )
+        except LoginRefusedError as exc:
+            self.failure = str(exc)
+            return False
+        return True
+
     def on_authenticate(self, msg: Message) -> list[Message]:
-        if self._sasl is None or not self._sasl_running:
+        if self.login is None:
             return []
-        return self._sasl.respond(msg.param(0))
+        return self.login.on_authenticate(msg.param(0))
 
     def on_sasl_result(self, code: str) -> list[Message]:
         """After a SASL numeric: CAP END once logged in, or `failure` set."""
-        if not self._sasl_running:
+        if self.login is None or not self.login.running:
             return []
-        if code in SASL_FAILURES:
-            self.failure = SASL_FAILURES[code]
+        problem = self.login.verdict(code) if code in (*SASL_FAILURES, *SASL_SUCCESS) else None
+        if problem is not None:
+            self.failure = problem
             return []
-        if code in SASL_SUCCESS:
-            self._sasl_running = False
-            return self._end() if self._pending_reqs == 0 else []
-        return []
+        return self._end() if self._pending_reqs == 0 else []
 
     def _end(self) -> list[Message]:
-        if not self._negotiating or self._sasl_running:
+        if not self._negotiating or (self.login is not None and self.login.running):
             return []
         self._negotiating = False
         return [Message("CAP", ["END"])]

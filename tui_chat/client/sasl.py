@@ -1,53 +1,288 @@
-"""Logging in to an account during registration: IRCv3 SASL, mechanism PLAIN.
+"""Logging in to an account: IRCv3 SASL with SCRAM-SHA-256 or PLAIN.
 
-Sans-IO like the rest of registration. The exchange (ircv3.net sasl-3.1):
-CAP REQ sasl -> ACK -> AUTHENTICATE PLAIN -> server "AUTHENTICATE +" ->
-base64("\\0account\\0password") in 400-byte AUTHENTICATE lines -> 903 (in)
-or 902/904/905/906/908 (refused, said in a sentence).
+Sans-IO like the registration. The exchange (ircv3.net sasl-3.1/3.2):
+`AUTHENTICATE <mechanism>` -> the server's challenges and our answers, each
+base64 in 400-byte AUTHENTICATE lines ("+" alone is empty) -> 903 (in) or
+902/904/905/906/908 (refused, said in a sentence). It runs while registering
+(registration.py) or any time after, when the server has the `sasl` cap.
+
+SCRAM-SHA-256 (RFC 5802 and 7677) is preferred whenever the server lists it:
+the password never crosses the wire, and the server must prove that it
+knows it too. We fail closed: a server signature that does not match, or a
+success without one, is a failed login. PLAIN sends the password itself, so
+`choose_login` refuses it on an unencrypted link to another machine unless
+the user allowed that.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import stringprep
+import unicodedata
+from typing import Protocol
 
 from tui_chat.irc.message import Message
 
-__all__ = ["SASL_CHUNK", "SASL_FAILURES", "SASL_SUCCESS", "SaslPlain"]
+__all__ = [
+    "MAX_SCRAM_ITERATIONS",
+    "SASL_CHUNK",
+    "SASL_FAILURES",
+    "SASL_SUCCESS",
+    "LoginRefusedError",
+    "Mechanism",
+    "SaslLogin",
+    "ScramSha256",
+    "choose_login",
+    "plain_allowed",
+]
 
-# AUTHENTICATE payloads are sent in pieces of this many bytes (the spec's).
+# AUTHENTICATE payloads travel in pieces of this many bytes (the spec's).
 SASL_CHUNK = 400
+# A server asking for more PBKDF2 rounds than this is refused: the rounds run
+# on the app's loop, and a hostile server could otherwise freeze it (1M rounds
+# take about half a second; RFC 7677 asks for at least 4096).
+MAX_SCRAM_ITERATIONS = 1_000_000
+# The longest challenge we collect from AUTHENTICATE pieces, in base64 bytes.
+MAX_CHALLENGE = 8 * SASL_CHUNK
 SASL_SUCCESS = frozenset({"903", "907"})  # logged in / already logged in
 SASL_FAILURES: dict[str, str] = {
     "902": "Could not log in: that nick is locked to another account",
     "904": "Could not log in: wrong account name or password",
     "905": "Could not log in: the account name or password is too long",
-    "906": "Could not log in: the server aborted the login",
-    "908": "Could not log in: the server does not accept password logins (PLAIN)",
+    "906": "Could not log in: the login was aborted",
+    "908": "Could not log in: the server does not accept this kind of login",
 }
-MECHANISM = "PLAIN"
+PLAIN = "PLAIN"
+SCRAM_SHA_256 = "SCRAM-SHA-256"
+# Hosts whose traffic never leaves this machine: PLAIN is fine there.
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
-def offers_plain(sasl_value: str) -> bool:
-    """Whether a `sasl=...` CAP value allows PLAIN; no value means unknown, so try."""
-    return not sasl_value or MECHANISM in sasl_value.upper().split(",")
+class LoginRefusedError(Exception):
+    """Logging in is impossible or unsafe here; `str()` is a sentence for the user."""
 
 
-class SaslPlain:
+class Mechanism(Protocol):
+    name: str
+
+    def step(self, challenge: bytes) -> bytes | None:
+        """Our answer to one server challenge; None aborts the login."""
+
+    @property
+    def server_verified(self) -> bool:
+        """Whether a success from the server may be believed."""
+
+
+class Plain:
+    name = PLAIN
+    server_verified = True  # PLAIN has nothing to check
+
     def __init__(self, account: str, password: str) -> None:
         self._account = account
         self._password = password
 
-    def start(self) -> Message:
-        return Message("AUTHENTICATE", [MECHANISM])
+    def step(self, challenge: bytes) -> bytes | None:
+        if challenge:
+            return None  # PLAIN expects no data
+        return f"\0{self._account}\0{self._password}".encode()
 
-    def respond(self, challenge: str) -> list[Message]:
-        """The answer to the server's `AUTHENTICATE +` (PLAIN has no real challenge)."""
-        if challenge != "+":
-            return [Message("AUTHENTICATE", ["*"])]  # abort: PLAIN expects no data
-        raw = f"\0{self._account}\0{self._password}".encode()
-        encoded = base64.b64encode(raw).decode("ascii")
-        chunks = [encoded[i : i + SASL_CHUNK] for i in range(0, len(encoded), SASL_CHUNK)]
-        # A last piece of exactly SASL_CHUNK bytes must be followed by "+".
-        if not chunks or len(chunks[-1]) == SASL_CHUNK:
-            chunks.append("+")
-        return [Message("AUTHENTICATE", [chunk]) for chunk in chunks]
+
+def saslprep(text: str) -> str:
+    """RFC 4013 SASLprep of a user name or password; ValueError for forbidden text."""
+    # Non-ASCII spaces become spaces; "commonly mapped to nothing" goes.
+    mapped = "".join(
+        " " if stringprep.in_table_c12(ch) else ch for ch in text if not stringprep.in_table_b1(ch)
+    )
+    normal = unicodedata.normalize("NFKC", mapped)
+    forbidden = (
+        stringprep.in_table_c12,
+        stringprep.in_table_c21_c22,
+        stringprep.in_table_c3,
+        stringprep.in_table_c4,
+        stringprep.in_table_c5,
+        stringprep.in_table_c6,
+        stringprep.in_table_c7,
+        stringprep.in_table_c8,
+        stringprep.in_table_c9,
+        stringprep.in_table_a1,
+    )
+    if any(test(ch) for ch in normal for test in forbidden):
+        raise ValueError("holds characters a login cannot carry")
+    rtl = [stringprep.in_table_d1(ch) for ch in normal]
+    if any(rtl) and (not (rtl[0] and rtl[-1]) or any(stringprep.in_table_d2(ch) for ch in normal)):
+        raise ValueError("mixes right-to-left and left-to-right text")
+    return normal
+
+
+def _attributes(message: bytes) -> dict[str, str]:
+    """`r=abc,s=xyz,i=4096` -> {"r": "abc", ...}; ValueError when malformed."""
+    pairs: dict[str, str] = {}
+    for part in message.decode("utf-8").split(","):
+        key, equals, value = part.partition("=")
+        if len(key) != 1 or not equals:
+            raise ValueError(f"malformed SCRAM attribute {part!r}")
+        pairs.setdefault(key, value)
+    return pairs
+
+
+class ScramSha256:
+    """The client side of SCRAM-SHA-256 without channel binding (gs2 header `n,,`)."""
+
+    name = SCRAM_SHA_256
+    _GS2_HEADER = b"n,,"
+
+    def __init__(self, account: str, password: str, nonce: str | None = None) -> None:
+        name = saslprep(account).replace("=", "=3D").replace(",", "=2C")
+        self._password = saslprep(password).encode()
+        self._nonce = nonce or secrets.token_urlsafe(24)
+        self._client_first_bare = f"n={name},r={self._nonce}".encode()
+        self._expected_signature: bytes | None = None
+        self._verified = False
+        # Why the exchange stopped, when it was our side that stopped it.
+        self.problem: str | None = None
+
+    @property
+    def server_verified(self) -> bool:
+        return self._verified
+
+    def step(self, challenge: bytes) -> bytes | None:
+        try:
+            if self._expected_signature is None and not challenge:
+                return self._GS2_HEADER + self._client_first_bare
+            if self._expected_signature is None:
+                return self._client_final(challenge)
+            if not self._verified:
+                return self._check_server_final(challenge)
+        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            self.problem = f"the server's answer made no sense ({exc})"
+            return None
+        self.problem = "the server kept asking after it had proved itself"
+        return None
+
+    def _client_final(self, server_first: bytes) -> bytes | None:
+        attrs = _attributes(server_first)
+        if "m" in attrs:
+            raise ValueError("it asks for an extension we do not know")
+        nonce, iterations = attrs.get("r", ""), int(attrs.get("i", "0"))
+        salt = base64.b64decode(attrs.get("s", ""), validate=True)
+        if not nonce.startswith(self._nonce) or len(nonce) == len(self._nonce):
+            raise ValueError("it did not extend our nonce")
+        if not salt or not 1 <= iterations <= MAX_SCRAM_ITERATIONS:
+            raise ValueError(f"{iterations} rounds is outside 1..{MAX_SCRAM_ITERATIONS}")
+        salted = hashlib.pbkdf2_hmac("sha256", self._password, salt, iterations)
+        client_key = hmac.digest(salted, b"Client Key", "sha256")
+        stored_key = hashlib.sha256(client_key).digest()
+        channel_binding = base64.b64encode(self._GS2_HEADER).decode()
+        without_proof = f"c={channel_binding},r={nonce}".encode()
+        auth_message = b",".join((self._client_first_bare, server_first, without_proof))
+        client_signature = hmac.digest(stored_key, auth_message, "sha256")
+        proof = bytes(a ^ b for a, b in zip(client_key, client_signature, strict=True))
+        server_key = hmac.digest(salted, b"Server Key", "sha256")
+        self._expected_signature = hmac.digest(server_key, auth_message, "sha256")
+        return without_proof + b",p=" + base64.b64encode(proof)
+
+    def _check_server_final(self, server_final: bytes) -> bytes | None:
+        attrs = _attributes(server_final)
+        if "e" in attrs:
+            self.problem = f"the server refused: {attrs['e']}"
+            return None
+        signature = base64.b64decode(attrs.get("v", ""), validate=True)
+        assert self._expected_signature is not None
+        if not hmac.compare_digest(signature, self._expected_signature):
+            self.problem = "the server could not prove it knows your password (wrong signature)"
+            return None
+        self._verified = True
+        return b""
+
+
+def _mechanisms(sasl_value: str) -> set[str] | None:
+    """The mechanisms a `sasl=...` CAP value lists; None when it lists none (unknown)."""
+    names = {name.strip().upper() for name in sasl_value.split(",") if name.strip()}
+    return names or None
+
+
+def plain_allowed(host: str, tls: bool, consent: bool) -> bool:
+    """Whether PLAIN (or REGISTER) may carry a password to `host` over this link."""
+    if tls or consent or host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def choose_login(account: str, password: str, sasl_value: str, allow_plain: bool) -> SaslLogin:
+    """A login with the best mechanism the server lists, or LoginRefusedError saying why not."""
+    offered = _mechanisms(sasl_value)
+    if offered is not None and SCRAM_SHA_256 in offered:
+        try:
+            return SaslLogin(ScramSha256(account, password))
+        except ValueError as exc:
+            raise LoginRefusedError(f"Could not log in: the account or password {exc}") from None
+    if offered is not None and PLAIN not in offered:
+        raise LoginRefusedError("Could not log in: the server offers no password login we know")
+    if not allow_plain:
+        raise LoginRefusedError(
+            "Not logging in: this server only takes the password itself (SASL PLAIN), and the "
+            "connection is not encrypted, so anyone on the way could read it. Join with --tls, "
+            "or allow it with --allow-plaintext-password (or say so when asked)"
+        )
+    return SaslLogin(Plain(account, password))
+
+
+class SaslLogin:
+    """One AUTHENTICATE exchange: chunking, base64, and the verdict."""
+
+    def __init__(self, mechanism: Mechanism) -> None:
+        self.mechanism = mechanism
+        self._pieces: list[str] = []
+        self.running = False
+
+    def start(self) -> Message:
+        self.running = True
+        self._pieces = []
+        return Message("AUTHENTICATE", [self.mechanism.name])
+
+    def on_authenticate(self, param: str) -> list[Message]:
+        """Our answer to one `AUTHENTICATE <piece>`, once the challenge is whole."""
+        if not self.running:
+            return []
+        if param != "+":
+            self._pieces.append(param)
+            if len(param) == SASL_CHUNK and sum(map(len, self._pieces)) < MAX_CHALLENGE:
+                return []  # more pieces follow
+        encoded, self._pieces = "".join(self._pieces), []
+        try:
+            challenge = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            return [Message("AUTHENTICATE", ["*"])]
+        answer = self.mechanism.step(challenge)
+        if answer is None:
+            return [Message("AUTHENTICATE", ["*"])]
+        return [Message("AUTHENTICATE", [piece]) for piece in _pieces_of(answer)]
+
+    def verdict(self, code: str) -> str | None:
+        """After 903/907/90x: None when logged in, else why not. Ends the exchange."""
+        self.running = False
+        if code in SASL_SUCCESS and not self.mechanism.server_verified:
+            return "Could not log in: the server never proved it knows your password"
+        if code in SASL_SUCCESS:
+            return None
+        problem = getattr(self.mechanism, "problem", None)
+        if problem and code == "906":
+            return f"Could not log in: {problem}"
+        return SASL_FAILURES.get(code, f"Could not log in (error {code})")
+
+
+def _pieces_of(answer: bytes) -> list[str]:
+    encoded = base64.b64encode(answer).decode("ascii")
+    pieces = [encoded[i : i + SASL_CHUNK] for i in range(0, len(encoded), SASL_CHUNK)]
+    # An empty answer, or a last piece of exactly SASL_CHUNK bytes, ends with "+".
+    if not pieces or len(pieces[-1]) == SASL_CHUNK:
+        pieces.append("+")
+    return pieces

@@ -58,6 +58,7 @@ from tui_chat.client.events import (
     ErrorReply,
     Event,
     LagMeasured,
+    LoginFailed,
     MessageKind,
     MessagePending,
     MessageReceived,
@@ -73,7 +74,12 @@ from tui_chat.client.pinning import (
     describe_tls_error,
     open_tls_connection,
 )
-from tui_chat.client.registration import MAX_NICK_ATTEMPTS, Registration
+from tui_chat.client.registration import (
+    ACCOUNT_REGISTRATION_CAP,
+    MAX_NICK_ATTEMPTS,
+    Registration,
+)
+from tui_chat.client.sasl import plain_allowed
 from tui_chat.client.state import SessionState
 from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
 from tui_chat.irc.ctcp import action
@@ -139,8 +145,11 @@ class ConnectOptions:
     tls: bool = False
     # Joined (and re-joined after a reconnect) besides the server's default room.
     rooms: tuple[str, ...] = ()
-    # Account name and password to log in with (SASL PLAIN) while registering.
+    # Account name and password to log in with (SASL) while registering.
     sasl: tuple[str, str] | None = None
+    # Let a password cross an unencrypted link to another machine (SASL PLAIN,
+    # REGISTER): off, such a login is refused with a sentence saying why.
+    allow_plaintext_password: bool = False
     # OPER name and password, sent after registration (used by `host`).
     oper: tuple[str, str] | None = None
     reconnect: bool = True
@@ -245,6 +254,11 @@ class ClientSession:
         self._outbox: list[tuple[str, str, str, MessageKind]] = []
         # Resends everything still due if rooms take too long to get ready.
         self._resend_timer: asyncio.TimerHandle | None = None
+        # Account and password to log in with on every (re)connection: the
+        # options', or the last login or REGISTER that succeeded.
+        self._credentials = options.sasl
+        # A /login or /register on its way: its account (None = our nick) and password.
+        self._offered_credentials: tuple[str | None, str] | None = None
         # Whether the last registered connection had echo-message: lines typed
         # while reconnecting then wait as pending (a new connection's caps are
         # not known until it registers).
@@ -382,8 +396,9 @@ class ClientSession:
             options.username or _default_username(options.nick),
             options.realname or options.nick,
             options.password,
-            options.sasl,
+            self._credentials,
             options.nick_attempts,
+            self._plain_allowed(),
         )
         self._state.nick = self._preferred_nick
         self._state.caps = set()
@@ -557,6 +572,17 @@ class ClientSession:
         lag_ms = (time.monotonic() - sent) * 1000
         self._state.lag_ms = lag_ms
         self.emit(LagMeasured(lag_ms))
+
+    def logged_in(self, account: str) -> None:
+        offered, self._offered_credentials = self._offered_credentials, None
+        if offered is not None:
+            # Reconnects log in too, or the nick would go to a guest again.
+            self._credentials = (account, offered[1])
+        wanted, asked = self._preferred_nick, self._state.nicks_asked
+        if not self._state.is_me(wanted) and self._state.fold(wanted) not in asked:
+            # Logged in at last: take back the nick a guest rename took.
+            asked.add(self._state.fold(wanted))
+            self.send(Message("NICK", [wanted]))
 
     def schedule_flush(self) -> None:
         # Runs once the read loop waits for data, i.e. after the whole chunk.
@@ -776,8 +802,60 @@ class ClientSession:
         await self._command("PART", *([room, reason] if reason else [room]))
 
     async def set_nick(self, nick: str) -> None:
+        self._state.nicks_asked.add(self._state.fold(nick))
         if await self._command("NICK", nick):
             self._preferred_nick = nick
+
+    # Accounts
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """The account and password this session logs in with, once one worked."""
+        return self._credentials
+
+    def _plain_allowed(self, consent: bool = False) -> bool:
+        options = self._options
+        return plain_allowed(options.host, options.tls, consent or options.allow_plaintext_password)
+
+    @property
+    def password_is_private(self) -> bool:
+        """Whether a password sent as is (PLAIN, REGISTER) stays between us and the server."""
+        return self._plain_allowed()
+
+    async def login(self, account: str, password: str, allow_plaintext: bool = False) -> None:
+        """Log in after connecting (SASL): AccountChanged, or LoginFailed saying why not.
+
+        A login that works is used again on reconnects, and takes back our
+        nick if the server had renamed us to a guest.
+        """
+        if self._dispatcher is None or self._state.conn_state is not ConnState.CONNECTED:
+            self.emit(LoginFailed("Not connected to a server right now"))
+            return
+        self._offered_credentials = (account, password)
+        self._dispatcher.start_login(account, password, self._plain_allowed(allow_plaintext))
+
+    async def register_account(
+        self, password: str, account: str | None = None, allow_plaintext: bool = False
+    ) -> None:
+        """REGISTER `account` (None: our nick) with `password`: AccountRegistered or a FAIL.
+
+        No e-mail is given (servers that require one answer FAIL).
+        """
+        if ACCOUNT_REGISTRATION_CAP not in self._state.offered_caps:
+            self.emit(ErrorReply("This server does not let you register an account here"))
+            return
+        if not self._plain_allowed(allow_plaintext):
+            self.emit(
+                ErrorReply(
+                    "Not registering: the connection is not encrypted, so anyone on the way "
+                    "could read your password. Join with --tls, or allow it when asked "
+                    "(--allow-plaintext-password)",
+                    code="PLAINTEXT",
+                )
+            )
+            return
+        self._offered_credentials = (account, password)
+        await self._command("REGISTER", account or "*", "*", password)
 
     async def set_topic(self, room: str, topic: str) -> None:
         await self._command("TOPIC", room, topic)

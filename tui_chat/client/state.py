@@ -114,6 +114,13 @@ class SessionState:
     # Our own `nick!user@host` as the server shows it, once seen.
     userhost: str | None = None
     away_message: str | None = None
+    # The account we are logged in to (900/901, REGISTER SUCCESS), None when not.
+    account: str | None = None
+    # Capability name -> value of what the server offers (e.g. "sasl": "PLAIN,SCRAM-SHA-256").
+    offered_caps: dict[str, str] = field(default_factory=dict)
+    # Folded nicks we asked for with NICK since the last change of our nick:
+    # a change to any other is the server's doing (a guest rename).
+    nicks_asked: set[str] = field(default_factory=set)
     # Folded room or nick -> msgid of the newest live message seen there; kept
     # across reconnects so history can fill exactly the gap.
     last_msgids: dict[str, str] = field(default_factory=dict)
