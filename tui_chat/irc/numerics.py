@@ -61,6 +61,17 @@ RPL_ENDOFMOTD = "376"
 RPL_YOUREOPER = "381"
 RPL_TIME = "391"
 RPL_WHOISSECURE = "671"
+RPL_WHOISACCOUNT = "330"
+# SASL (IRCv3 sasl-3.2, modern.ircdocs.horse).
+RPL_LOGGEDIN = "900"
+RPL_LOGGEDOUT = "901"
+ERR_NICKLOCKED = "902"
+RPL_SASLSUCCESS = "903"
+ERR_SASLFAIL = "904"
+ERR_SASLTOOLONG = "905"
+ERR_SASLABORTED = "906"
+ERR_SASLALREADY = "907"
+RPL_SASLMECHS = "908"
 # solanum's quiet list (channel mode +q).
 RPL_QUIETLIST = "728"
 RPL_ENDOFQUIETLIST = "729"
@@ -124,6 +135,13 @@ TEXTS: dict[str, str] = {
     RPL_NOWAWAY: "You have been marked as being away",
     RPL_WHOISOPERATOR: "is an IRC operator",
     RPL_WHOISSECURE: "is using a secure connection",
+    RPL_WHOISACCOUNT: "is logged in as",
+    RPL_SASLSUCCESS: "SASL authentication successful",
+    ERR_SASLFAIL: "SASL authentication failed",
+    ERR_SASLTOOLONG: "SASL message too long",
+    ERR_SASLABORTED: "SASL authentication aborted",
+    ERR_SASLALREADY: "You have already authenticated using SASL",
+    RPL_SASLMECHS: "are available SASL mechanisms",
     ERR_NOSUCHNICK: "No such nick/channel",
     ERR_NOSUCHSERVER: "No such server",
     ERR_NOSUCHCHANNEL: "No such channel",

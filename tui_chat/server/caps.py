@@ -3,6 +3,8 @@
 Only capabilities the core really implements are listed. `cap-notify` is
 always on for clients that ask `CAP LS 302` (as the spec says); the set of
 capabilities never changes while a server runs, so no CAP NEW/DEL is sent.
+Two carry a value, shown to `CAP LS 302` clients only: `sasl` lists its
+mechanisms, `draft/account-registration` says what REGISTER allows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ STANDARD_REPLIES = "standard-replies"
 # only where it really works (issue 2). Without one, CHATHISTORY still gets
 # an empty answer for clients that send it unasked (handlers/chathistory.py).
 CHATHISTORY = "draft/chathistory"
+# Accounts live in the same store, so these come with it too.
+SASL = "sasl"
+ACCOUNT_REGISTRATION = "draft/account-registration"
+ACCOUNT_NOTIFY = "account-notify"
+ACCOUNT_TAG = "account-tag"
+WITH_STORE: tuple[str, ...] = (CHATHISTORY, SASL, ACCOUNT_REGISTRATION, ACCOUNT_NOTIFY, ACCOUNT_TAG)
 
 # Offered by every server.
 SUPPORTED: tuple[str, ...] = (
@@ -42,12 +50,15 @@ SUPPORTED: tuple[str, ...] = (
     USERHOST_IN_NAMES,
 )
 SUPPORTED_SET = frozenset(SUPPORTED)
-WITH_HISTORY_SET = SUPPORTED_SET | {CHATHISTORY}
+WITH_HISTORY_SET = SUPPORTED_SET | frozenset(WITH_STORE)
 
 # Bits of `Client.form`: which server-added tags a client receives. A
 # relayed message is serialized once per distinct form among its recipients.
 FORM_TIME = 1  # server-time: the `time` tag
 FORM_TAGS = 2  # message-tags: `msgid` and relayed client-only `+tags`
+FORM_ACCOUNT = 4  # account-tag: the sender's `account`
+# How many distinct forms there are (every combination of the bits).
+FORMS = 8
 
 
 _SHARED: dict[frozenset[str], frozenset[str]] = {}
@@ -63,7 +74,11 @@ def shared(names: frozenset[str]) -> frozenset[str]:
 
 
 def form_of(caps: frozenset[str]) -> int:
-    return (FORM_TIME if SERVER_TIME in caps else 0) | (FORM_TAGS if MESSAGE_TAGS in caps else 0)
+    return (
+        (FORM_TIME if SERVER_TIME in caps else 0)
+        | (FORM_TAGS if MESSAGE_TAGS in caps else 0)
+        | (FORM_ACCOUNT if ACCOUNT_TAG in caps else 0)
+    )
 
 
 def offered(history: bool) -> frozenset[str]:
@@ -71,6 +86,9 @@ def offered(history: bool) -> frozenset[str]:
     return WITH_HISTORY_SET if history else SUPPORTED_SET
 
 
-def ls_tokens(history: bool) -> list[str]:
-    """The CAP LS list; none of our capabilities carries a value."""
-    return sorted(offered(history))
+def ls_tokens(history: bool, values: dict[str, str], version: int) -> list[str]:
+    """The CAP LS list; `name=value` for those with a value, from version 302 on."""
+    names = sorted(offered(history))
+    if version < 302:
+        return names
+    return [f"{name}={values[name]}" if values.get(name) else name for name in names]

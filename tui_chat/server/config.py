@@ -61,6 +61,23 @@ class ServerConfig:
     # (ServerThread opens it; docs/history.md). Its limits are `history`'s.
     history_db: str | None = None
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    max_ban_duration: int = limits.MAX_BAN_DURATION
+    max_server_bans: int = limits.MAX_SERVER_BANS
+    ban_reason_len: int = limits.BAN_REASON_LEN
+    # Accounts live in the store, so they exist only with `history_db` set.
+    # SCRAM-SHA-256 keeps a PBKDF2 verifier beside the scrypt one, which is
+    # weaker against a stolen database: opt-in (docs/security.md, Accounts).
+    sasl_scram: bool = False
+    min_password_length: int = limits.MIN_PASSWORD_LENGTH
+    kdf_workers: int = limits.KDF_WORKERS
+    kdf_max_queued: int = limits.KDF_MAX_QUEUED
+    login_failures_per_address: int = limits.LOGIN_FAILURES_PER_ADDRESS
+    login_failures_per_account: int = limits.LOGIN_FAILURES_PER_ACCOUNT
+    login_failure_window: float = limits.LOGIN_FAILURE_WINDOW
+    login_failures_per_connection: int = limits.LOGIN_FAILURES_PER_CONNECTION
+    registrations_per_address: int = limits.REGISTRATIONS_PER_ADDRESS
+    registration_window: float = limits.REGISTRATION_WINDOW
+    sasl_max_bytes: int = limits.SASL_MAX_BYTES
 
     def __post_init__(self) -> None:
         # A bad value here would fail every registration; refuse it at start.

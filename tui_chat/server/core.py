@@ -64,9 +64,12 @@ from tui_chat.irc.numerics import (
     ERR_NOTREGISTERED,
     ERR_UNKNOWNCOMMAND,
     ERR_UNKNOWNERROR,
+    RPL_LOGGEDIN,
+    RPL_LOGGEDOUT,
     TEXTS,
 )
 from tui_chat.server import caps
+from tui_chat.server.accounts import Accounts
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.flood import AddressBook, FloodGate, address_key, is_exempt, parse_networks
 from tui_chat.server.handlers import load_all
@@ -133,6 +136,11 @@ class ServerCore:
             if history is not None
             else Moderation()
         )
+        # Accounts live in the store: none without one (handlers/sasl.py).
+        self.accounts = (
+            Accounts(history.store, config, history.deliver, clock) if history is not None else None
+        )
+        self.cap_values = self._cap_values()
         self.clock = clock
         self._call_later = call_later
         self._call_soon: CallSoon | None = None
@@ -237,6 +245,8 @@ class ServerCore:
             self._release(client)
         self.addresses.prune(now)
         self.moderation.tick(self, now)
+        if self.accounts is not None:
+            self.accounts.prune(now)
         for client in list(self.clients):
             if client.gone:
                 continue
@@ -266,6 +276,8 @@ class ServerCore:
         self.channels.clear()
         self._held.clear()
         self.addresses.clear()
+        if self.accounts is not None:
+            self.accounts.close()
         log.info("shutdown: %s", reason)
 
     # -- sending -------------------------------------------------------------
@@ -364,13 +376,16 @@ class ServerCore:
         client_tags: dict[str, str] | None = None,
         msgid: str | None = None,
         server_time: str | None = None,
+        account: str | None = None,
     ) -> None:
         """Send `msg` to many clients, serialized once per distinct form.
 
         `server_time`: the stamp a stored message was recorded with, so the
         relay and the store agree; otherwise the time of relaying.
+        `account`: the sender's account, the `account` tag for account-tag
+        clients (the sender's at the time it spoke, for a stored message).
         """
-        forms: list[bytes | None] = [None, None, None, None]
+        forms: list[bytes | None] = [None] * caps.FORMS
         stamp = server_time or ""
         max_sendq = self.config.max_sendq
         drops = self._drops
@@ -387,6 +402,8 @@ class ServerCore:
                         tags["msgid"] = msgid
                     if client_tags:
                         tags.update(client_tags)
+                if account and form & caps.FORM_ACCOUNT:
+                    tags["account"] = account
                 data = forms[form] = Message(msg.command, msg.params, msg.source, tags).to_bytes()
             # `write`, inlined: this loop runs once per delivery. A client
             # with nothing pending is written to at once: queueing costs more
@@ -416,6 +433,29 @@ class ServerCore:
         return seen
 
     # -- users ---------------------------------------------------------------
+
+    def set_account(self, client: Client, name: str | None) -> None:
+        """Log `client` in to account `name`, or out with None: every login path ends here.
+
+        The client gets 900/901; with account-notify, those sharing a channel
+        get ACCOUNT. Later messages carry the account (account-tag,
+        extended-join, WHOIS 330, WHOX %a, stored history records).
+        """
+        client.account = name
+        if name is not None:
+            self.reply(
+                client, RPL_LOGGEDIN, client.source, name, text=f"You are now logged in as {name}"
+            )
+        else:
+            self.reply(client, RPL_LOGGEDOUT, client.source, text="You are now logged out")
+        log.info("account %s: %s (%s)", client.nick, name or "logged out", client.host)
+        if client.registered:
+            watchers = [
+                m
+                for m in self.members_and_self(client)
+                if m is not client and caps.ACCOUNT_NOTIFY in m.caps
+            ]
+            self.relay(watchers, Message("ACCOUNT", [name or "*"], client.source))
 
     def mark_registered(self, client: Client) -> None:
         client.registered = True
@@ -451,6 +491,8 @@ class ServerCore:
 
     def _remove(self, client: Client, reason: str) -> None:
         self.clients.discard(client)
+        if self.accounts is not None:
+            self.accounts.forget(client)
         if client.address_key is not None:
             self.addresses.release(client.address_key)
         if client.flood is not None:
@@ -682,7 +724,15 @@ class ServerCore:
                 self.write(client, _add_tag(data, batch_tag))
             self.send(client, Message("BATCH", [f"-{ref}"], self.config.server_name))
 
-    # -- ISUPPORT ------------------------------------------------------------
+    # -- capabilities and ISUPPORT -----------------------------------------------
+
+    def _cap_values(self) -> dict[str, str]:
+        if self.accounts is None:
+            return {}
+        # With a server password, REGISTER waits for PASS: registering before
+        # connecting would let anyone without the password create accounts.
+        before = "" if self.config.password is not None else "before-connect"
+        return {caps.SASL: ",".join(self.accounts.mechanisms), caps.ACCOUNT_REGISTRATION: before}
 
     def _isupport(self) -> dict[str, str | None]:
         cfg = self.config

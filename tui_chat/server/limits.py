@@ -68,3 +68,34 @@ NEW_CONNECTIONS_WINDOW = 600.0
 # IPv6 addresses are counted per network of this prefix length, since one
 # host usually owns a whole /64 (ergo's cidr-len-ipv6).
 CONNECTION_IPV6_PREFIX = 64
+
+# Moderation (docs/security.md, Moderation). The longest duration TBAN,
+# TQUIET and UBAN ... DURATION accept (a year); longer means permanent.
+MAX_BAN_DURATION = 365 * 86_400
+# Server-wide bans (UBAN) at once; each is checked on every connection.
+MAX_SERVER_BANS = 1000
+# Characters of a UBAN reason kept (the banned user is shown it).
+BAN_REASON_LEN = 200
+
+# Accounts (docs/security.md, Accounts). Passwords shorter than this are
+# refused at REGISTER (WEAK_PASSWORD).
+MIN_PASSWORD_LENGTH = 8
+# Password hashes (scrypt, ~60 ms and 32 MiB each) running at once, and
+# waiting beyond those: past that a login or REGISTER is told to retry, so
+# guessing cannot take every core.
+KDF_WORKERS = 2
+KDF_MAX_QUEUED = 16
+# Failed logins within LOGIN_FAILURE_WINDOW seconds after which an address
+# (an IPv6 address counts as its /64) or an account is refused at once until
+# the oldest failure leaves the window. The address limit is the lower, so a
+# guesser is stopped before it locks the owner out of the account.
+LOGIN_FAILURES_PER_ADDRESS = 5
+LOGIN_FAILURES_PER_ACCOUNT = 20
+LOGIN_FAILURE_WINDOW = 300.0
+# Failed logins one connection may make before it is disconnected.
+LOGIN_FAILURES_PER_CONNECTION = 3
+# Accounts one address may create within REGISTRATION_WINDOW seconds.
+REGISTRATIONS_PER_ADDRESS = 5
+REGISTRATION_WINDOW = 3600.0
+# Base64 bytes of one SASL message, over all its 400-byte AUTHENTICATE chunks.
+SASL_MAX_BYTES = 4096

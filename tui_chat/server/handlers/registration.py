@@ -1,13 +1,23 @@
 """Connection registration and upkeep: CAP, PASS, NICK, USER, PING, PONG, QUIT.
 
 Registration completes once NICK and USER arrived, CAP negotiation (if
-started) ended and the server password (if any) matched. Then the welcome
+started) ended, the server password (if any) matched and no password of
+the client's is still being checked (SASL, REGISTER). Then the welcome
 burst goes out (001-005, LUSERS, MOTD) and, with a default room configured,
 the user joins it like any JOIN.
+
+Nick ownership (with accounts): a registered nick belongs to its account.
+A connection that completes registration with one it is not logged in to
+is renamed to a guest nick (`GUEST_NICK_TEMPLATE`) and told why and how to
+log in; NICK to someone else's registered nick gets 433 saying so. A
+logged-in owner's NICK to its own nick takes it back from whoever holds it
+without being logged in to it (that holder becomes a guest); another
+session of the same account keeps it (433).
 """
 
 from __future__ import annotations
 
+import secrets
 import string
 from typing import TYPE_CHECKING
 
@@ -30,6 +40,7 @@ from tui_chat.server import caps
 from tui_chat.server.core import VERSION, iso_time, log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import join_channel
+from tui_chat.server.handlers.sasl import abort_on_registration
 from tui_chat.server.handlers.server_info import (
     send_cached,
     send_isupport,
@@ -46,6 +57,7 @@ from tui_chat.server.state import (
 )
 
 if TYPE_CHECKING:
+    from tui_chat.server.accounts import Account
     from tui_chat.server.core import ServerCore
     from tui_chat.server.state import Client
 
@@ -53,6 +65,11 @@ if TYPE_CHECKING:
 USERNAME_CHARS = frozenset(string.ascii_letters + string.digits + "-_.[]{}|^`")
 # The username of a client whose USER held none of those characters.
 DEFAULT_USERNAME = "user"
+# The nick given to a connection that registered with someone else's
+# registered nick: "Guest" and a random number below GUEST_NICK_NUMBERS.
+GUEST_NICK_TEMPLATE = "Guest{number}"
+GUEST_NICK_NUMBERS = 100_000
+NICK_OWNED_TEXT = "Nickname is registered to an account; log in to that account to use it"
 
 
 @command("CAP", min_params=1, registered=False)
@@ -66,7 +83,7 @@ def cap(core: ServerCore, client: Client, msg: Message) -> None:
         client.cap_version = max(client.cap_version, int(version) if version.isdigit() else 0)
         if client.cap_version >= 302:
             client.caps = caps.shared(client.caps | {caps.CAP_NOTIFY})
-        offered = caps.ls_tokens(core.history is not None)
+        offered = caps.ls_tokens(core.history is not None, core.cap_values, client.cap_version)
         core.send(client, Message("CAP", [client.nick, "LS", " ".join(offered)], server))
     elif sub == "LIST":
         core.send(
@@ -129,12 +146,23 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
     if folded == new:
         # Most nicks are already folded: then nick and key share one string.
         folded = new
+    if client.registered and owned_by_other(core, client, new) is not None:
+        # Before registration it may still log in; try_register decides then.
+        core.reply(client, ERR_NICKNAMEINUSE, new, text=NICK_OWNED_TEXT)
+        return
     holder = core.nicks.get(folded)
-    if holder is not None and holder is not client:
+    if holder is not None and holder is not client and not _reclaim(core, client, holder, folded):
         core.reply(client, ERR_NICKNAMEINUSE, new)
         return
     if new == client.nick:
         return
+    change_nick(core, client, new, folded)
+    if not client.registered:
+        try_register(core, client)
+
+
+def change_nick(core: ServerCore, client: Client, new: str, folded: str) -> None:
+    """Give `client` the nick `new` (free, valid); a registered client's peers see NICK."""
     if client.registered:
         core.relay(core.members_and_self(client), Message("NICK", [new], client.source))
         core.whowas.add(
@@ -152,8 +180,42 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
         del core.nicks[client.folded]
     client.nick, client.folded = new, folded
     core.nicks[folded] = client
-    if not client.registered:
-        try_register(core, client)
+
+
+def owned_by_other(core: ServerCore, client: Client, nick: str) -> Account | None:
+    """The account `nick` is registered to, unless `client` is logged in to it."""
+    accounts = core.accounts
+    account = accounts.find(nick) if accounts is not None else None
+    if account is None or _logged_in_to(client, account.name):
+        return None
+    return account
+
+
+def _logged_in_to(client: Client, name: str) -> bool:
+    return client.account is not None and casefold(client.account) == casefold(name)
+
+
+def _reclaim(core: ServerCore, client: Client, holder: Client, folded: str) -> bool:
+    """Whether `client`, the nick's logged-in owner, took it from `holder` (now a guest)."""
+    if not client.registered or owned_by_other(core, client, folded) is not None:
+        return False
+    if client.account is None or _logged_in_to(holder, client.account):
+        return False
+    guest = guest_nick(core)
+    old = holder.nick
+    change_nick(core, holder, guest, casefold(guest))
+    core.notice(holder, f"The nick {old} was taken back by its owner; you are now {guest}")
+    log.info("nick %s taken back from %s by its owner", old, holder.host)
+    return True
+
+
+def guest_nick(core: ServerCore) -> str:
+    """A free nick no account owns."""
+    accounts = core.accounts
+    while True:
+        nick = GUEST_NICK_TEMPLATE.format(number=secrets.randbelow(GUEST_NICK_NUMBERS))
+        if casefold(nick) not in core.nicks and (accounts is None or not accounts.taken(nick)):
+            return nick
 
 
 @command("USER", min_params=4, registered=False)
@@ -197,6 +259,12 @@ def try_register(core: ServerCore, client: Client) -> None:
         core.reply(client, ERR_PASSWDMISMATCH)
         core.disconnect(client, "Bad password")
         return
+    if not abort_on_registration(core, client):
+        return  # a password is being checked; its result calls us again
+    owned = owned_by_other(core, client, client.nick)
+    if owned is not None:
+        guest = guest_nick(core)
+        change_nick(core, client, guest, casefold(guest))
     core.mark_registered(client)
     client.last_message = core.clock()
     log.info("registered %s (%s)", client.nick, client.source)
@@ -207,6 +275,13 @@ def try_register(core: ServerCore, client: Client) -> None:
     # LUSERS counts change with every connection: built per client.
     send_lusers(core, client)
     send_cached(core, client, send_motd)
+    if owned is not None:
+        core.notice(
+            client,
+            f"The nick {owned.name} is registered to an account, so you are {client.nick}."
+            f" To use {owned.name}, log in to its account (SASL in your client's settings,"
+            f" or REGISTER/AUTHENTICATE), then /nick {owned.name}",
+        )
     if cfg.default_room:
         join_channel(core, client, cfg.default_room, None)
 

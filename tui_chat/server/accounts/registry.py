@@ -1,0 +1,196 @@
+"""The accounts a server knows: held in memory, written through the store's writer.
+
+Accounts are few and small, so all of them are read once when the server
+starts and looked up in a dict afterwards: the loop never waits for the
+disk to learn whether a nick is registered. Creating one hashes the
+password on the KDF pool, then inserts the row in the writer thread's next
+transaction (`HistoryWriter.apply`), and the account exists in memory only
+once that committed.
+
+A name being created is reserved from the moment REGISTER is accepted, so
+of two connections registering one name at once exactly one wins, without
+a round trip to the database; the `INSERT OR IGNORE` backs that up.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui_chat.irc.casemap import casefold
+from tui_chat.server.accounts.throttle import FailureWindow, LoginThrottle
+from tui_chat.server.accounts.verifiers import (
+    ScramVerifier,
+    check_password,
+    make_password_verifier,
+    make_scram_verifier,
+    parse_scram_verifier,
+)
+from tui_chat.server.accounts.workers import Deliver, KdfPool
+from tui_chat.server.history.records import StoreResult, StoreStatus
+from tui_chat.server.history.store import Database, connect
+
+if TYPE_CHECKING:
+    from tui_chat.server.accounts.sasl import SaslSession
+    from tui_chat.server.config import ServerConfig
+    from tui_chat.server.history import History
+    from tui_chat.server.state import Client
+
+__all__ = ["Account", "Accounts", "load_accounts"]
+
+log = logging.getLogger("tui_chat.server")
+
+# Why REGISTER could not start (standard-replies codes of account-registration).
+ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
+TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    password: str
+    scram: str | None
+    created_ms: int
+
+
+def load_accounts(db: Database) -> dict[str, Account]:
+    """Every account in the store, by folded name (read once, at start)."""
+    conn = connect(db, readonly=True)
+    try:
+        rows = conn.execute(
+            "SELECT key, name, password, scram, created_ms FROM accounts"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {key: Account(name, pw, scram, created) for key, name, pw, scram, created in rows}
+
+
+class Accounts:
+    def __init__(
+        self,
+        store: History,
+        config: ServerConfig,
+        deliver: Deliver,
+        clock: Callable[[], float],
+    ) -> None:
+        self._writer = store.writer
+        self._clock = clock
+        self.by_key = load_accounts(store.db)
+        self.scram = config.sasl_scram
+        self.min_password_length = config.min_password_length
+        # Folded names whose REGISTER is hashing or being written.
+        self._reserved: set[str] = set()
+        self.pool = KdfPool(config.kdf_workers, config.kdf_max_queued, deliver)
+        self.throttle = LoginThrottle(
+            config.login_failures_per_address,
+            config.login_failures_per_account,
+            config.login_failure_window,
+        )
+        self.registrations = FailureWindow(
+            config.registrations_per_address, config.registration_window
+        )
+        # Seeds the made-up SCRAM salts of unknown users (scram.py).
+        self.secret = secrets.token_bytes(32)
+        # Per connection: its SASL exchange under way, whether a password
+        # of its is being hashed (its registration waits for the result),
+        # and its failed logins. Dropped when it leaves (`forget`).
+        self.sessions: dict[Client, SaslSession] = {}
+        self.busy: set[Client] = set()
+        self.failures: dict[Client, int] = {}
+        log.debug("accounts: %d loaded", len(self.by_key))
+
+    @property
+    def mechanisms(self) -> tuple[str, ...]:
+        return ("PLAIN", "SCRAM-SHA-256") if self.scram else ("PLAIN",)
+
+    def find(self, name: str) -> Account | None:
+        return self.by_key.get(casefold(name))
+
+    def scram_verifier(self, name: str) -> ScramVerifier | None:
+        account = self.find(name)
+        if account is None or account.scram is None:
+            return None
+        return parse_scram_verifier(account.scram)
+
+    def taken(self, name: str) -> bool:
+        key = casefold(name)
+        return key in self.by_key or key in self._reserved
+
+    def create(
+        self, name: str, password: str, email: str | None, done: Callable[[Account | None], None]
+    ) -> str | None:
+        """Start creating `name`; `done(account or None)` on the loop once stored.
+
+        Returns a reason code when it cannot start: ACCOUNT_EXISTS, or
+        TEMPORARILY_UNAVAILABLE when the KDF pool is full.
+        """
+        if self.taken(name):
+            return ACCOUNT_EXISTS
+        key = casefold(name)
+        with_scram = self.scram
+
+        def hash_password() -> tuple[str, str | None]:
+            scram = make_scram_verifier(password) if with_scram else None
+            return make_password_verifier(password), scram
+
+        def hashed(verifiers: tuple[str, str | None] | None) -> None:
+            if verifiers is None:
+                self._reserved.discard(key)
+                done(None)
+                return
+            account = Account(name, *verifiers, created_ms=int(self._clock() * 1000))
+            self._insert(key, account, email, done)
+
+        self._reserved.add(key)
+        if not self.pool.run(hash_password, hashed):
+            self._reserved.discard(key)
+            return TEMPORARILY_UNAVAILABLE
+        return None
+
+    def _insert(
+        self, key: str, account: Account, email: str | None, done: Callable[[Account | None], None]
+    ) -> None:
+        inserted: list[bool] = []
+
+        def insert(conn: sqlite3.Connection) -> None:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO accounts (key, name, password, scram, email, created_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (key, account.name, account.password, account.scram, email, account.created_ms),
+            )
+            inserted.append(cursor.rowcount == 1)
+
+        def committed(result: StoreResult) -> None:
+            self._reserved.discard(key)
+            if result.status is StoreStatus.STORED and inserted == [True]:
+                self.by_key[key] = account
+                log.info("accounts: registered %s", account.name)
+                done(account)
+            else:
+                log.error("accounts: could not store %s: %s", account.name, result.error)
+                done(None)
+
+        try:
+            self._writer.apply(insert, committed)
+        except RuntimeError:  # the writer closed: the server is stopping
+            self._reserved.discard(key)
+
+    def verify(self, account: Account, password: str, done: Callable[[bool | None], None]) -> bool:
+        """Check `password` on the KDF pool, then `done(ok)` on the loop; False when full."""
+        return self.pool.run(lambda: check_password(password, account.password), done)
+
+    def forget(self, client: Client) -> None:
+        self.sessions.pop(client, None)
+        self.busy.discard(client)
+        self.failures.pop(client, None)
+
+    def prune(self, now: float) -> None:
+        self.throttle.prune(now)
+        self.registrations.prune(now)
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,130 @@
+"""The server side of SCRAM-SHA-256 (RFC 5802, RFC 7677): sans-IO, two steps.
+
+    exchange = ScramExchange(lookup)
+    server_first = exchange.first(client_first)    # ScramError on bad input
+    server_final = exchange.final(client_final)    # ScramError on a wrong proof
+    exchange.username                              # who proved their password
+
+No channel binding (`n,,` or `y,,`; `p=` is refused). An unknown user gets a
+made-up salt that is stable per name, and fails at the proof like a wrong
+password, so the exchange does not tell who has an account. Passwords are
+taken as UTF-8 without SASLprep (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+
+from tui_chat.server.accounts.verifiers import SALT_BYTES, SCRAM_ITERATIONS, ScramVerifier
+
+__all__ = ["NONCE_BYTES", "ScramError", "ScramExchange"]
+
+# Random bytes of the server's half of the nonce.
+NONCE_BYTES = 18
+
+
+class ScramError(ValueError):
+    """The exchange failed; the message says why (for the log, not the client)."""
+
+
+def _attributes(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for part in text.split(","):
+        key, eq, value = part.partition("=")
+        if len(key) != 1 or not eq:
+            raise ScramError(f"malformed attribute {part!r}")
+        found.setdefault(key, value)
+    return found
+
+
+def _username(escaped: str) -> str:
+    # RFC 5802: "," and "=" are sent as "=2C" and "=3D"; any other "=" is invalid.
+    if escaped.replace("=2C", "").replace("=3D", "").count("="):
+        raise ScramError("bad escape in the username")
+    return escaped.replace("=2C", ",").replace("=3D", "=")
+
+
+class ScramExchange:
+    def __init__(
+        self,
+        lookup: Callable[[str], ScramVerifier | None],
+        *,
+        secret: bytes,
+        nonce: str | None = None,
+    ) -> None:
+        """`lookup(name)`: the user's verifier or None; `secret` seeds unknown users' salts."""
+        self._lookup = lookup
+        self._secret = secret
+        self._server_nonce = nonce or base64.b64encode(secrets.token_bytes(NONCE_BYTES)).decode()
+        self._verifier: ScramVerifier | None = None
+        self._gs2_header = ""
+        self._nonce = ""
+        self._auth_prefix = ""
+        self.username = ""
+
+    def first(self, message: bytes) -> bytes:
+        try:
+            text = message.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScramError("client-first is not UTF-8") from None
+        cbind, sep1, rest = text.partition(",")
+        authzid, sep2, bare = rest.partition(",")
+        if not (sep1 and sep2) or cbind not in ("n", "y"):
+            raise ScramError("unsupported channel binding or malformed gs2 header")
+        if bare.startswith("m="):
+            raise ScramError("mandatory extension not supported")
+        attrs = _attributes(bare)
+        if "n" not in attrs or not attrs.get("r"):
+            raise ScramError("client-first without a username or nonce")
+        self.username = _username(attrs["n"])
+        if authzid and _username(authzid.removeprefix("a=")) != self.username:
+            raise ScramError("authorization identity differs from the username")
+        self._gs2_header = f"{cbind},{authzid},"
+        self._nonce = attrs["r"] + self._server_nonce
+        self._verifier = self._lookup(self.username)
+        if self._verifier is not None:
+            salt, iterations = self._verifier.salt, self._verifier.iterations
+        else:
+            salt = hmac.digest(self._secret, self.username.encode(), "sha256")[:SALT_BYTES]
+            iterations = SCRAM_ITERATIONS
+        server_first = f"r={self._nonce},s={base64.b64encode(salt).decode()},i={iterations}"
+        self._auth_prefix = f"{bare},{server_first},"
+        return server_first.encode()
+
+    def final(self, message: bytes) -> bytes:
+        if not self._nonce:
+            raise ScramError("client-final before client-first")
+        try:
+            text = message.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScramError("client-final is not UTF-8") from None
+        without_proof, sep, proof_b64 = text.rpartition(",p=")
+        if not sep:
+            raise ScramError("client-final without a proof")
+        attrs = _attributes(without_proof)
+        expected_binding = base64.b64encode(self._gs2_header.encode()).decode()
+        if attrs.get("c") != expected_binding:
+            raise ScramError("channel binding does not match the gs2 header")
+        if attrs.get("r") != self._nonce:
+            raise ScramError("nonce does not match")
+        try:
+            proof = base64.b64decode(proof_b64, validate=True)
+        except binascii.Error:
+            raise ScramError("proof is not base64") from None
+        verifier = self._verifier
+        if verifier is None:
+            raise ScramError(f"no SCRAM credentials for {self.username!r}")
+        auth_message = (self._auth_prefix + without_proof).encode()
+        signature = hmac.digest(verifier.stored_key, auth_message, "sha256")
+        if len(proof) != len(signature):
+            raise ScramError("proof has the wrong length")
+        client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
+        if not hmac.compare_digest(hashlib.sha256(client_key).digest(), verifier.stored_key):
+            raise ScramError("wrong proof")
+        server_signature = hmac.digest(verifier.server_key, auth_message, "sha256")
+        return b"v=" + base64.b64encode(server_signature)
