@@ -50,7 +50,11 @@ async def test_chathistory_offered_only_with_a_store(
     connect: Connect, start_server: StartServer
 ) -> None:
     """Each capability is advertised only where it really works (issue 2)."""
-    for history_db, offered in ((None, ALL_CAPS), (":memory:", ALL_CAPS | {"draft/chathistory"})):
+    with_store = ALL_CAPS | {
+        "draft/chathistory", "sasl=PLAIN", "draft/account-registration=before-connect",
+        "account-notify", "account-tag",
+    }  # fmt: skip
+    for history_db, offered in ((None, ALL_CAPS), (":memory:", with_store)):
         address = start_server(history_db=history_db)
         peer = await connect(address)
         await peer.send("CAP LS 302", "NICK hist", "USER h 0 * :H")
