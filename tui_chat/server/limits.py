@@ -70,7 +70,8 @@ NEW_CONNECTIONS_WINDOW = 600.0
 CONNECTION_IPV6_PREFIX = 64
 
 # Moderation (docs/security.md, Moderation). The longest duration TBAN,
-# TQUIET and UBAN ... DURATION accept (a year); longer means permanent.
+# TQUIET and UBAN ... DURATION accept (a year); without a duration a ban
+# is permanent.
 MAX_BAN_DURATION = 365 * 86_400
 # Server-wide bans (UBAN) at once; each is checked on every connection.
 MAX_SERVER_BANS = 1000
