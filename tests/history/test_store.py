@@ -63,6 +63,37 @@ def test_a_version_1_file_keeps_its_messages_and_gains_the_rest(
     assert history.reader.load_channels().result(timeout=10)[0].topic == "new in v2"
 
 
+def test_v5_deletes_private_history_filed_under_bare_nicks(
+    db_path: Path, open_history: OpenHistory
+) -> None:
+    """Filed by nick, "alice bob" would read as the accounts alice and bob's: gone."""
+    history = open_history()
+    store_all(history, LOBBY, [record("room", BASE_MS)])
+    store_all(history, Conversation.private(":alice", ":bob"), [record("guests", BASE_MS)])
+    history.close()
+    conn = connect(Database(db_path))
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute(
+        "INSERT INTO conversations (id, key, party_a, party_b) "
+        "VALUES (99, 'alice bob', 'alice', 'bob')"
+    )
+    conn.execute(
+        "INSERT INTO messages (msgid, conv_id, time_ms, command, source, target, text) "
+        "VALUES ('by-nick', 99, ?, 'PRIVMSG', 'alice!a@h', 'bob', 'old')",
+        (BASE_MS,),
+    )
+    conn.close()
+
+    again = open_history()
+    assert latest(again) == ["room"]
+    assert latest(again, Conversation.private(":alice", ":bob")) == ["guests"]
+    assert latest(again, Conversation.private("alice", "bob")) == []
+    with sqlite3.connect(db_path) as check:
+        keys = {key for (key,) in check.execute("SELECT key FROM conversations")}
+        msgids = {m for (m,) in check.execute("SELECT msgid FROM messages")}
+    assert keys == {"#lobby", ":alice :bob"} and msgids == {"room", "guests"}
+
+
 def test_a_failed_migration_leaves_the_version_alone(db_path: Path) -> None:
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE half_done (x)")

@@ -15,12 +15,14 @@ Exactly-once resend: a client may put a key of its own in the client-only tag
 the same conversation is neither stored nor relayed again, and the sender
 (with echo-message) gets its echo carrying the first copy's msgid.
 
-Private history is stored but served to no one: a nick is not an identity
-(after bob quits, anyone may take `bob`), and until accounts exist (issue 5)
-CHATHISTORY on a nick or `*` answers an empty batch and TARGETS lists
-channels only, as ergo does for clients without an account. Parties are
-filed as `NICK_PARTY_PREFIX` + folded nick, a key no account can have, so
-these conversations never become an account's (docs/history.md).
+Private history belongs to accounts, not nicks: a nick is not an identity
+(after bob quits, anyone may take `bob`). A private message between two
+logged-in clients is filed under their two (folded) accounts and served to
+a client logged in to either, whatever nick each side uses. One with a guest
+on either side is filed under both nicks marked with `NICK_PARTY_PREFIX`, a
+key no account can have: stored (durability, exactly-once resends) but
+served to no one. A guest's CHATHISTORY on a nick or `*` answers an empty
+batch and its TARGETS lists channels only, as ergo does (docs/history.md).
 
 Channels' topics and modes are saved on every change and restored when the
 channel is created again (after a restart, or once it emptied): rooms are
@@ -122,13 +124,39 @@ class ServerHistory:
 NICK_PARTY_PREFIX = ":"
 
 
-def identity(client: Client) -> str:
-    """Whom private history is filed under: the nick, marked as not an identity.
+def identity(client: Client) -> str | None:
+    """Whom a client's private history belongs to: its folded account, None for a guest."""
+    account = client.account
+    # A name that could pass for a nick-marked party or split a pair key is
+    # nobody's (accounts are validated at registration; this keeps it so).
+    if not account or account.startswith(NICK_PARTY_PREFIX) or " " in account:
+        return None
+    return casefold(account)
 
-    Once accounts exist (issue 5) a logged-in client's account goes here;
-    docs/history.md has the plan.
+
+def private_conversation(one: Client, other: Client) -> Conversation:
+    """Where a private message between two clients is filed.
+
+    By their accounts when both are logged in; otherwise by their nicks,
+    marked so that no account ever matches: a guest's words must not be
+    readable by whoever holds its nick next, nor is a conversation with a
+    nick that anyone may take worth serving to the logged-in side.
     """
-    return NICK_PARTY_PREFIX + client.folded
+    mine, theirs = identity(one), identity(other)
+    if mine is not None and theirs is not None:
+        return Conversation.private(mine, theirs)
+    return Conversation.private(NICK_PARTY_PREFIX + one.folded, NICK_PARTY_PREFIX + other.folded)
+
+
+def partner(core: ServerCore, target: str) -> str:
+    """The account a reader means by a nick target.
+
+    That of the client using the nick now, if logged in; else the target
+    itself, read as an account name (TARGETS names offline partners so).
+    """
+    user = core.find_client(target)
+    account = identity(user) if user is not None else None
+    return account if account is not None else casefold(target)
 
 
 def store_then_relay(
@@ -156,7 +184,14 @@ def store_then_relay(
     stamp = format_time(time_ms)
     text = out.params[1] if len(out.params) > 1 else None
     record = HistoryRecord(
-        msgid, time_ms, out.command, out.source or "", out.params[0], text, tags=client_tags
+        msgid,
+        time_ms,
+        out.command,
+        out.source or "",
+        out.params[0],
+        text,
+        account=client.account,
+        tags=client_tags,
     )
 
     def committed(result: StoreResult) -> None:
@@ -318,11 +353,11 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
             _answer(core, client, request, [])
             return
         if isinstance(request, TargetsRequest):
-            # The channels it is in (folded names); no private conversations
-            # without accounts (module notes).
+            # The channels it is in (folded names), and its account's private
+            # conversations (none for a guest).
             reader = server.store.reader
             start: Callable[[], Future] = partial(
-                reader.fetch_targets, None, list(client.channels), request
+                reader.fetch_targets, identity(client), list(client.channels), request
             )
         else:
             start = _reader_for(core, server, client, request)
@@ -345,7 +380,7 @@ def _answer(
     core: ServerCore, client: Client, request: HistoryRequest | TargetsRequest, result: list
 ) -> None:
     if isinstance(request, TargetsRequest):
-        _send_targets(core, client, result)
+        _send_targets(core, client, _by_current_nick(core, result))
     else:
         _send_records(core, client, request.target, result)
 
@@ -357,10 +392,16 @@ def _reader_for(
     target = request.target
     reader = server.store.reader
     if not is_channel(target):
-        # A nick or `*`: no private history without accounts (module notes).
-        # An empty batch, as for a conversation that never happened: whether
-        # one did is not for a nick to learn.
-        return _no_records
+        me = identity(client)
+        if me is None:
+            # A guest has no private history (module notes). An empty batch,
+            # as for a conversation that never happened: whether one did is
+            # not for a nick to learn.
+            return _no_records
+        if target == "*":
+            return partial(reader.fetch_all_private, me, request, CHAT_COMMANDS)
+        conversation = Conversation.private(me, partner(core, target))
+        return partial(reader.fetch, conversation, request, CHAT_COMMANDS)
     channel = core.find_channel(target)
     # Members only, as the spec allows: a room's past is for those in it.
     if channel is None or client not in channel.members:
@@ -375,6 +416,21 @@ def _no_records() -> Future[list[HistoryRecord]]:
     done: Future[list[HistoryRecord]] = Future()
     done.set_result([])
     return done
+
+
+def _by_current_nick(core: ServerCore, summaries: list[TargetSummary]) -> list[TargetSummary]:
+    """Private partners named by the nick they use now if online, else by account."""
+    if all(is_channel(s.target) for s in summaries):
+        return summaries
+    online = {
+        account: client.nick
+        for client in core.clients
+        if client.registered and (account := identity(client)) is not None
+    }
+    return [
+        s if is_channel(s.target) else TargetSummary(online.get(s.target, s.target), s.latest_ms)
+        for s in summaries
+    ]
 
 
 def _send_targets(core: ServerCore, client: Client, summaries: list[TargetSummary]) -> None:

@@ -28,7 +28,11 @@ from tui_chat.server import caps
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import split_targets
-from tui_chat.server.handlers.chathistory import IDEMPOTENCY_TAG, identity, store_then_relay
+from tui_chat.server.handlers.chathistory import (
+    IDEMPOTENCY_TAG,
+    private_conversation,
+    store_then_relay,
+)
 from tui_chat.server.history import Conversation
 from tui_chat.server.moderation.checks import send_refusal
 
@@ -96,7 +100,7 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
                 continue
             params[0] = user.nick
             recipients = [user, client] if echo and user is not client else [user]
-            conversation = Conversation.private(identity(client), identity(user))
+            conversation = private_conversation(client, user)
             if user.away is not None and msg.command == "PRIVMSG":
                 core.reply(client, RPL_AWAY, user.nick, text=user.away)
         out = Message(msg.command, params, client.source)

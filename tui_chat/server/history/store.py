@@ -130,6 +130,20 @@ CREATE TABLE channel_lists (
 """
 
 
+# Private history becomes accounts' (handlers/chathistory.py): a party is a
+# folded account, or ":" + folded nick for a guest. Conversations filed under
+# bare folded nicks (as the first releases did) would now
+# belong to the account of that name: they are deleted, not handed over.
+_V5_PRIVATE_BY_ACCOUNT = """
+DELETE FROM messages WHERE conv_id IN (
+    SELECT id FROM conversations
+    WHERE party_a IS NOT NULL AND NOT (party_a LIKE ':%' AND party_b LIKE ':%')
+);
+DELETE FROM conversations
+WHERE party_a IS NOT NULL AND NOT (party_a LIKE ':%' AND party_b LIKE ':%');
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -145,6 +159,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V2_CHANNELS),
     _script(_V3_ACCOUNTS),
     _script(_V4_MODERATION),
+    _script(_V5_PRIVATE_BY_ACCOUNT),
 ]
 
 
