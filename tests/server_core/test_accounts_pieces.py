@@ -1,0 +1,150 @@
+"""The sans-IO pieces of accounts: verifiers, SCRAM (RFC 7677's vector), SASL chunks, limits."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tui_chat.server.accounts.sasl import CHUNK_SIZE, SaslError, SaslSession, encode_chunks
+from tui_chat.server.accounts.scram import ScramError, ScramExchange
+from tui_chat.server.accounts.throttle import FailureWindow, LoginThrottle
+from tui_chat.server.accounts.verifiers import (
+    SCRYPT_LOG2_N,
+    check_password,
+    make_password_verifier,
+    make_scram_verifier,
+    parse_scram_verifier,
+    scram_keys,
+)
+
+# RFC 7677 section 3: user "user", password "pencil".
+CLIENT_FIRST = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+SERVER_NONCE = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+SALT = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+SERVER_FIRST = (
+    b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+)
+CLIENT_FINAL = (
+    b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+    b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+)
+SERVER_FINAL = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+
+
+def rfc_exchange(known: bool = True) -> ScramExchange:
+    verifier = scram_keys(b"pencil", SALT, 4096)
+    return ScramExchange(
+        lambda name: verifier if known and name == "user" else None,
+        secret=b"k" * 32,
+        nonce=SERVER_NONCE,
+    )
+
+
+def test_scram_sha_256_matches_rfc_7677() -> None:
+    exchange = rfc_exchange()
+    assert exchange.first(CLIENT_FIRST) == SERVER_FIRST
+    assert exchange.final(CLIENT_FINAL) == SERVER_FINAL
+    assert exchange.username == "user"
+
+
+def test_scram_refuses_a_wrong_proof_and_an_unknown_user_alike() -> None:
+    wrong = CLIENT_FINAL[:-8] + b"AAAAAAA="
+    exchange = rfc_exchange()
+    exchange.first(CLIENT_FIRST)
+    with pytest.raises(ScramError, match="wrong proof"):
+        exchange.final(wrong)
+    unknown = rfc_exchange(known=False)
+    first = unknown.first(CLIENT_FIRST)
+    # A made-up salt, the same each time for one name: no "no such user" signal.
+    assert first.startswith(b"r=rOprNGfwEbeRWgbNEkqO") and b",s=" in first
+    assert rfc_exchange(known=False).first(CLIENT_FIRST) == first
+    with pytest.raises(ScramError):
+        unknown.final(CLIENT_FINAL)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [b"p=tls-unique,,n=user,r=abc", b"n,,r=abc", b"n,,n=user", b"x", b"n,,m=ext,n=u,r=a", b"\xff"],
+)
+def test_scram_refuses_malformed_client_first(first: bytes) -> None:
+    with pytest.raises(ScramError):
+        rfc_exchange().first(first)
+
+
+def test_scram_final_must_carry_the_same_nonce_and_binding() -> None:
+    exchange = rfc_exchange()
+    exchange.first(CLIENT_FIRST)
+    with pytest.raises(ScramError, match="nonce"):
+        exchange.final(CLIENT_FINAL.replace(b"rOprNG", b"XOprNG"))
+    exchange = rfc_exchange()
+    exchange.first(CLIENT_FIRST)
+    with pytest.raises(ScramError, match="binding"):
+        exchange.final(CLIENT_FINAL.replace(b"c=biws", b"c=eSws"))
+
+
+def test_scram_verifier_round_trip() -> None:
+    parsed = parse_scram_verifier(make_scram_verifier("pencil", iterations=4096))
+    assert parsed is not None and parsed.iterations == 4096
+    assert parsed == scram_keys(b"pencil", parsed.salt, 4096)
+    assert parse_scram_verifier("scrypt$1$2$3$4$5") is None
+
+
+def test_password_verifier_records_its_parameters() -> None:
+    verifier = make_password_verifier("hunter22", log2_n=10)
+    assert verifier.startswith("scrypt$10$8$1$")
+    assert check_password("hunter22", verifier)
+    assert not check_password("hunter23", verifier)
+    assert not check_password("hunter22", "garbage")
+    assert make_password_verifier("x").startswith(f"scrypt${SCRYPT_LOG2_N}$")
+
+
+def test_sasl_chunks_both_ways() -> None:
+    data = bytes(range(256)) * 2  # 512 bytes -> 684 base64 chars: 400 + 284
+    chunks = encode_chunks(data)
+    assert [len(c) for c in chunks] == [400, 284]
+    session = SaslSession("PLAIN")
+    assert session.feed(chunks[0], 4096) is None
+    assert session.feed(chunks[1], 4096) == data
+    # Exactly 300 bytes -> 400 base64 chars: a "+" says it ended.
+    assert encode_chunks(b"x" * 300)[-1] == "+"
+    assert encode_chunks(b"") == ["+"]
+    assert session.feed("A" * CHUNK_SIZE, 4096) is None
+    assert session.feed("+", 4096) == b"\0" * 300
+
+
+def test_sasl_refuses_oversized_and_bad_base64() -> None:
+    with pytest.raises(SaslError) as too_long:
+        SaslSession("PLAIN").feed("A" * (CHUNK_SIZE + 1), 4096)
+    assert too_long.value.too_long
+    session = SaslSession("PLAIN")
+    with pytest.raises(SaslError) as total:
+        for _ in range(20):
+            session.feed("A" * CHUNK_SIZE, 4096)
+    assert total.value.too_long
+    with pytest.raises(SaslError) as bad:
+        SaslSession("PLAIN").feed("not base64!", 4096)
+    assert not bad.value.too_long
+
+
+def test_failure_window_locks_then_frees() -> None:
+    window = FailureWindow(3, 60.0)
+    for t in (0.0, 1.0, 2.0):
+        assert window.retry_after("a", t) == 0.0
+        window.fail("a", t)
+    assert window.retry_after("a", 3.0) == pytest.approx(57.0)
+    assert window.retry_after("b", 3.0) == 0.0
+    assert window.retry_after("a", 60.5) == 0.0
+    window.prune(1000.0)
+    assert len(window) == 0
+
+
+def test_login_throttle_takes_the_longer_lock() -> None:
+    throttle = LoginThrottle(per_address=2, per_account=3, window=10.0)
+    throttle.fail("1.2.3.4", "bob", 0.0)
+    throttle.fail("1.2.3.4", "bob", 1.0)
+    assert throttle.retry_after("1.2.3.4", "carol", 2.0) == pytest.approx(8.0)
+    # Another address may still try bob: the account is not locked yet.
+    assert throttle.retry_after("5.6.7.8", "bob", 2.0) == 0.0
+    throttle.fail("5.6.7.8", "bob", 2.0)
+    assert throttle.retry_after("9.9.9.9", "bob", 3.0) == pytest.approx(7.0)
