@@ -101,13 +101,15 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
     client.channels[channel.folded] = channel
     log.info("join %s %s", channel.name, client.nick)
     plain = Message("JOIN", [channel.name], client.source)
-    extended = Message("JOIN", [channel.name, "*", client.realname], client.source)
+    account = client.account
+    extended = Message("JOIN", [channel.name, account or "*", client.realname], client.source)
     extended_members = [m for m in channel.members if caps.EXTENDED_JOIN in m.caps]
     if extended_members:
-        core.relay([m for m in channel.members if caps.EXTENDED_JOIN not in m.caps], plain)
-        core.relay(extended_members, extended)
+        others = [m for m in channel.members if caps.EXTENDED_JOIN not in m.caps]
+        core.relay(others, plain, account=account)
+        core.relay(extended_members, extended, account=account)
     else:
-        core.relay(channel.members, plain)
+        core.relay(channel.members, plain, account=account)
     if client.away is not None:
         core.relay(
             [m for m in channel.members if caps.AWAY_NOTIFY in m.caps and m is not client],
