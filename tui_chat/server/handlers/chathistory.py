@@ -176,9 +176,11 @@ def store_then_relay(
     said, as without a store; the sender, if among them, is its echo.
     """
     msgid = core.new_msgid()
+    # The account tag is the sender's when it spoke, like the stored record's.
+    account = client.account
     server = core.history
     if server is None:
-        core.relay(recipients, out, client_tags=client_tags, msgid=msgid)
+        core.relay(recipients, out, client_tags=client_tags, msgid=msgid, account=account)
         return
     time_ms = int(core.clock() * 1000)
     stamp = format_time(time_ms)
@@ -196,11 +198,18 @@ def store_then_relay(
 
     def committed(result: StoreResult) -> None:
         if result.status is StoreStatus.STORED:
-            core.relay(recipients, out, client_tags=client_tags, msgid=msgid, server_time=stamp)
+            core.relay(
+                recipients,
+                out,
+                client_tags=client_tags,
+                msgid=msgid,
+                server_time=stamp,
+                account=account,
+            )
         elif result.status is StoreStatus.DUPLICATE:
             # A resend: only its sender learns it arrived, under the first msgid.
             echo = [r for r in recipients if r is client]
-            core.relay(echo, out, client_tags=client_tags, msgid=result.msgid)
+            core.relay(echo, out, client_tags=client_tags, msgid=result.msgid, account=account)
         else:
             core.fail(
                 client,

@@ -106,7 +106,9 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
         out = Message(msg.command, params, client.source)
         if only_tagged:
             recipients = [r for r in recipients if r.form & caps.FORM_TAGS]
-            core.relay(recipients, out, client_tags=tags, msgid=core.new_msgid())
+            core.relay(
+                recipients, out, client_tags=tags, msgid=core.new_msgid(), account=client.account
+            )
             continue
         store_then_relay(
             core,
