@@ -71,8 +71,13 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_settings",
+    "make_private",
+    "read_toml",
     "save_settings",
     "settings_path",
+    "toml_key",
+    "toml_table",
+    "write_private",
 ]
 
 CONFIG_ENV_VAR = "TUI_CHAT_CONFIG"
@@ -185,18 +190,32 @@ _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
 def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; a missing file gives the defaults."""
     path = path or settings_path()
+    loaded = read_toml(path)
+    if loaded is None:
+        return Settings()
+    data, text = loaded
+    return _settings_from(data, _Source(path, text))
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str] | None:
+    """A private TOML file's tables and text; None when it does not exist.
+
+    A file others could read is made private (0600) on the way: it may hold
+    passwords, and an older version or a hand edit may have left it open.
+    """
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
-        return Settings()
+        return None
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    make_private(path)
     try:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = _TOML_POSITION.search(message)
@@ -206,7 +225,16 @@ def load_settings(path: Path | None = None) -> Settings:
         else:
             where = str(path)
         raise SettingsError(f"{where}: invalid TOML: {message}") from None
-    return _settings_from(data, _Source(path, text))
+
+
+def make_private(path: Path) -> None:
+    """Take every permission away from group and others, if the file has any."""
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & ~FILE_MODE:
+            os.chmod(path, mode & FILE_MODE)
+    except OSError:
+        pass  # not ours to change (a shared read-only config): reading still works
 
 
 def _settings_from(data: dict[str, Any], source: _Source) -> Settings:
@@ -329,7 +357,12 @@ def _server_from(name: str, entry: Any, source: _Source) -> ServerEntry:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write `settings` atomically with mode 0600; returns the path written."""
     path = path or settings_path()
-    text = _to_toml(settings)
+    write_private(path, _to_toml(settings))
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically; the file is 0600 from its first byte."""
     try:
         path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         # A temporary file in the same directory, then rename: a crash never
@@ -345,7 +378,6 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             raise
     except OSError as exc:
         raise SettingsError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    return path
 
 
 def _to_toml(settings: Settings) -> str:
@@ -355,19 +387,23 @@ def _to_toml(settings: Settings) -> str:
         if f.name != "servers" and value is not None:
             lines.append(f"{f.name} = {_toml_value(value)}")
     for name, entry in settings.servers.items():
-        lines.append("")
-        lines.append(f"[servers.{_toml_key(name)}]")
-        for f in fields(ServerEntry):
-            value = getattr(entry, f.name)
-            if value is not None:
-                lines.append(f"{f.name} = {_toml_value(value)}")
+        values = {f.name: getattr(entry, f.name) for f in fields(ServerEntry)}
+        lines += toml_table(f"servers.{toml_key(name)}", values)
     return "\n".join(lines) + "\n"
+
+
+def toml_table(header: str, values: Mapping[str, object]) -> list[str]:
+    """The lines of one `[header]` table (after a blank line); None values are left out."""
+    lines = ["", f"[{header}]"]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None]
+    return lines
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def _toml_key(name: str) -> str:
+def toml_key(name: str) -> str:
+    """`name` as a TOML key: bare when it can be, quoted otherwise."""
     return name if _BARE_KEY.fullmatch(name) else _toml_string(name)
 
 

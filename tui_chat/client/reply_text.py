@@ -97,11 +97,33 @@ def describe_error(msg: Message) -> ErrorReply:
     return ErrorReply(text=sentence, code=msg.command, target=target)
 
 
+# FAIL REGISTER/VERIFY <code> [account] :<text> (draft/account-registration) as
+# sentences; {account} is the account named, {text} the server's own words.
+_REGISTER_SENTENCES: dict[str, str] = {
+    "ACCOUNT_EXISTS": "Could not register: the account {account} exists already",
+    "BAD_ACCOUNT_NAME": "Could not register: {account} cannot be an account name ({text})",
+    "ACCOUNT_NAME_MUST_BE_NICK": "Could not register: the account name must be your nick",
+    "NEED_NICK": "Could not register: choose a nick first",
+    "ALREADY_AUTHENTICATED": "You are logged in already: no need to register",
+    "WEAK_PASSWORD": "Could not register: that password is too weak ({text})",
+    "UNACCEPTABLE_PASSWORD": "Could not register: that password is not accepted ({text})",
+    "INVALID_EMAIL": "Could not register: the server cannot send mail to that address",
+    "UNACCEPTABLE_EMAIL": "Could not register: that e-mail address is not accepted",
+    "COMPLETE_CONNECTION_REQUIRED": "Could not register yet: wait until you are connected",
+    "INVALID_CODE": "Could not verify the account: the code is wrong or has expired",
+    "TEMPORARILY_UNAVAILABLE": "Registering is not possible right now ({text})",
+}
+
+
 def describe_standard_reply(msg: Message) -> ErrorReply:
     """FAIL/WARN/NOTE <command> <code> [context...] :<description>."""
     command = msg.param(0, "*")
     code = msg.param(1)
     description = msg.params[-1] if len(msg.params) > 2 else code
+    sentence = _REGISTER_SENTENCES.get(code) if command.upper() in ("REGISTER", "VERIFY") else None
+    if sentence is not None:
+        account = msg.params[2] if len(msg.params) > 3 else ""
+        return ErrorReply(sentence.format(account=account, text=description), code=code)
     kind = {"FAIL": "failed", "WARN": "warning"}.get(msg.command, "note")
     where = "" if command == "*" else f"{command} {kind}: "
     return ErrorReply(text=f"{where}{description}", code=code)

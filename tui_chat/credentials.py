@@ -1,0 +1,138 @@
+"""Remembered logins: one account and password per server, in a private file.
+
+The file is `credentials.toml` beside the settings (`settings_path()`'s
+directory), written 0600 like them and made private again if it is found
+readable by others. It is a file of its own so that the settings can be
+shown, shared or versioned without the passwords.
+
+    store = CredentialStore()
+    login = store.get("10.0.0.5", 3131)         # ServerLogin or None
+    login.usable(tls=True, fingerprint=fp)       # only where it was saved
+    store.remember("10.0.0.5", 3131, ServerLogin("alice", "pw", tls=True, fingerprint=fp))
+    store.dismiss_hint("10.0.0.5", 3131)         # "don't ask again" to register
+
+A login saved over TLS is bound to that: it is never offered to the same
+address without TLS, nor, when the certificate was pinned (self-signed), to a
+server showing another certificate. Only the user's yes puts a password here.
+
+    ["10.0.0.5:3131"]
+    account = "alice"
+    password = "correct horse"
+    tls = true
+    fingerprint = "SHA256:AB:CD:..."
+    register_hint = false
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tui_chat.config import (
+    SettingsError,
+    read_toml,
+    settings_path,
+    toml_key,
+    toml_table,
+    write_private,
+)
+
+__all__ = ["FILE_NAME", "CredentialStore", "ServerLogin", "credentials_path", "server_key"]
+
+FILE_NAME = "credentials.toml"
+
+
+def credentials_path() -> Path:
+    return settings_path().with_name(FILE_NAME)
+
+
+def server_key(host: str, port: int) -> str:
+    """`host:port`, with an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLogin:
+    account: str | None = None
+    password: str | None = None
+    # Saved over TLS; with the pinned certificate's fingerprint when it was pinned.
+    tls: bool = False
+    fingerprint: str | None = None
+    # False once the user asked not to be told to /register on this server.
+    register_hint: bool = True
+
+    def usable(self, tls: bool, fingerprint: str | None) -> bool:
+        """Whether the password may go to the server we reach this way."""
+        if self.account is None or self.password is None:
+            return False
+        if self.tls and not tls:
+            return False
+        return self.fingerprint is None or self.fingerprint == fingerprint
+
+
+_KINDS: dict[str, type] = {
+    "account": str,
+    "password": str,
+    "tls": bool,
+    "fingerprint": str,
+    "register_hint": bool,
+}
+
+
+class CredentialStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or credentials_path()
+
+    def get(self, host: str, port: int) -> ServerLogin | None:
+        return self._read().get(server_key(host, port))
+
+    def remember(self, host: str, port: int, login: ServerLogin) -> None:
+        """Save `login` for host:port, keeping its "don't ask again" answer."""
+        logins = self._read()
+        key = server_key(host, port)
+        known = logins.get(key)
+        hint = login.register_hint and (known is None or known.register_hint)
+        logins[key] = replace(login, register_hint=hint)
+        self._write(logins)
+
+    def forget(self, host: str, port: int) -> bool:
+        """Drop the password saved for host:port; False if there was none."""
+        logins = self._read()
+        key = server_key(host, port)
+        known = logins.get(key)
+        if known is None or known.password is None:
+            return False
+        logins[key] = ServerLogin(register_hint=known.register_hint)
+        self._write(logins)
+        return True
+
+    def dismiss_hint(self, host: str, port: int) -> None:
+        logins = self._read()
+        key = server_key(host, port)
+        logins[key] = replace(logins.get(key) or ServerLogin(), register_hint=False)
+        self._write(logins)
+
+    def _read(self) -> dict[str, ServerLogin]:
+        loaded = read_toml(self.path)
+        if loaded is None:
+            return {}
+        return {key: self._login_from(key, table) for key, table in loaded[0].items()}
+
+    def _login_from(self, key: str, table: Any) -> ServerLogin:
+        if not isinstance(table, dict):
+            raise SettingsError(f"{self.path}: {key!r} must be a table")
+        for name, value in table.items():
+            kind = _KINDS.get(name)
+            if kind is None:
+                raise SettingsError(f"{self.path}: [{key}] has an unknown key {name!r}")
+            if type(value) is not kind:
+                raise SettingsError(f"{self.path}: [{key}] {name} must be a {kind.__name__}")
+        return ServerLogin(**table)
+
+    def _write(self, logins: dict[str, ServerLogin]) -> None:
+        lines = ["# Logins tui-chat remembers, one table per server. Keep this file private."]
+        for key, login in logins.items():
+            values = {f.name: getattr(login, f.name) for f in fields(ServerLogin)}
+            lines += toml_table(toml_key(key), values)
+        write_private(self.path, "\n".join(lines) + "\n")
