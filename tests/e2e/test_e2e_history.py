@@ -14,6 +14,7 @@ import pytest
 
 from e2e.conftest import Address, Connect
 from e2e.ircpeer import IrcPeer, match
+from e2e.test_e2e_accounts import PASSWORD, sasl_login, start_negotiation
 from tui_chat.irc.message import Message
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.history import HistoryConfig
@@ -160,7 +161,7 @@ async def test_isupport_advertises_limit_and_reference_types(
 
 
 async def test_private_history_is_served_to_no_nick(servers: Servers, connect: Connect) -> None:
-    """A nick is not an identity: without accounts no one reads private history.
+    """A nick is not an identity: between guests no one reads private history.
 
     Before, bob's conversation was filed under "bob": whoever took the nick
     after he left read it, and TARGETS named alice to them.
@@ -191,6 +192,74 @@ async def test_private_history_is_served_to_no_nick(servers: Servers, connect: C
     await say(thief, "#side", "side talk")
     refused = await fail_of(alice, "LATEST", "#side", "*", "10")
     assert refused.params[:4] == ["CHATHISTORY", "INVALID_TARGET", "LATEST", "#side"]
+
+
+async def with_account(
+    connect: Connect, address: Address, nick: str, account: str | None = None
+) -> IrcPeer:
+    """A modern client logged in to `account` (REGISTERed as `nick` when None)."""
+    peer = await connect(address)
+    await start_negotiation(peer, nick, " ".join(["sasl", "draft/account-registration", *MODERN]))
+    if account is None:
+        await peer.send(f"REGISTER * * :{PASSWORD}")
+        assert (await peer.expect("REGISTER")).params[:2] == ["SUCCESS", nick]
+    else:
+        assert (await sasl_login(peer, account, PASSWORD)).command == "903"
+    await peer.send("CAP END")
+    await peer.expect(match("366", None, nick, "#lobby"))
+    peer.nick = nick
+    return peer
+
+
+async def test_private_history_is_the_accounts_whatever_the_nicks(
+    servers: Servers, connect: Connect
+) -> None:
+    """Over REGISTER and SASL: the attacks on private history, as a user would try them.
+
+    bob (an account) talks to alice as `bobby` and quits; a guest takes
+    `bobby`, another tries `bob`: neither reads a thing. bob back as `robert`
+    reads it all; carol (another account) reads nothing.
+    """
+    address = servers.start()
+    alice = await with_account(connect, address, "alice")
+    bob = await with_account(connect, address, "bob")
+    await bob.send("NICK bobby")
+    await bob.expect(match("NICK", "bob", "bobby"))
+    await say(alice, "bobby", "secret for bob")
+    await bob.expect(match("PRIVMSG", "alice", "bobby"))
+    await say(bob, "alice", "secret reply")
+    assert texts(await history(bob, "LATEST", "alice", "*", "10")) == [
+        "secret for bob",
+        "secret reply",
+    ]
+    await bob.send("QUIT :gone")
+    await alice.expect(match("QUIT", "bobby"))
+    # alice's partner is offline: named by account.
+    assert [m.params[1] for m in await history(alice, "TARGETS", *ALL_TIME, "10")] == ["bob"]
+
+    squatter = await joined(connect, address, "bobby", MODERN)
+    # `bob` is owned by the account: a guest asking for it is renamed.
+    renamed = await connect(address, "bob", caps=MODERN)
+    welcome = next(m for m in renamed.seen if m.command == "001")
+    assert welcome.params[0].startswith("Guest")
+    for guest in (squatter, renamed):
+        for target in ("alice", "bob", "bobby", "*"):
+            assert await history(guest, "LATEST", target, "*", "10") == []
+        assert await history(guest, "TARGETS", *ALL_TIME, "10") == []
+
+    robert = await with_account(connect, address, "robert", account="bob")
+    said = ["secret for bob", "secret reply"]
+    assert texts(await history(robert, "LATEST", "alice", "*", "10")) == said
+    assert texts(await history(robert, "LATEST", "*", "*", "10")) == said
+    assert [m.params[1] for m in await history(robert, "TARGETS", *ALL_TIME, "10")] == ["alice"]
+    # Online again: alice sees bob under the nick he uses now.
+    assert [m.params[1] for m in await history(alice, "TARGETS", *ALL_TIME, "10")] == ["robert"]
+    assert texts(await history(alice, "LATEST", "robert", "*", "10")) == said
+
+    carol = await with_account(connect, address, "carol")
+    for target in ("alice", "bob", "robert", "*"):
+        assert await history(carol, "LATEST", target, "*", "10") == []
+    assert await history(carol, "TARGETS", *ALL_TIME, "10") == []
 
 
 async def test_topic_modes_and_history_survive_a_restart(
