@@ -150,6 +150,9 @@ class ConnectOptions:
     # Let a password cross an unencrypted link to another machine (SASL PLAIN,
     # REGISTER): off, such a login is refused with a sentence saying why.
     allow_plaintext_password: bool = False
+    # Send `sasl` only to a server showing this pinned certificate fingerprint
+    # (remembered logins are bound to the certificate they were saved with).
+    sasl_pin: str | None = None
     # OPER name and password, sent after registration (used by `host`).
     oper: tuple[str, str] | None = None
     reconnect: bool = True
@@ -257,6 +260,10 @@ class ClientSession:
         # Account and password to log in with on every (re)connection: the
         # options', or the last login or REGISTER that succeeded.
         self._credentials = options.sasl
+        self._credentials_pin = options.sasl_pin
+        # The pinned fingerprint of this connection's certificate (TLS with a
+        # self-signed certificate); None without TLS or when a CA vouched for it.
+        self.pinned_fingerprint: str | None = None
         # A /login or /register on its way: its account (None = our nick) and password.
         self._offered_credentials: tuple[str | None, str] | None = None
         # Whether the last registered connection had echo-message: lines typed
@@ -379,7 +386,22 @@ class ClientSession:
             limit=options.max_line_bytes,
         )
         self.emit(ServerInfo(connection.trust.message, code="TLS"))
+        pinned = connection.trust.pin is not None
+        self.pinned_fingerprint = connection.trust.fingerprint if pinned else None
         return connection.reader, connection.writer
+
+    def _login_for_this_server(self) -> tuple[str, str] | None:
+        pin = self._credentials_pin
+        if self._credentials is None or pin is None or pin == self.pinned_fingerprint:
+            return self._credentials
+        self.emit(
+            ServerInfo(
+                "Not logging in with the remembered password: the server shows another "
+                "certificate than when it was saved",
+                code="LOGIN",
+            )
+        )
+        return None
 
     def _rooms_to_rejoin(self) -> list[str]:
         names = [room.name for room in self._state.joined_rooms()]
@@ -396,7 +418,7 @@ class ClientSession:
             options.username or _default_username(options.nick),
             options.realname or options.nick,
             options.password,
-            self._credentials,
+            self._login_for_this_server(),
             options.nick_attempts,
             self._plain_allowed(),
         )
@@ -578,6 +600,7 @@ class ClientSession:
         if offered is not None:
             # Reconnects log in too, or the nick would go to a guest again.
             self._credentials = (account, offered[1])
+            self._credentials_pin = self.pinned_fingerprint
         wanted, asked = self._preferred_nick, self._state.nicks_asked
         if not self._state.is_me(wanted) and self._state.fold(wanted) not in asked:
             # Logged in at last: take back the nick a guest rename took.
