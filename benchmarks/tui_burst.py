@@ -4,6 +4,7 @@
     python -m benchmarks.tui_burst burst --messages 100000      # RSS against the cap
     python -m benchmarks.tui_burst sustained --rate 500 --seconds 10
     python -m benchmarks.tui_burst scroll --lines 100000
+    python -m benchmarks.tui_burst resize --lines 5000
 
 Each prints one JSON line. The real `ChatApp` runs headless
 (`App.run_test`) with a stand-in session: the session factory hands the
@@ -27,6 +28,9 @@ Measured:
 - scroll: PageUp/PageDown/End pressed through Pilot, each timed until the
   next screen refresh; Home is not bound to the log, so `scroll_home` is
   timed directly.
+- resize: the terminal is made narrower and wider again (a Resize posted as
+  the driver does), each timed until the log has its new width and a frame
+  was drawn after that.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events
+from textual.geometry import Size
 from textual.pilot import Pilot
 
 from benchmarks.loadgen.stats import latency_summary
@@ -76,6 +81,11 @@ SCREEN_SIZE = (120, 40)
 # Issue 6's burst and history sizes; --messages / --lines change them.
 BURST_MESSAGES = 10_000
 HISTORY_LINES = 100_000
+# Entries in the log when the terminal is resized (the default scrollback).
+RESIZE_LINES = DEFAULT_SCROLLBACK_LINES
+# Terminal resizes timed, alternating narrower and back; columns taken off.
+RESIZES = 10
+RESIZE_NARROWER_BY = 20
 # Sustained load: messages per second and for how long; --rate / --seconds.
 SUSTAINED_RATE = 500
 SUSTAINED_SECONDS = 10.0
@@ -476,6 +486,44 @@ async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, A
         }
 
 
+async def timed_resize(app: ChatApp, log: ChatLog, size: tuple[int, int]) -> float:
+    """Milliseconds from a terminal resize (posted as the driver does) to the next frame."""
+    width = log.scrollable_content_region.width
+    started = time.perf_counter()
+    app._driver._size = Size(*size)  # type: ignore[union-attr]  # the headless driver's size
+    app.post_message(events.Resize(Size(*size), Size(*size)))
+    async with asyncio.timeout(KEY_TIMEOUT_S):
+        while log.scrollable_content_region.width == width:
+            await next_refresh(app)
+        await next_refresh(app)
+    return (time.perf_counter() - started) * 1000
+
+
+async def resize(lines: int, size: tuple[int, int], times: int) -> dict[str, Any]:
+    """Fill the log with `lines` messages, then resize the terminal `times` times."""
+    narrower = (size[0] - RESIZE_NARROWER_BY, size[1])
+    async with room_app(size, lines) as (app, _pilot, on_event):
+        for seq in range(lines):
+            on_event(message_event(seq))
+        await wait_displayed(app, lines - 1)
+        log = room_log(app)
+        with LoopProbe() as loop_probe:
+            samples = [
+                await timed_resize(app, log, narrower if n % 2 == 0 else size) for n in range(times)
+            ]
+        return {
+            "scenario": "tui_resize",
+            "lines": lines,
+            "size": list(size),
+            "narrower": list(narrower),
+            "resizes": times,
+            "resize": timing_summary(samples),
+            "loop_lateness_max_ms": round(loop_probe.worst_ns / 1e6, 3),
+            "newest_shown_after": last_message_shown(app, lines - 1),
+            "rss_after_kb": rss_kb(),
+        }
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tui_burst", description=__doc__)
     parser.add_argument(
@@ -495,6 +543,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     history = cases.add_parser("scroll", help="scroll through a long history")
     history.add_argument("--lines", type=int, default=HISTORY_LINES)
     history.add_argument("--presses", type=int, default=SCROLL_PRESSES)
+    wrap = cases.add_parser("resize", help="resize the terminal with a full log")
+    wrap.add_argument("--lines", type=int, default=RESIZE_LINES)
+    wrap.add_argument("--times", type=int, default=RESIZES)
     args = parser.parse_args(argv)
     if getattr(args, "messages", 1) < 1 or getattr(args, "lines", 1) < 1:
         parser.error("--messages and --lines must be at least 1")
@@ -507,6 +558,8 @@ async def run_case(args: argparse.Namespace) -> dict[str, Any]:
             return await burst(args.messages, args.size, args.scrollback, args.chunk)
         case "sustained":
             return await sustained(args.rate, args.seconds, args.size, args.scrollback)
+        case "resize":
+            return await resize(args.lines, args.size, args.times)
         case _:
             return await scroll(args.lines, args.size, args.presses)
 

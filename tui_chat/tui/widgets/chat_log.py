@@ -1,36 +1,81 @@
-"""One window's message log: a capped `RichLog` that does not yank a reader back down.
+"""One window's message log: kept entries, drawn only where the reader looks.
 
-Only the visible rows are drawn (RichLog is a line-API widget) and the entries
-kept are capped at `max_lines` (the `scrollback_lines` setting), so a room with
-10,000 messages or a burst of hundreds per second costs a bounded amount of
-memory. A change of width wraps the kept entries again. While the reader is
-scrolled up, new lines are appended without moving the view and counted in
-`unseen`; scrolling back to the end clears the count. Scrolling up to the
-top posts `ReachedTop`, and `prepend` puts an older page above the kept
-entries without moving the text under the reader.
+A Line API widget (`ScrollView` + `render_line`). The log keeps `ChatLine`
+entries, capped at `max_lines` (the `scrollback_lines` setting), and for
+each one only the row it starts at, at the current width: counting an
+entry's rows is Rich's word wrap without building any text
+(`ChatLine.height`). Rows are drawn when a frame shows them, and the
+entries drawn last are cached for the next frames. So a burst of 10,000
+messages costs a row count each, a resize counts rows again instead of
+drawing every entry, and memory holds entries, not screens of rendered text.
+
+While the reader is scrolled up, new lines are added without moving the
+view and counted in `unseen`; scrolling back to the end clears the count.
+Scrolling up to the top posts `ReachedTop`, and `prepend` puts an older page
+above the kept entries without moving the text under the reader.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
+from typing import ClassVar, overload
 
+from rich.segment import Segment
+from textual.cache import LRUCache
 from textual.events import Resize
 from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import RichLog
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui_chat.config import DEFAULT_SCROLLBACK_LINES
 from tui_chat.tui.widgets.message_lines import ChatLine
 
-__all__ = ["ROW_TRIM_SLACK", "ChatLog"]
+__all__ = ["DRAWN_ENTRIES_CACHED", "ChatLog", "LogRows"]
 
-# Entries drawn beyond the cap before their rows are dropped, as a fraction
-# of the cap: rows go in batches, not one list copy per line once full.
-ROW_TRIM_SLACK = 0.1
+# Entries whose drawn rows are kept for the next frames: a few screens' worth,
+# so scrolling back and forth over the same page draws nothing again.
+DRAWN_ENTRIES_CACHED = 512
 
 
-class ChatLog(RichLog):
+class LogRows(Sequence[Strip]):
+    """Every row of a log at its current width, drawn when asked for (tests, debugging)."""
+
+    def __init__(self, log: ChatLog) -> None:
+        self._log = log
+
+    def __len__(self) -> int:
+        return self._log.row_count
+
+    @overload
+    def __getitem__(self, index: int) -> Strip: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Strip]: ...
+    def __getitem__(self, index: int | slice) -> Strip | list[Strip]:
+        if isinstance(index, slice):
+            return [self._log.row(y) for y in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._log.row(index)
+
+
+class ChatLog(ScrollView, can_focus=True):
+    DEFAULT_CSS: ClassVar[str] = """
+    ChatLog {
+        background: $surface;
+        color: $foreground;
+        overflow-y: scroll;
+        overflow-x: hidden;
+        &:focus {
+            background-tint: $foreground 5%;
+        }
+    }
+    """
+
     class UnseenChanged(Message):
         """The number of lines below the view changed (0: the reader is at the end)."""
 
@@ -47,60 +92,39 @@ class ChatLog(RichLog):
             self.log = log
 
     def __init__(self, window_key: str, max_lines: int = DEFAULT_SCROLLBACK_LINES) -> None:
-        # RichLog's own max_lines counts rows, not messages, and copies every
-        # row on each write once full: the cap is kept here instead.
-        super().__init__(max_lines=None, min_width=1, wrap=True, markup=False, auto_scroll=False)
+        super().__init__()
         self.window_key = window_key
         self.unseen = 0
         # True while the view sits at the end and should follow new lines.
         self.following = True
-        # The entries themselves, so a new width can wrap them again (RichLog
-        # keeps only rows rendered at the old width). Also what a log that was
-        # never shown holds until it knows its width.
         self._entries: deque[ChatLine] = deque(maxlen=max_lines)
-        # The width the rows were rendered at; 0 until the log is first shown.
+        # The row each entry starts at, in rows counted since the log began
+        # (older pages go below zero), so dropping the oldest entry changes
+        # no other entry's number. `_end` is the row after the newest entry.
+        self._tops: deque[int] = deque(maxlen=max_lines)
+        self._end = 0
+        # The width rows are counted at; 0 until the log is first shown. A
+        # hidden log (another window shown) keeps counting at its last width.
         self._width = 0
-        # Entries added while hidden (another window shown), drawn when shown:
-        # a hidden log has no width, and RichLog would render one cell per row.
-        self._unwritten = 0
-        # Entries were put above while hidden: all are drawn again when shown.
-        self._stale = False
-        # Rows of each entry drawn, oldest first, to drop an entry's rows with it.
-        self._rows: deque[int] = deque()
-        self._row_slack = max(1, int(max_lines * ROW_TRIM_SLACK))
-        # One scroll to the end per refresh, however many lines came.
-        self._end_pending = False
+        # An entry's drawn rows by the row it starts at, at `_width`.
+        self._drawn: LRUCache[int, list[Strip]] = LRUCache(DRAWN_ENTRIES_CACHED)
+        # Rows dropped off the top by the cap since the view last moved.
+        self._trimmed = 0
+        # The scroll position and size follow the entries once per batch.
+        self._sync_pending = False
+        self.lines = LogRows(self)
+
+    # ------------------------------------------------------------ entries
 
     def add(self, line: ChatLine) -> None:
+        if len(self._entries) == self._entries.maxlen:
+            self._trimmed += self._height_at(0)
         self._entries.append(line)
-        if not self._width:
-            return
-        if not self.size.width:
-            self._unwritten = min(self._unwritten + 1, len(self._entries))
-            if not self.following:
-                self._set_unseen(self.unseen + 1)
-            return
-        if self.following:
-            self._put([line])
-            self._end_soon()
-            return
-        self._write_held_still([line])
-        self._set_unseen(self.unseen + 1)
-
-    def _put(self, lines: Sequence[ChatLine]) -> None:
-        """Draw entries at the end; past the cap (plus slack) drop the oldest rows."""
-        for line in lines:
-            before = len(self.lines)
-            self.write(line, scroll_end=False)
-            self._rows.append(len(self.lines) - before)
-        excess = len(self._rows) - len(self._entries)
-        if excess > self._row_slack:
-            dropped = sum(self._rows.popleft() for _ in range(excess))
-            del self.lines[:dropped]
-            # RichLog caches rows by absolute number: the offset keeps them right.
-            self._start_line += dropped
-            self.virtual_size = Size(self.virtual_size.width, len(self.lines))
-            self.refresh()
+        self._tops.append(self._end)
+        self._end += self._rows_of(line)
+        if not self.following:
+            self._set_unseen(self.unseen + 1)
+        self._sync_soon()
 
     def replace(self, old: ChatLine, new: ChatLine) -> bool:
         """Draw `new` where `old` is (a pending line confirmed); False if `old` is gone."""
@@ -109,77 +133,14 @@ class ChatLog(RichLog):
         if index is None:
             return False
         self._entries[index] = new
-        if not self._width:
-            return True
-        if self._unwritten or not self.size.width:
-            self._stale = True
-            return True
-        # Only the entries from `old` on are drawn again: usually one or two.
-        tail = list(self._entries)[index:]
-        rows = sum(self._rows.pop() for _ in tail)
-        del self.lines[len(self.lines) - rows :]
-        self._line_cache.clear()
-        self._put(tail)
-        self.refresh()
-        if self.following:
-            self._end_soon()
+        # Usually the newest entry or close to it: only the ones after it move.
+        moved = self._rows_of(new) - self._height_at(index)
+        for later in range(index + 1, len(self._tops)):
+            self._tops[later] += moved
+        self._end += moved
+        self._drawn.clear()
+        self._sync_soon()
         return True
-
-    def _end_soon(self) -> None:
-        if not self._end_pending:
-            self._end_pending = True
-            self.call_after_refresh(self._to_end)
-
-    def _to_end(self) -> None:
-        self._end_pending = False
-        if self.following:
-            self.scroll_end(animate=False, immediate=True)
-
-    def _write_held_still(self, lines: Sequence[ChatLine]) -> None:
-        # Rows trimmed off the top (scrollback cap) would slide the text under
-        # a reader who scrolled up; move the view by as much to hold it still.
-        first_row = self._start_line
-        self._put(lines)
-        trimmed = self._start_line - first_row
-        if trimmed:
-            self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
-
-    def clear(self) -> ChatLog:
-        self._entries.clear()
-        self._rows.clear()
-        self._unwritten = 0
-        self._set_unseen(0)
-        super().clear()
-        return self
-
-    def plain_lines(self) -> list[str]:
-        """The plain text of every kept entry, oldest first."""
-        return [line.plain for line in self._entries]
-
-    def on_resize(self, event: Resize) -> None:
-        super().on_resize(event)
-        width = self.scrollable_content_region.width
-        if width and (width != self._width or self._stale):
-            self._width = width
-            self._rewrap()
-        elif width and self._unwritten:
-            held = list(self._entries)[-self._unwritten :]
-            self._unwritten = 0
-            if self.following:
-                self._put(held)
-                self.scroll_end(animate=False, immediate=True)
-            else:
-                self._write_held_still(held)
-
-    def _rewrap(self) -> None:
-        """Render every entry again at the current width (first show, resize)."""
-        self._unwritten = 0
-        self._stale = False
-        RichLog.clear(self)
-        self._rows.clear()
-        self._put(self._entries)
-        if self.following:
-            self.scroll_end(animate=False, immediate=True)
 
     def prepend(self, lines: Sequence[ChatLine]) -> int:
         """Put older entries above the kept ones, as many as the cap leaves room for.
@@ -190,18 +151,134 @@ class ChatLog(RichLog):
         cap = self._entries.maxlen
         room = len(lines) if cap is None else max(0, cap - len(self._entries))
         taken = list(lines[len(lines) - room :]) if room else []
-        if not taken:
-            return 0
-        self._entries.extendleft(reversed(taken))
-        if not self._width or not self.size.width:
-            self._stale = bool(self._width)
-            return len(taken)
-        rows, y = len(self.lines), self.scroll_y
-        following = self.following
-        self._rewrap()
-        if not following:
-            self.scroll_to(y=y + len(self.lines) - rows, animate=False, immediate=True)
+        top = self._tops[0] if self._tops else self._end
+        for line in reversed(taken):
+            top -= self._rows_of(line)
+            self._entries.appendleft(line)
+            self._tops.appendleft(top)
+        if taken and not self.following:
+            # Rows above the view push it down by as much: the text stays put.
+            added = (self._tops[len(taken)] if len(taken) < len(self._tops) else self._end) - top
+            self._trimmed -= added
+        self._sync_soon()
         return len(taken)
+
+    def clear(self) -> ChatLog:
+        self._entries.clear()
+        self._tops.clear()
+        self._drawn.clear()
+        self._trimmed = 0
+        self._set_unseen(0)
+        self.following = True
+        self._sync_soon()
+        return self
+
+    def plain_lines(self) -> list[str]:
+        """The plain text of every kept entry, oldest first."""
+        return [line.plain for line in self._entries]
+
+    # ------------------------------------------------------------ rows
+
+    @property
+    def row_count(self) -> int:
+        return self._end - self._tops[0] if self._tops else 0
+
+    def _rows_of(self, line: ChatLine) -> int:
+        # Before the log is first shown rows are not counted: on_resize does it.
+        return line.height(self._width) if self._width else 1
+
+    def _height_at(self, index: int) -> int:
+        after = self._tops[index + 1] if index + 1 < len(self._tops) else self._end
+        return after - self._tops[index]
+
+    def _recount(self) -> None:
+        """Count every entry's rows again at the current width."""
+        self._drawn.clear()
+        self._tops.clear()
+        row = 0
+        for line in self._entries:
+            self._tops.append(row)
+            row += self._rows_of(line)
+        self._end = row
+
+    def row(self, y: int) -> Strip:
+        """Row `y` of the log (0: the oldest kept entry's first row), unstyled."""
+        absolute = self._tops[0] + y
+        index = bisect_right(self._tops, absolute) - 1
+        top = self._tops[index]
+        strips = self._drawn.get(top)
+        if strips is None:
+            strips = self._draw(self._entries[index], self._height_at(index))
+            self._drawn[top] = strips
+        return strips[absolute - top]
+
+    def _draw(self, line: ChatLine, height: int) -> list[Strip]:
+        width = self._width
+        console = self.app.console
+        segments = console.render(line, console.options.update_width(width))
+        strips = [Strip(row) for row in Segment.split_lines(segments)]
+        # The count and the drawing agree (ChatLine.height is Rich's own
+        # wrap); should they ever not, the count wins.
+        return (strips + [Strip.blank(width)] * height)[:height]
+
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        # Between a resize and on_resize the rows of the old width are cropped.
+        if row >= self.row_count or not self._width:
+            return Strip.blank(width, style).apply_style(style)
+        return self.row(row).crop_extend(0, width, style).apply_style(style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._drawn.clear()
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return container.width
+
+    # ------------------------------------------------------------ the view
+
+    def _sync_soon(self) -> None:
+        # Once per batch of lines, before the next frame: sizing and scrolling
+        # per line cost as much as counting its rows.
+        if not self._sync_pending:
+            self._sync_pending = True
+            self.call_later(self._sync)
+
+    def _sync(self) -> None:
+        self._sync_pending = False
+        self.virtual_size = Size(self._width, self.row_count)
+        trimmed, self._trimmed = self._trimmed, 0
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        elif trimmed:
+            # Rows dropped above the view (or put there) would slide the text
+            # under a reader who scrolled up: move the view by as much.
+            self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
+        self.refresh()
+
+    def on_resize(self, event: Resize) -> None:
+        width = self.scrollable_content_region.width
+        if not width or width == self._width:
+            self._sync_soon()
+            return
+        # The entry at the top of the view stays at the top.
+        anchor = None
+        if self._width and self._tops and not self.following:
+            first = self._tops[0] + round(self.scroll_y)
+            index = bisect_right(self._tops, first) - 1
+            anchor = (index, first - self._tops[index])
+        self._width = width
+        self._recount()
+        self.virtual_size = Size(width, self.row_count)
+        if anchor is not None:
+            index, offset = anchor
+            y = self._tops[index] - self._tops[0] + min(offset, self._height_at(index) - 1)
+            self.scroll_to(y=y, animate=False, immediate=True)
+        elif self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -15,6 +15,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich._wrap import divide_line
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
 from rich.text import Text
@@ -37,6 +39,7 @@ __all__ = [
     "irc_text",
     "nick_colour",
     "visible",
+    "wrapped_rows",
 ]
 
 # Colours that read on both dark and light backgrounds; a nick keeps its colour forever.
@@ -70,6 +73,8 @@ LEAVE_MARK = "<--"
 EVENT_MARK = "--"
 # The nick column where a reconnect left a hole in the conversation.
 GAP_MARK = "~~"
+# Between the nick column and the body.
+RULE = " │ "
 
 # What a terminal would obey rather than show (C0 controls, DEL, C1 controls:
 # clear the screen, retitle it, move the cursor) as visible stand-ins: the
@@ -100,6 +105,18 @@ def irc_text(text: str, base: Style | str = "") -> Text:
         link = Style(underline=True, link=target, meta={"@click": f"app.open_link({target!r})"})
         body.stylize(link, match.start(), match.end())
     return body
+
+
+def wrapped_rows(plain: str, width: int) -> int:
+    """Rows Rich's word wrap (`Text.wrap`, fold) makes of `plain` in `width` cells.
+
+    The same `divide_line` Rich wraps with, without building the rows: a
+    log counts every entry's rows but draws only the few on screen.
+    """
+    return sum(
+        1 if cell_len(part) <= width else len(divide_line(part, width, fold=True)) + 1
+        for part in plain.split("\n")
+    )
 
 
 def nick_colour(nick: str) -> str:
@@ -155,14 +172,27 @@ class ChatLine:
         prefix = self.stamp.copy()
         prefix.append(" " * (column_width - column.cell_len))
         prefix.append_text(column)
-        prefix.append(" │ ", style=self.rule_style)
+        prefix.append(RULE, style=self.rule_style)
         return prefix
 
+    def _column_width_at(self, width: int) -> int:
+        if width < NARROW_LOG_WIDTH:
+            return min(self.column_width, NARROW_NICK_COLUMN_WIDTH)
+        return self.column_width
+
+    def height(self, width: int) -> int:
+        """Rows the line takes in a log `width` cells wide, without drawing it."""
+        column_width = self._column_width_at(width)
+        if self.column.cell_len > column_width:
+            indent = self.prefix_for(column_width).cell_len
+        else:
+            indent = self.stamp.cell_len + column_width + cell_len(RULE)
+        if width - indent < MIN_BODY_WIDTH:
+            return wrapped_rows(self.prefix_for(column_width).plain + self.body.plain, width)
+        return wrapped_rows(self.body.plain, width - indent)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = self.column_width
-        if options.max_width < NARROW_LOG_WIDTH:
-            width = min(width, NARROW_NICK_COLUMN_WIDTH)
-        prefix = self.prefix_for(width)
+        prefix = self.prefix_for(self._column_width_at(options.max_width))
         indent = prefix.cell_len
         room = options.max_width - indent
         if room < MIN_BODY_WIDTH:
