@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import hashlib
+import hmac
+
+import pytest
 
 from e2e.conftest import Address, Connect, StartServer
-from e2e.ircpeer import IrcPeer, match
+from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer, match
 from tui_chat.irc.message import Message
 
 PASSWORD = "correct horse battery"
@@ -17,7 +22,8 @@ def plain(account: str, password: str) -> str:
 
 async def start_negotiation(peer: IrcPeer, nick: str, caps: str = "sasl") -> None:
     await peer.send("CAP LS 302", f"NICK {nick}", f"USER {nick.lower()} 0 * :{nick}")
-    await peer.expect(lambda m: m.command == "CAP" and m.param(1) == "LS")
+    ls = await peer.expect(lambda m: m.command == "CAP" and m.param(1) == "LS")
+    peer.caps_offered = dict(item.partition("=")[::2] for item in ls.params[-1].split())
     await peer.send(f"CAP REQ :{caps}")
     await peer.expect(lambda m: m.command == "CAP" and m.param(1) == "ACK")
 
@@ -51,7 +57,6 @@ async def test_register_before_connect_then_login_with_sasl_plain(
     await register_account(connect, address, "alice")
     again = await connect(address)
     await start_negotiation(again, "alice2")
-    assert again.caps_offered == {} or True
     done = await sasl_login(again, "alice", PASSWORD)
     assert done.command == "903"
     logged = next(m for m in again.seen if m.command == "900")
@@ -67,3 +72,254 @@ async def test_wrong_password_fails_with_904(connect: Connect, start_server: Sta
     await start_negotiation(guesser, "mallory")
     assert (await sasl_login(guesser, "bob", "wrong password")).command == "904"
     assert (await sasl_login(guesser, "nobody", PASSWORD)).command == "904"
+
+
+async def test_register_after_connecting_shows_everywhere(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """account-notify, extended-join, account-tag, WHOIS 330 and WHOX %a all carry it."""
+    address = start_server(history_db=":memory:")
+    caps = ["account-notify", "account-tag", "extended-join", "message-tags"]
+    watcher = await connect(address, "watcher", caps=caps)
+    carol = await connect(address, "carol", caps=["draft/account-registration"])
+    await watcher.expect(match("JOIN", "carol", "#lobby", "*"))
+    await carol.send(f"REGISTER carol * :{PASSWORD}")
+    assert (await carol.expect("REGISTER")).params[:2] == ["SUCCESS", "carol"]
+    assert (await carol.expect_numeric("900")).params[2] == "carol"
+    notify = await watcher.expect("ACCOUNT")
+    assert notify.nick == "carol" and notify.params == ["carol"]
+    await carol.send("PRIVMSG #lobby :signed")
+    said = await watcher.expect("PRIVMSG")
+    assert said.tags.get("account") == "carol"
+    await carol.send("PART #lobby", "JOIN #lobby")
+    joined = await watcher.expect(match("JOIN", "carol"))
+    assert joined.params[:2] == ["#lobby", "carol"] and joined.tags.get("account") == "carol"
+    whois = await watcher.request("WHOIS carol", "330")
+    assert whois.params[1:3] == ["carol", "carol"]
+    await watcher.send("WHO #lobby %na")
+    got: list[Message] = []
+    await watcher.expect("315", skipped=got)
+    accounts = {m.params[1]: m.params[2] for m in got if m.command == "354"}
+    assert accounts == {"watcher": "0", "carol": "carol"}
+
+
+async def test_register_refusals(connect: Connect, start_server: StartServer) -> None:
+    address = start_server(history_db=":memory:")
+    owner = await register_account(connect, address, "dave")
+    await owner.send("QUIT")
+    await owner.closed()
+    peer = await connect(address)
+    await peer.send("CAP LS 302", f"REGISTER * * :{PASSWORD}")
+    assert (await peer.expect("FAIL")).params[:2] == ["REGISTER", "NEED_NICK"]
+    # Before registering, a client may hold a registered nick, not register it again.
+    await peer.send("NICK dave", f"REGISTER * * :{PASSWORD}")
+    assert (await peer.expect("FAIL")).params[:3] == ["REGISTER", "ACCOUNT_EXISTS", "dave"]
+    await peer.send("NICK erin", "USER erin 0 * :Erin", "CAP END")
+    await peer.expect("001")
+    cases = [
+        (f"REGISTER frank * :{PASSWORD}", "BAD_ACCOUNT_NAME"),
+        ("REGISTER * * :short", "WEAK_PASSWORD"),
+        ("NICK dave", None),
+        ("VERIFY erin 123", "INVALID_CODE"),
+        (f"REGISTER erin * :{PASSWORD}", "SUCCESS"),
+        (f"REGISTER erin * :{PASSWORD}", "ALREADY_AUTHENTICATED"),
+    ]
+    for line, code in cases:
+        await peer.send(line)
+        if code is None:
+            # A registered nick is refused with a reason (nick ownership).
+            refused = await peer.expect_numeric("433")
+            assert "registered" in refused.params[-1]
+            continue
+        reply = await peer.expect(lambda m: m.command in ("FAIL", "REGISTER"))
+        assert code in reply.params[:2], reply.serialize()
+
+
+async def test_no_accounts_without_a_store(connect: Connect, lobby: Address) -> None:
+    peer = await connect(lobby)
+    await peer.send("CAP LS 302", "NICK gina", "USER g 0 * :G", "CAP END")
+    ls = await peer.expect("CAP")
+    assert "sasl" not in ls.params[-1] and "account-registration" not in ls.params[-1]
+    await peer.expect("001")
+    await peer.send(f"REGISTER * * :{PASSWORD}")
+    assert (await peer.expect("FAIL")).params[1] == "TEMPORARILY_UNAVAILABLE"
+    await peer.send("AUTHENTICATE PLAIN")
+    await peer.expect_numeric("904")
+
+
+async def test_register_race_one_wins(connect: Connect, start_server: StartServer) -> None:
+    """Two clients claim one name at the same moment: exactly one account results."""
+    address = start_server(history_db=":memory:")
+    first = await connect(address, "racer1", caps=["draft/account-registration"])
+    second = await connect(address, "other", caps=["draft/account-registration"])
+    # The first registers its nick and leaves it in the same breath; the
+    # second takes the nick and registers it while the first is still hashing.
+    await first.send(f"REGISTER * * :{PASSWORD}", "NICK racer1_")
+    await first.expect(match("NICK", "racer1"))
+    await second.send("NICK racer1", f"REGISTER * * :{PASSWORD}2")
+    answers = [
+        await peer.expect(lambda m: m.command in ("FAIL", "REGISTER")) for peer in (first, second)
+    ]
+    assert [a.params[:2] for a in answers] == [
+        ["SUCCESS", "racer1"],
+        ["REGISTER", "ACCOUNT_EXISTS"],
+    ]
+
+
+async def test_sasl_garbage(connect: Connect, start_server: StartServer) -> None:
+    address = start_server(history_db=":memory:")
+    await register_account(connect, address, "henry")
+    peer = await connect(address)
+    await start_negotiation(peer, "henry2")
+    answers = {
+        "AUTHENTICATE NOPE": "904",
+        "AUTHENTICATE PLAIN\r\nAUTHENTICATE !!!notbase64": "904",
+        f"AUTHENTICATE PLAIN\r\nAUTHENTICATE {'A' * 401}": "905",
+        "AUTHENTICATE PLAIN\r\nAUTHENTICATE *": "906",
+        "AUTHENTICATE PLAIN\r\nAUTHENTICATE AGFsb25l": "904",  # "\0alone": two fields
+    }
+    for lines, code in answers.items():
+        await peer.send(*lines.split("\r\n"))
+        got = await peer.expect(lambda m: m.command in ("904", "905", "906"))
+        assert got.command == code, (lines, got.serialize())
+    mechs = next(m for m in peer.seen if m.command == "908")
+    assert mechs.params[1] == "PLAIN"
+    # Many 400-byte chunks: refused once past the total limit, not buffered forever.
+    await peer.send("AUTHENTICATE PLAIN", *[f"AUTHENTICATE {'A' * 400}"] * 12)
+    await peer.expect_numeric("905")
+    # The connection is still good: the right password logs in, then 907.
+    assert (await sasl_login(peer, "henry", PASSWORD)).command == "903"
+    await peer.send("AUTHENTICATE PLAIN")
+    await peer.expect_numeric("907")
+    await peer.send("CAP END")
+    await peer.expect("001")
+
+
+async def connect_from(address: Address, source: str) -> IrcPeer:
+    """A connection from another loopback address (127.0.0.0/8 is all ours)."""
+    async with asyncio.timeout(DEFAULT_TIMEOUT):
+        reader, writer = await asyncio.open_connection(*address, local_addr=(source, 0))
+    return IrcPeer(reader, writer)
+
+
+async def test_password_guessing_is_locked_out_per_address(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """5 failures lock the address (3 per connection disconnect); the owner still logs in."""
+    window = 2.0
+    address = start_server(history_db=":memory:", login_failure_window=window)
+    await register_account(connect, address, "ivy")
+    guesser = await connect(address)
+    await start_negotiation(guesser, "guess1")
+    for attempt in range(3):
+        assert (await sasl_login(guesser, "ivy", f"guess{attempt}")).command == "904"
+    closing = await guesser.closed()
+    assert any("Too many failed login" in m.params[-1] for m in closing if m.command == "ERROR")
+    guesser = await connect(address)
+    await start_negotiation(guesser, "guess2")
+    for attempt in range(2):
+        assert (await sasl_login(guesser, "ivy", f"guess{attempt + 3}")).command == "904"
+    # Locked: even the right password is refused from here, at once.
+    locked = await sasl_login(guesser, "ivy", PASSWORD)
+    assert locked.command == "904" and "try again in" in locked.params[-1]
+    # From another address, the owner logs in.
+    owner = await connect_from(address, "127.0.0.2")
+    try:
+        await start_negotiation(owner, "ivy_")
+        assert (await sasl_login(owner, "ivy", PASSWORD)).command == "903"
+    finally:
+        await owner.close()
+    # Once the failures leave the window, the right password works here too.
+    await asyncio.sleep(window)
+    assert (await sasl_login(guesser, "ivy", PASSWORD)).command == "903"
+
+
+async def test_registered_nick_belongs_to_its_account(
+    connect: Connect, start_server: StartServer
+) -> None:
+    address = start_server(history_db=":memory:")
+    owner = await register_account(connect, address, "jack")
+    await owner.send("QUIT")
+    await owner.closed()
+    impostor = await connect(address)
+    burst = await impostor.register("jack")
+    welcome = next(m for m in burst if m.command == "001")
+    guest = welcome.params[0]
+    assert guest.startswith("Guest")
+    notice = await impostor.expect("NOTICE")
+    assert "jack is registered" in notice.params[-1]
+    impostor.nick = guest
+    refused = await impostor.request("NICK jack", "433")
+    assert "registered" in refused.params[-1]
+    # The owner, logging in with SASL while connecting, gets the nick.
+    back = await connect(address)
+    await start_negotiation(back, "jack")
+    assert (await sasl_login(back, "jack", PASSWORD)).command == "903"
+    await back.send("CAP END")
+    assert (await back.expect("001")).params[0] == "jack"
+
+
+async def test_owner_logs_in_later_and_takes_the_nick_back(
+    connect: Connect, start_server: StartServer
+) -> None:
+    address = start_server(history_db=":memory:")
+    owner = await register_account(connect, address, "kim")
+    await owner.send("QUIT")
+    await owner.closed()
+    # Someone sits on the nick without finishing registration.
+    squatter = await connect(address)
+    await squatter.send("NICK kim")
+    await squatter.sync()
+    late = await connect(address, "kim_", caps=["sasl"])
+    await late.request("NICK kim", "433")
+    assert (await sasl_login(late, "kim", PASSWORD)).command == "903"
+    await late.send("NICK kim")
+    await late.expect(match("NICK", "kim_", "kim"))
+    await squatter.send("USER s 0 * :S")
+    assert (await squatter.expect("001")).params[0].startswith("Guest")
+
+
+def scram_client_proof(
+    password: str, first_bare: str, server_first: str, final_without_proof: str
+) -> tuple[str, bytes]:
+    attrs = dict(part.split("=", 1) for part in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"])
+    )
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    auth = f"{first_bare},{server_first},{final_without_proof}".encode()
+    signature = hmac.digest(hashlib.sha256(client_key).digest(), auth, "sha256")
+    proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+    return base64.b64encode(proof).decode(), hmac.digest(server_key, auth, "sha256")
+
+
+@pytest.mark.parametrize("right", [True, False])
+async def test_scram_sha_256_login(
+    connect: Connect, start_server: StartServer, right: bool
+) -> None:
+    address = start_server(history_db=":memory:", sasl_scram=True)
+    await register_account(connect, address, "lena")
+    peer = await connect(address)
+    await start_negotiation(peer, "lena_")
+    assert peer.caps_offered["sasl"] == "PLAIN,SCRAM-SHA-256"
+    await peer.send("AUTHENTICATE SCRAM-SHA-256")
+    await peer.expect(match("AUTHENTICATE", None, "+"))
+    first_bare = "n=lena,r=fyko+d2lbbFgONRv9qkxdawL"
+    await peer.send(f"AUTHENTICATE {base64.b64encode(f'n,,{first_bare}'.encode()).decode()}")
+    server_first = base64.b64decode((await peer.expect("AUTHENTICATE")).params[0]).decode()
+    nonce = server_first.split(",")[0][2:]
+    without_proof = f"c=biws,r={nonce}"
+    proof, server_signature = scram_client_proof(
+        PASSWORD if right else "not it", first_bare, server_first, without_proof
+    )
+    final = f"{without_proof},p={proof}"
+    await peer.send(f"AUTHENTICATE {base64.b64encode(final.encode()).decode()}")
+    if not right:
+        await peer.expect_numeric("904")
+        return
+    server_final = base64.b64decode((await peer.expect("AUTHENTICATE")).params[0])
+    assert server_final == b"v=" + base64.b64encode(server_signature)
+    await peer.send("AUTHENTICATE +")
+    await peer.expect_numeric("900")
+    await peer.expect_numeric("903")

@@ -1,5 +1,7 @@
 """Who is who: WHO (with WHOX `%fields`), WHOIS, WHOWAS.
 
+A logged-in user's account shows in WHOIS (330) and WHOX `%a` ("0" for none).
+
 Users with +i are shown to others only when they share a channel. A WHO
 answers at most `config.max_query_replies` users.
 """
@@ -18,6 +20,7 @@ from tui_chat.irc.numerics import (
     RPL_ENDOFWHO,
     RPL_ENDOFWHOIS,
     RPL_ENDOFWHOWAS,
+    RPL_WHOISACCOUNT,
     RPL_WHOISCHANNELS,
     RPL_WHOISIDLE,
     RPL_WHOISOPERATOR,
@@ -94,7 +97,7 @@ def whox_values(
         "f": who_flags(client, user, channel),
         "d": "0",
         "l": str(int(core.clock() - user.last_message)),
-        "a": "0",
+        "a": user.account or "0",
         "o": "n/a",
         "r": user.realname,
     }
@@ -155,6 +158,8 @@ def whois(core: ServerCore, client: Client, msg: Message) -> None:
         core.reply(client, RPL_WHOISOPERATOR, user.nick)
     if user.tls:
         core.reply(client, RPL_WHOISSECURE, user.nick)
+    if user.account is not None:
+        core.reply(client, RPL_WHOISACCOUNT, user.nick, user.account)
     idle = int(core.clock() - user.last_message)
     core.reply(
         client,
