@@ -162,6 +162,14 @@ def serve(
             f"default {', '.join(FLOOD_EXEMPT)}. '{NO_NETWORKS}' trusts none.",
         ),
     ] = None,
+    scram: Annotated[
+        bool,
+        typer.Option(
+            "--scram",
+            help="Also offer SASL SCRAM-SHA-256: stores a PBKDF2 verifier beside the scrypt "
+            "one, weaker if the database is stolen (docs/security.md).",
+        ),
+    ] = False,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
@@ -177,6 +185,7 @@ def serve(
             default_room=None if no_room else _room_name(room),
             history_db=db if db is not None else default_history_db(plain_port),
             flood_exempt=_trusted_networks(flood_exempt),
+            sasl_scram=scram,
         )
     except ValueError as exc:
         _fail(f"bad --flood-exempt: {exc}", 2)
@@ -319,11 +328,13 @@ def start_host_server(
     port: int,
     history_db: str | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    *,
+    scram: bool = False,
 ) -> tuple[ServerThread, tuple[str, int], tuple[str, str]]:
     """Start the server `host` runs: (server, bound address, the host's OPER login).
 
     `history_db` is the SQLite file of its history; None keeps none (tests).
-    With `ssl_context` the port speaks TLS only.
+    With `ssl_context` the port speaks TLS only; `scram` offers SASL SCRAM-SHA-256.
     """
     import secrets
 
@@ -331,7 +342,7 @@ def start_host_server(
     from tui_chat.server.thread import ServerThread
 
     oper = (HOST_OPER_NAME, secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES))
-    config = ServerConfig(operators=dict([oper]), history_db=history_db)
+    config = ServerConfig(operators=dict([oper]), history_db=history_db, sasl_scram=scram)
     server = ServerThread(config, host, port, ssl_context=ssl_context)
     return server, server.start(), oper
 
@@ -372,6 +383,14 @@ def host(
     ] = False,
     cert: Annotated[Path | None, typer.Option(help="TLS certificate chain (PEM).")] = None,
     key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --cert.")] = None,
+    scram: Annotated[
+        bool,
+        typer.Option(
+            "--scram",
+            help="Also offer SASL SCRAM-SHA-256: stores a PBKDF2 verifier beside the scrypt "
+            "one, weaker if the database is stolen (docs/security.md).",
+        ),
+    ] = False,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
     from tui_chat.server.history.store import default_history_db
@@ -386,7 +405,9 @@ def host(
     if tls or cert is not None or key is not None:
         context, fingerprint = _tls_context(cert, key)
     try:
-        server, (bound_host, bound_port), oper = start_host_server(host, port, history, context)
+        server, (bound_host, bound_port), oper = start_host_server(
+            host, port, history, context, scram=scram
+        )
     except ServerStartError as exc:
         _fail(str(exc))
     try:
