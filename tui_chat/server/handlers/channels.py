@@ -255,7 +255,7 @@ def topic(core: ServerCore, client: Client, msg: Message) -> None:
     )
 
 
-def _op_channel(core: ServerCore, client: Client, name: str) -> Channel | None:
+def op_channel(core: ServerCore, client: Client, name: str) -> Channel | None:
     """The channel `name` if `client` may act on it as an operator, else None after the error."""
     channel = core.find_channel(name)
     if channel is None:
@@ -282,7 +282,7 @@ def allowed(core: ServerCore, client: Client, channel: Channel, *, need_op: bool
 
 @command("KICK", min_params=2)
 def kick(core: ServerCore, client: Client, msg: Message) -> None:
-    channel = _op_channel(core, client, msg.params[0])
+    channel = op_channel(core, client, msg.params[0])
     if channel is None:
         return
     reason = (msg.param(2) or client.nick)[: core.config.kicklen]

@@ -25,6 +25,7 @@ from tui_chat.irc.casemap import casefold, valid_nick
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import (
     ERR_ALREADYREGISTERED,
+    ERR_BANNICKCHANGE,
     ERR_ERRONEUSNICKNAME,
     ERR_INVALIDCAPCMD,
     ERR_NEEDMOREPARAMS,
@@ -47,6 +48,7 @@ from tui_chat.server.handlers.server_info import (
     send_lusers,
     send_motd,
 )
+from tui_chat.server.moderation.checks import nick_change_refusal
 from tui_chat.server.state import (
     FLAG_MODES,
     LIST_MODES,
@@ -69,6 +71,7 @@ DEFAULT_USERNAME = "user"
 # registered nick: "Guest" and a random number below GUEST_NICK_NUMBERS.
 GUEST_NICK_TEMPLATE = "Guest{number}"
 GUEST_NICK_NUMBERS = 100_000
+BANNED_NICK_CHANGE_TEXT = "Cannot change nickname while banned or muted on channel"
 NICK_OWNED_TEXT = "Nickname is registered to an account; log in to that account to use it"
 
 
@@ -149,6 +152,11 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
     if client.registered and owned_by_other(core, client, new) is not None:
         # Before registration it may still log in; try_register decides then.
         core.reply(client, ERR_NICKNAMEINUSE, new, text=NICK_OWNED_TEXT)
+        return
+    stuck_in = nick_change_refusal(client) if client.registered and new != client.nick else None
+    if stuck_in is not None:
+        # A muted user would otherwise speak again under a name the list misses.
+        core.reply(client, ERR_BANNICKCHANGE, new, stuck_in.name, text=BANNED_NICK_CHANGE_TEXT)
         return
     holder = core.nicks.get(folded)
     if holder is not None and holder is not client and not _reclaim(core, client, holder, folded):
@@ -259,6 +267,8 @@ def try_register(core: ServerCore, client: Client) -> None:
         core.reply(client, ERR_PASSWDMISMATCH)
         core.disconnect(client, "Bad password")
         return
+    if core.moderation.refuse(core, client):
+        return  # a server ban (UBAN) on its mask or account
     if not abort_on_registration(core, client):
         return  # a password is being checked; its result calls us again
     owned = owned_by_other(core, client, client.nick)

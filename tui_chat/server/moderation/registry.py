@@ -23,6 +23,7 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.message import Message
+from tui_chat.irc.numerics import ERR_YOUREBANNEDCREEP
 from tui_chat.server.history.store import Database, connect
 from tui_chat.server.moderation import persist
 from tui_chat.server.moderation.duration import format_duration
@@ -165,6 +166,24 @@ class Moderation:
         if _live(ban, now) is None:
             ban = self.server_bans.for_subject(Subject.of(client))
         return _live(ban, now)
+
+    def refuse(self, core: ServerCore, client: Client) -> bool:
+        """Disconnect `client` if a server ban matches it (465, then ERROR); whether it did.
+
+        Called at registration, at login and for everyone connected when a
+        ban is added; those sharing a channel see a QUIT with the reason.
+        """
+        now = core.clock()
+        ban = self.client_ban(client, now)
+        if ban is None:
+            return False
+        text = ban_text(ban, now)
+        log.info(
+            "server ban %s %s refuses %s (%s)", ban.kind.value, ban.target, client.nick, client.host
+        )
+        core.reply(client, ERR_YOUREBANNEDCREEP, text=text)
+        core.disconnect(client, text, f"Banned: {ban.reason}")
+        return True
 
     # -- expiry --------------------------------------------------------------------
 

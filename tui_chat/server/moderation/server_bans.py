@@ -13,9 +13,13 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
 from tui_chat.server.moderation.entries import ListEntry, Subject, make_entry
+
+if TYPE_CHECKING:
+    from tui_chat.server.state import Client
 
 __all__ = ["BanKind", "ServerBan", "ServerBans", "Target", "parse_ip", "parse_target"]
 
@@ -45,6 +49,12 @@ class ServerBan:
     @property
     def key(self) -> tuple[BanKind, str]:
         return key_of(self.kind, self.target)
+
+    def matches(self, client: Client) -> bool:
+        if self.network is not None:
+            address = parse_ip(client.host)
+            return address is not None and address in self.network
+        return self.entry is not None and self.entry.matches(Subject.of(client))
 
 
 def key_of(kind: BanKind, target: str) -> tuple[BanKind, str]:
@@ -128,7 +138,7 @@ class ServerBans:
             return None
         for ban in self._addresses:
             network = ban.network
-            if network is not None and network.version == address.version and address in network:
+            if network is not None and address in network:
                 return ban
         return None
 
