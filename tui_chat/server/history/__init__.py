@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tui_chat.irc.servertime import format_time, parse_time
 from tui_chat.server.history.config import HistoryConfig
 from tui_chat.server.history.queries import (
     CHAT_COMMANDS,
@@ -31,8 +32,6 @@ from tui_chat.server.history.records import (
     StoreResult,
     StoreStatus,
     TargetSummary,
-    format_time,
-    parse_time,
 )
 from tui_chat.server.history.replay import history_batch, targets_batch
 from tui_chat.server.history.store import Database

@@ -35,12 +35,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tui_chat.server.history.records import (
-    Conversation,
-    HistoryRecord,
-    TargetSummary,
-    parse_time,
-)
+from tui_chat.irc.servertime import parse_time
+from tui_chat.server.history.records import Conversation, HistoryRecord, TargetSummary
 
 __all__ = [
     "CHAT_COMMANDS",

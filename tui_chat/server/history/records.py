@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from tui_chat.irc.casemap import casefold
@@ -23,12 +22,7 @@ __all__ = [
     "StoreResult",
     "StoreStatus",
     "TargetSummary",
-    "format_time",
-    "parse_time",
 ]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MILLISECOND = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,20 +106,3 @@ class ChannelState:
     topic_time_ms: int = 0
     # Mode letters to their parameter ("" for flags), e.g. {"n": "", "k": "pw"}.
     modes: dict[str, str] = field(default_factory=dict)
-
-
-def parse_time(text: str) -> int:
-    """Milliseconds since the epoch of a server-time stamp `YYYY-MM-DDThh:mm:ss.sssZ`.
-
-    Raises ValueError for anything else, including a stamp without the `Z`.
-    """
-    if not text.endswith("Z"):
-        raise ValueError(f"not a UTC server-time stamp: {text!r}")
-    moment = datetime.fromisoformat(text)
-    return (moment - _EPOCH) // _MILLISECOND
-
-
-def format_time(ms: int) -> str:
-    """The server-time stamp of `ms` milliseconds since the epoch."""
-    moment = _EPOCH + ms * _MILLISECOND
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"

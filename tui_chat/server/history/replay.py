@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tui_chat.irc.message import Message
-from tui_chat.server.history.records import HistoryRecord, TargetSummary, format_time
+from tui_chat.irc.servertime import format_time
+from tui_chat.server.history.records import HistoryRecord, TargetSummary
 
 __all__ = ["BATCH_TYPE", "TARGETS_BATCH_TYPE", "history_batch", "history_message", "targets_batch"]
 
