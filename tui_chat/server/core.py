@@ -68,6 +68,7 @@ from tui_chat.irc.numerics import (
     RPL_LOGGEDOUT,
     TEXTS,
 )
+from tui_chat.irc.servertime import iso_time
 from tui_chat.server import caps
 from tui_chat.server.accounts import Accounts
 from tui_chat.server.config import ServerConfig
@@ -110,12 +111,6 @@ class Transport(Protocol):
 CallLater = Callable[[float, Callable[[], None]], object]
 # `loop.call_soon(callback)`: runs `callback` at the end of this loop iteration.
 CallSoon = Callable[[Callable[[], None]], object]
-
-
-def iso_time(t: float) -> str:
-    """server-time format: `2026-01-02T03:04:05.678Z`."""
-    ms = int(t * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
 class ServerCore:
@@ -442,8 +437,6 @@ class ServerCore:
         extended-join, WHOIS 330, WHOX %a, stored history records).
         """
         client.account = name
-        if name is not None and self.moderation.refuse(self, client):
-            return
         if name is not None:
             self.reply(
                 client, RPL_LOGGEDIN, client.source, name, text=f"You are now logged in as {name}"
