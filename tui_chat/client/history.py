@@ -10,10 +10,11 @@ Replies arrive in a `chathistory` batch and become ordinary
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tui_chat.client.isupport import Isupport
 from tui_chat.irc.message import Message
+from tui_chat.irc.servertime import format_time, milliseconds
 
 __all__ = [
     "HISTORY_CAPS",
@@ -44,8 +45,7 @@ def _limit(wanted: int, isupport: Isupport) -> int:
 
 
 def _timestamp(when: datetime) -> str:
-    utc = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-    return "timestamp=" + utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return "timestamp=" + format_time(milliseconds(when))
 
 
 def latest_request(target: str, after_msgid: str | None, limit: int, isupport: Isupport) -> Message:
