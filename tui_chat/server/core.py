@@ -437,6 +437,8 @@ class ServerCore:
         extended-join, WHOIS 330, WHOX %a, stored history records).
         """
         client.account = name
+        if name is not None and self.moderation.refuse(self, client):
+            return
         if name is not None:
             self.reply(
                 client, RPL_LOGGEDIN, client.source, name, text=f"You are now logged in as {name}"
