@@ -7,7 +7,7 @@ shown, shared or versioned without the passwords.
 
     store = CredentialStore()
     login = store.get("10.0.0.5", 3131)         # ServerLogin or None
-    login.usable(tls=True, fingerprint=fp)       # only where it was saved
+    ServerLogins(store, "10.0.0.5", 3131, tls=True).for_connecting()  # what to send
     store.remember("10.0.0.5", 3131, ServerLogin("alice", "pw", tls=True, fingerprint=fp))
     store.dismiss_hint("10.0.0.5", 3131)         # "don't ask again" to register
 
@@ -38,7 +38,14 @@ from tui_chat.config import (
     write_private,
 )
 
-__all__ = ["FILE_NAME", "CredentialStore", "ServerLogin", "credentials_path", "server_key"]
+__all__ = [
+    "FILE_NAME",
+    "CredentialStore",
+    "ServerLogin",
+    "ServerLogins",
+    "credentials_path",
+    "server_key",
+]
 
 FILE_NAME = "credentials.toml"
 
@@ -61,14 +68,6 @@ class ServerLogin:
     fingerprint: str | None = None
     # False once the user asked not to be told to /register on this server.
     register_hint: bool = True
-
-    def usable(self, tls: bool, fingerprint: str | None) -> bool:
-        """Whether the password may go to the server we reach this way."""
-        if self.account is None or self.password is None:
-            return False
-        if self.tls and not tls:
-            return False
-        return self.fingerprint is None or self.fingerprint == fingerprint
 
 
 _KINDS: dict[str, type] = {
@@ -136,3 +135,36 @@ class CredentialStore:
             values = {f.name: getattr(login, f.name) for f in fields(ServerLogin)}
             lines += toml_table(toml_key(key), values)
         write_private(self.path, "\n".join(lines) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLogins:
+    """The remembered login of the one server an app talks to (host:port, TLS or not)."""
+
+    store: CredentialStore
+    host: str
+    port: int
+    tls: bool
+
+    def for_connecting(self) -> tuple[tuple[str, str], str | None] | None:
+        """(account, password) and the certificate pin they are bound to, if any apply."""
+        saved = self.store.get(self.host, self.port)
+        if saved is None or saved.account is None or saved.password is None:
+            return None
+        if saved.tls and not self.tls:
+            return None
+        return (saved.account, saved.password), saved.fingerprint
+
+    def remember(self, account: str, password: str, fingerprint: str | None) -> None:
+        login = ServerLogin(account, password, tls=self.tls, fingerprint=fingerprint)
+        self.store.remember(self.host, self.port, login)
+
+    def forget(self) -> bool:
+        return self.store.forget(self.host, self.port)
+
+    def hint_wanted(self) -> bool:
+        saved = self.store.get(self.host, self.port)
+        return saved is None or saved.register_hint
+
+    def dismiss_hint(self) -> None:
+        self.store.dismiss_hint(self.host, self.port)

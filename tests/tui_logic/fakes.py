@@ -63,3 +63,12 @@ class FakeContext:
 
     def request_quit(self, message: str) -> None:
         self.app_calls.append(("request_quit", message))
+
+    def register_account(self, password: str | None) -> None:
+        self.app_calls.append(("register_account", password))
+
+    def log_in(self, account: str | None) -> None:
+        self.app_calls.append(("log_in", account))
+
+    def stop_register_hint(self) -> None:
+        self.app_calls.append(("stop_register_hint",))

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from tui_chat.config import SettingsError
-from tui_chat.credentials import CredentialStore, ServerLogin, credentials_path
+from tui_chat.credentials import CredentialStore, ServerLogin, ServerLogins, credentials_path
 
 FP = "SHA256:AA:BB"
 
@@ -40,13 +40,19 @@ def test_an_open_file_is_made_private_when_read() -> None:
 
 
 def test_a_login_goes_only_where_it_was_saved() -> None:
-    pinned = ServerLogin("alice", "pw", tls=True, fingerprint=FP)
-    assert pinned.usable(tls=True, fingerprint=FP)
-    assert not pinned.usable(tls=False, fingerprint=None)  # no downgrade to plain text
-    assert not pinned.usable(tls=True, fingerprint="SHA256:other")
-    assert ServerLogin("alice", "pw", tls=True).usable(tls=True, fingerprint="any CA-signed")
-    assert ServerLogin("alice", "pw").usable(tls=True, fingerprint=None)
-    assert not ServerLogin(register_hint=False).usable(tls=False, fingerprint=None)
+    store = CredentialStore()
+    store.remember("h", 1, ServerLogin("alice", "pw", tls=True, fingerprint=FP))
+    assert ServerLogins(store, "h", 1, tls=True).for_connecting() == (("alice", "pw"), FP)
+    # Never downgraded to plain text; the session checks the pin once connected.
+    assert ServerLogins(store, "h", 1, tls=False).for_connecting() is None
+    assert ServerLogins(store, "h", 2, tls=True).for_connecting() is None
+    logins = ServerLogins(store, "plain", 1, tls=False)
+    assert logins.hint_wanted() and logins.for_connecting() is None
+    logins.remember("bob", "pw", None)
+    assert logins.for_connecting() == (("bob", "pw"), None)
+    logins.dismiss_hint()
+    assert not logins.hint_wanted() and logins.forget()
+    assert logins.for_connecting() is None and not logins.hint_wanted()
 
 
 def test_forget_keeps_dont_ask_again() -> None:

@@ -39,15 +39,19 @@ __all__ = [
     "COMMANDS",
     "DEFAULT_AWAY_MESSAGE",
     "MODES_PER_LINE",
+    "REGISTER_HINT_OFF",
     "Command",
     "CommandContext",
     "SessionActions",
     "ban_mask",
     "command_names",
     "execute",
+    "is_secret",
     "lookup",
 ]
 
+# `/register never`: stop suggesting /register on this server.
+REGISTER_HINT_OFF = "never"
 # Sent with /away when no message is given (an empty AWAY would mean "back").
 DEFAULT_AWAY_MESSAGE = "Away"
 # How many nicks one /op, /voice... line carries: RFC 2812's MODES default.
@@ -125,6 +129,15 @@ class CommandContext(Protocol):
     def request_quit(self, message: str) -> None:
         """Quit the app, sending `message` as the QUIT reason."""
 
+    def register_account(self, password: str | None) -> None:
+        """Register our nick as an account (REGISTER); None asks for the password."""
+
+    def log_in(self, account: str | None) -> None:
+        """Ask for the password and log in to `account` (None: ask for it too)."""
+
+    def stop_register_hint(self) -> None:
+        """Never again suggest /register on this server."""
+
 
 class CommandError(Exception):
     """A sentence for `show_error`, raised by a handler."""
@@ -148,6 +161,8 @@ class Command:
     help: str
     aliases: tuple[str, ...]
     handler: Handler
+    # Its lines may hold a password: never kept in the input history.
+    secret: bool = False
 
     @property
     def usage_line(self) -> str:
@@ -161,10 +176,10 @@ COMMANDS: Mapping[str, Command] = _commands
 
 
 def _command(
-    name: str, usage: str, help: str, aliases: tuple[str, ...] = ()
+    name: str, usage: str, help: str, aliases: tuple[str, ...] = (), *, secret: bool = False
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        command = Command(name, usage, help, aliases, handler)
+        command = Command(name, usage, help, aliases, handler, secret)
         _commands[name] = command
         for key in (name, *aliases):
             _by_alias[key] = command
@@ -176,6 +191,14 @@ def _command(
 def lookup(name: str) -> Command | None:
     """The command called `name` or one of its aliases (no slash, any case)."""
     return _by_alias.get(name.lower())
+
+
+def is_secret(text: str) -> bool:
+    """Whether an input line runs a command whose arguments may be a password."""
+    if not text.startswith("/") or text.startswith("//"):
+        return False
+    command = lookup(text[1:].partition(" ")[0])
+    return command is not None and command.secret
 
 
 def command_names() -> list[str]:
@@ -474,6 +497,25 @@ async def _back(args: list[str], rest: str, ctx: CommandContext) -> None:
 async def _whois(args: list[str], rest: str, ctx: CommandContext) -> None:
     _need(args, 1, 1)
     await ctx.session.whois(args[0])
+
+
+@_command(
+    "register",
+    "[password]",
+    "Register your nick as an account so it stays yours; 'never' stops the reminder",
+    secret=True,
+)
+async def _register(args: list[str], rest: str, ctx: CommandContext) -> None:
+    if rest.lower() == REGISTER_HINT_OFF:
+        ctx.stop_register_hint()
+        return
+    ctx.register_account(rest or None)
+
+
+@_command("login", "[account]", "Log in to your account (asks for the password)", secret=True)
+async def _login(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 1)
+    ctx.log_in(args[0] if args else None)
 
 
 @_command("quote", "<raw IRC line>", "Send a line to the server as it is", ("raw",))

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingsMap, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
+from tui_chat.tui.commands import is_secret
 from tui_chat.tui.completion import Completer
 from tui_chat.tui.input_history import InputHistory
 
@@ -105,7 +106,8 @@ class ChatInput(Input):
         """Hand the line to the app and empty the box at once, before the next key."""
         text = self.value
         self.value = ""
-        self.history.add(text)
+        if not is_secret(text):
+            self.history.add(text)
         self.post_message(self.Submitted(self, text))
 
     def _on_paste(self, event: events.Paste) -> None:
