@@ -6,12 +6,16 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from e2e.conftest import Address, Connect, StartServer
 from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer, match
 from tui_chat.irc.message import Message
+from tui_chat.server.config import ServerConfig
+from tui_chat.server.thread import ServerThread
 
 PASSWORD = "correct horse battery"
 
@@ -323,3 +327,35 @@ async def test_scram_sha_256_login(
     await peer.send("AUTHENTICATE +")
     await peer.expect_numeric("900")
     await peer.expect_numeric("903")
+
+
+async def test_accounts_survive_a_restart_and_keep_no_password(
+    connect: Connect, tmp_path: Path
+) -> None:
+    db = tmp_path / "accounts.sqlite3"
+    first = ServerThread(ServerConfig(history_db=str(db)), "127.0.0.1", 0)
+    try:
+        await register_account(connect, first.start(), "mona")
+    finally:
+        await asyncio.to_thread(first.stop)
+    with sqlite3.connect(db) as conn:
+        (verifier,) = conn.execute("SELECT password FROM accounts WHERE key = 'mona'").fetchone()
+    assert verifier.startswith("scrypt$15$8$1$") and PASSWORD not in verifier
+    second = ServerThread(ServerConfig(history_db=str(db)), "127.0.0.1", 0)
+    try:
+        peer = await connect(second.start())
+        await start_negotiation(peer, "mona")
+        assert (await sasl_login(peer, "mona", PASSWORD)).command == "903"
+    finally:
+        await asyncio.to_thread(second.stop)
+
+
+async def test_registrations_per_address_are_limited(
+    connect: Connect, start_server: StartServer
+) -> None:
+    address = start_server(history_db=":memory:", registrations_per_address=1)
+    await register_account(connect, address, "nina")
+    peer = await connect(address, "olga", caps=["draft/account-registration"])
+    await peer.send(f"REGISTER * * :{PASSWORD}")
+    refused = await peer.expect("FAIL")
+    assert refused.params[1] == "TEMPORARILY_UNAVAILABLE" and "try again in" in refused.params[-1]

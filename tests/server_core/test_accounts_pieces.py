@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -17,6 +19,7 @@ from tui_chat.server.accounts.verifiers import (
     parse_scram_verifier,
     scram_keys,
 )
+from tui_chat.server.accounts.workers import KdfPool
 
 # RFC 7677 section 3: user "user", password "pencil".
 CLIENT_FIRST = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
@@ -148,3 +151,30 @@ def test_login_throttle_takes_the_longer_lock() -> None:
     assert throttle.retry_after("5.6.7.8", "bob", 2.0) == 0.0
     throttle.fail("5.6.7.8", "bob", 2.0)
     assert throttle.retry_after("9.9.9.9", "bob", 3.0) == pytest.approx(7.0)
+
+
+def test_kdf_pool_refuses_past_its_queue_and_reports_failures() -> None:
+    delivered: list[Callable[[], None]] = []
+    both = threading.Semaphore(0)
+
+    def deliver(callback: Callable[[], None]) -> None:
+        delivered.append(callback)
+        both.release()
+
+    pool = KdfPool(workers=1, max_queued=2, deliver=deliver)
+    release = threading.Event()
+    results: list[object] = []
+    try:
+        assert pool.run(lambda: release.wait(10) and "ok", results.append)
+        assert pool.run(lambda: 1 // 0, results.append)
+        # Two in flight: a third is refused at once rather than queued.
+        assert not pool.run(lambda: "never", results.append)
+        release.set()
+        assert both.acquire(timeout=10) and both.acquire(timeout=10)
+        for callback in delivered:
+            callback()
+        assert sorted(results, key=str) == [None, "ok"] and pool.in_flight == 0
+        assert pool.run(lambda: "again", results.append)
+    finally:
+        release.set()
+        pool.close()
