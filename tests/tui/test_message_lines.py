@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from random import Random
 
 import pytest
 from rich.console import Console
+from rich.segment import Segment
 
 from tui_chat.tui.widgets.message_lines import (
     NARROW_LOG_WIDTH,
@@ -73,3 +75,37 @@ def test_a_narrow_log_cuts_long_nicks_to_its_narrower_column() -> None:
 
 def test_formatting_codes_never_reach_the_screen() -> None:
     assert irc_text("\x0312,4blue\x0f \x1ditalic\x1d").plain == "blue italic"
+
+
+# Pieces of the texts the row count is checked with: wide characters, words
+# longer than a row, runs of spaces, formatting codes, a tab, a newline.
+TEXT_PIECES = (
+    "a",
+    "bb",
+    "ccc ",
+    " ",
+    "   ",
+    "長",
+    "😀",
+    "x" * 30,
+    "www.example.org/x ",
+    "\x02b\x02",
+    "\t",
+    "é",
+    "\n",
+)
+
+
+def test_counted_rows_are_the_rows_drawn_at_every_width() -> None:
+    """ChatLine.height must agree with drawing: the log lays out by it and draws only some."""
+    random = Random(6)
+    styler = LineStyler("%H:%M")
+    console = Console(width=200, color_system="truecolor")
+    for _ in range(1500):
+        text = "".join(random.choice(TEXT_PIECES) for _ in range(random.randint(0, 40)))
+        nick = random.choice(("bob", "a_very_long_nickname", "長長長長長長", "x"))
+        kind = random.choice((styler.message, styler.action, styler.notice))
+        line = random.choice((kind(WHEN, nick, text), styler.error(WHEN, text)))
+        width = random.randint(1, 130)
+        drawn = list(Segment.split_lines(console.render(line, console.options.update_width(width))))
+        assert line.height(width) == len(drawn), (text, nick, width)

@@ -106,8 +106,9 @@ class ChatLog(ScrollView, can_focus=True):
         # The width rows are counted at; 0 until the log is first shown. A
         # hidden log (another window shown) keeps counting at its last width.
         self._width = 0
-        # An entry's drawn rows by the row it starts at, at `_width`.
-        self._drawn: LRUCache[int, list[Strip]] = LRUCache(DRAWN_ENTRIES_CACHED)
+        # Entries drawn at `_width` lately, by id() (ChatLine holds Text, so
+        # it has no hash); the entry itself is kept to tell a reused id.
+        self._drawn: LRUCache[int, tuple[ChatLine, list[Strip]]] = LRUCache(DRAWN_ENTRIES_CACHED)
         # Rows dropped off the top by the cap since the view last moved.
         self._trimmed = 0
         # The scroll position and size follow the entries once per batch.
@@ -138,7 +139,6 @@ class ChatLog(ScrollView, can_focus=True):
         for later in range(index + 1, len(self._tops)):
             self._tops[later] += moved
         self._end += moved
-        self._drawn.clear()
         self._sync_soon()
         return True
 
@@ -205,12 +205,12 @@ class ChatLog(ScrollView, can_focus=True):
         """Row `y` of the log (0: the oldest kept entry's first row), unstyled."""
         absolute = self._tops[0] + y
         index = bisect_right(self._tops, absolute) - 1
-        top = self._tops[index]
-        strips = self._drawn.get(top)
-        if strips is None:
-            strips = self._draw(self._entries[index], self._height_at(index))
-            self._drawn[top] = strips
-        return strips[absolute - top]
+        line = self._entries[index]
+        drawn = self._drawn.get(id(line))
+        if drawn is None or drawn[0] is not line:
+            drawn = line, self._draw(line, self._height_at(index))
+            self._drawn[id(line)] = drawn
+        return drawn[1][absolute - self._tops[index]]
 
     def _draw(self, line: ChatLine, height: int) -> list[Strip]:
         width = self._width

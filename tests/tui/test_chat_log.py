@@ -1,0 +1,145 @@
+"""The chat log on its own: rows counted for every entry, drawn only where the reader looks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import App, ComposeResult
+
+from tui_chat.tui.widgets.chat_log import ChatLog
+from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
+
+WHEN = datetime(2026, 11, 24, 9, 30)
+STYLER = LineStyler("%H:%M")
+# Columns and rows of the test terminal; the log has all of it.
+SIZE = (80, 12)
+
+
+def said(number: int, words: int = 30) -> ChatLine:
+    return STYLER.message(WHEN, "bob", " ".join(["line", str(number), *["word"] * words, "end"]))
+
+
+class LogApp(App[None]):
+    def __init__(self, max_lines: int = 1000) -> None:
+        super().__init__()
+        self.log_widget = ChatLog("#room", max_lines=max_lines)
+
+    def compose(self) -> ComposeResult:
+        yield self.log_widget
+
+
+def top_row(log: ChatLog) -> str:
+    return log.lines[round(log.scroll_y)].text
+
+
+def screen_rows(log: ChatLog) -> list[str]:
+    first = round(log.scroll_y)
+    return [strip.text for strip in log.lines[first : first + log.size.height]]
+
+
+async def test_every_entry_is_counted_but_only_the_screen_is_drawn() -> None:
+    app = LogApp(max_lines=5000)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        lines = [said(number, number % 40) for number in range(3000)]
+        for line in lines:
+            log.add(line)
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        assert log.row_count == sum(line.height(width) for line in lines)
+        assert log.scroll_y == log.max_scroll_y
+        assert screen_rows(log)[-1].rstrip().endswith("word end")
+        assert "line 2999 " in "".join(screen_rows(log))
+        # Drawn: the entries on screen, not the 3,000 kept.
+        assert 0 < len(log._drawn) <= log.size.height
+
+
+async def test_a_resize_wraps_again_and_the_end_stays_in_view() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        lines = [said(number) for number in range(200)]
+        for line in lines:
+            log.add(line)
+        await pilot.pause()
+        rows_wide = log.row_count
+        await pilot.resize_terminal(50, SIZE[1])
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        assert log.row_count == sum(line.height(width) for line in lines) > rows_wide
+        assert all(len(strip.text.rstrip()) <= width for strip in log.lines)
+        assert log.following and log.scroll_y == log.max_scroll_y
+        assert screen_rows(log)[-1].rstrip().endswith("word end")
+
+
+async def test_a_resize_keeps_the_line_being_read_at_the_top() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        for number in range(200):
+            log.add(said(number))
+        await pilot.pause()
+        log.scroll_to(y=log.max_scroll_y // 2, animate=False, immediate=True)
+        await pilot.pause()
+        reading = top_row(log).split("│ ")[1].split()[:2]
+        assert reading[0] == "line" and not log.following
+        for width in (50, 100, 80):
+            await pilot.resize_terminal(width, SIZE[1])
+            await pilot.pause()
+            # The entry's first row, as its rows begin anew at each width.
+            assert top_row(log).split("│ ")[1].split()[:2] == reading, width
+        log.add(said(1000))
+        await pilot.pause()
+        assert log.unseen == 1 and top_row(log).split("│ ")[1].split()[:2] == reading
+
+
+async def test_the_cap_drops_the_oldest_entries_with_their_rows() -> None:
+    app = LogApp(max_lines=50)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        for number in range(120):
+            log.add(said(number, number % 7))
+        await pilot.pause()
+        assert [line.split("│ ")[1].split()[1] for line in log.plain_lines()] == [
+            str(number) for number in range(70, 120)
+        ]
+        assert log.lines[0].text.split("│ ")[1].startswith("line 70 ")
+        width = log.scrollable_content_region.width
+        assert log.row_count == sum(said(n, n % 7).height(width) for n in range(70, 120))
+
+
+async def test_clear_empties_the_log_and_follows_new_lines_again() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        for number in range(100):
+            log.add(said(number))
+        await pilot.pause()
+        log.scroll_home(animate=False, immediate=True)
+        log.add(said(100))
+        await pilot.pause()
+        assert log.unseen == 1
+        log.clear()
+        await pilot.pause()
+        assert log.row_count == 0 and log.plain_lines() == [] and log.unseen == 0
+        assert all(not row.strip() for row in screen_rows(log))
+        log.add(said(7, 2))
+        await pilot.pause()
+        assert log.lines[0].text.rstrip().endswith("line 7 word word end")
+        assert log.following and log.unseen == 0
+
+
+async def test_a_replaced_line_moves_only_the_lines_after_it() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        short = said(1, 0)
+        log.add(short)
+        log.add(said(2, 0))
+        await pilot.pause()
+        assert log.replace(short, said(1, 60))
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        assert log.row_count == said(1, 60).height(width) + 1 > 2
+        assert log.lines[-1].text.rstrip().endswith("line 2 end")
+        assert not log.replace(short, said(3))
