@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_chat.client.events import Member
+from tui_chat.client.isupport import Isupport
 
 
 @dataclass
@@ -16,6 +17,8 @@ class FakeRoom:
 @dataclass
 class FakeState:
     rooms: dict[str, FakeRoom] = field(default_factory=dict)
+    isupport: Isupport = field(default_factory=Isupport)
+    ignored: list[str] = field(default_factory=list)
 
 
 class RecordingSession:

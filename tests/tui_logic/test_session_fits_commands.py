@@ -21,7 +21,7 @@ def _actions() -> list[str]:
 
 def test_protocol_lists_the_actions() -> None:
     assert "send_message" in _actions()
-    assert len(_actions()) == 15
+    assert len(_actions()) == 17
 
 
 @pytest.mark.parametrize("name", _actions())

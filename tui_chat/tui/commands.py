@@ -22,8 +22,9 @@ replies, error numerics) arrive later as session events, not from here.
 `/help` and the help screen render it, completion offers `command_names()`.
 
 Commands that act on a room (/part /topic /names /invite /kick /ban /unban
-/op /deop /voice /devoice /mode /close) use the current room, or a room given
-as their first argument: `/kick bob spam` in #lobby equals `/kick #lobby bob spam`.
+/mute /unmute /banlist /mutelist /op /deop /voice /devoice /mode /close) use
+the current room, or a room given as their first argument: `/kick bob spam`
+in #lobby equals `/kick #lobby bob spam`.
 """
 
 from __future__ import annotations
@@ -33,16 +34,20 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from tui_chat.client.isupport import Isupport
 from tui_chat.irc.casemap import casefold, is_channel
+from tui_chat.server.moderation.duration import parse_duration
 
 __all__ = [
     "COMMANDS",
     "DEFAULT_AWAY_MESSAGE",
+    "KILL_REASON",
     "MODES_PER_LINE",
     "REGISTER_HINT_OFF",
     "Command",
     "CommandContext",
     "SessionActions",
+    "account_extban",
     "ban_mask",
     "command_names",
     "execute",
@@ -57,6 +62,8 @@ DEFAULT_AWAY_MESSAGE = "Away"
 # How many nicks one /op, /voice... line carries: RFC 2812's MODES default.
 # Servers that advertise a higher ISUPPORT MODES still accept 3.
 MODES_PER_LINE = 3
+# The reason /kill gives when none is typed (KILL needs one).
+KILL_REASON = "No reason given"
 # Would end the IRC line early and let the rest be read as another command.
 _LINE_BREAKS = frozenset("\r\n\0")
 
@@ -68,6 +75,8 @@ class MemberView(Protocol):
     def nick(self) -> str: ...
     @property
     def userhost(self) -> str | None: ...
+    @property
+    def account(self) -> str | None: ...
 
 
 class RoomView(Protocol):
@@ -78,6 +87,10 @@ class RoomView(Protocol):
 class StateView(Protocol):
     @property
     def rooms(self) -> Mapping[str, RoomView]: ...
+    @property
+    def isupport(self) -> Isupport: ...
+    @property
+    def ignored(self) -> list[str]: ...
 
 
 class SessionActions(Protocol):
@@ -100,6 +113,8 @@ class SessionActions(Protocol):
     async def names(self, room: str) -> None: ...
     async def list_rooms(self) -> None: ...
     async def send_raw(self, line: str) -> None: ...
+    async def ignore(self, mask: str) -> None: ...
+    async def unignore(self, mask: str) -> None: ...
 
 
 class CommandContext(Protocol):
@@ -301,21 +316,44 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def _host_of(state: StateView, nick: str) -> str | None:
+def _member(state: StateView, nick: str) -> MemberView | None:
     wanted = casefold(nick)
     for room in state.rooms.values():
         for member in room.members.values():
-            if casefold(member.nick) == wanted and member.userhost and "@" in member.userhost:
-                return member.userhost.rsplit("@", 1)[1]
+            if casefold(member.nick) == wanted:
+                return member
     return None
 
 
+def account_extban(isupport: Isupport) -> str | None:
+    """The prefix of an account ban on this server (`~a:`, solanum's `$a:`), or None.
+
+    From ISUPPORT `EXTBAN=<prefix>,<types>`: only when type `a` is listed.
+    """
+    prefix, _, types = isupport.tokens.get("EXTBAN", "").partition(",")
+    return f"{prefix}a:" if "a" in types else None
+
+
 def ban_mask(nick_or_mask: str, state: StateView) -> str:
-    """`*!*@host` for a nick whose host we know, `nick!*@*` otherwise; masks pass through."""
-    if any(ch in nick_or_mask for ch in "!@*?"):
+    """How to ban someone: by account when they are logged in and the server has an
+    account extban, else `*!*@host` for a host we know, else `nick!*@*`; masks pass through.
+    """
+    if any(ch in nick_or_mask for ch in "!@*?:"):
         return nick_or_mask
-    host = _host_of(state, nick_or_mask)
-    return f"*!*@{host}" if host else f"{nick_or_mask}!*@*"
+    member = _member(state, nick_or_mask)
+    extban = account_extban(state.isupport)
+    if member is not None and member.account and extban:
+        return extban + member.account
+    if member is not None and member.userhost and "@" in member.userhost:
+        return "*!*@" + member.userhost.rsplit("@", 1)[1]
+    return f"{nick_or_mask}!*@*"
+
+
+def _duration(text: str) -> str:
+    """`text` if it is a duration (10m, 2h, 1d, 1h30m...), else a CommandError saying so."""
+    if parse_duration(text) is None:
+        raise CommandError(f"{text!r} is not a duration: use e.g. 30s, 10m, 2h, 1d or 1h30m")
+    return text
 
 
 # ---------------------------------------------------------------- talking
@@ -427,20 +465,64 @@ async def _kick(args: list[str], rest: str, ctx: CommandContext) -> None:
     await ctx.session.kick(room, words[0], _text_after(rest, skip))
 
 
-@_command("ban", "[#room] <nick|mask>", "Ban someone from the room (operators)", ("b",))
+@_command(
+    "ban",
+    "[#room] <nick|mask> [duration]",
+    "Ban someone from the room, by account if logged in, for a while if given (operators)",
+    ("b",),
+)
 async def _ban(args: list[str], rest: str, ctx: CommandContext) -> None:
-    await _set_ban("+b", args, ctx)
+    await _add_to_list("b", "TBAN", args, ctx)
 
 
 @_command("unban", "[#room] <nick|mask>", "Lift a ban (operators)")
 async def _unban(args: list[str], rest: str, ctx: CommandContext) -> None:
-    await _set_ban("-b", args, ctx)
+    await _remove_from_list("b", args, ctx)
 
 
-async def _set_ban(change: str, args: list[str], ctx: CommandContext) -> None:
+@_command(
+    "mute",
+    "[#room] <nick|mask> [duration]",
+    "Mute someone: they stay and read but cannot speak (operators; quiet list +q)",
+)
+async def _mute(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _add_to_list("q", "TQUIET", args, ctx)
+
+
+@_command("unmute", "[#room] <nick|mask>", "Let a muted person speak again (operators)")
+async def _unmute(args: list[str], rest: str, ctx: CommandContext) -> None:
+    await _remove_from_list("q", args, ctx)
+
+
+async def _add_to_list(letter: str, timed: str, args: list[str], ctx: CommandContext) -> None:
+    """+b/+q for good, or the server's timed command (TBAN, TQUIET) with a duration."""
+    room, words = _room_and_args(args, ctx)
+    _need(words, 1, 2)
+    mask = ban_mask(words[0], ctx.session.state)
+    if len(words) == 2:
+        await ctx.session.send_raw(f"{timed} {room} {_duration(words[1])} {mask}")
+    else:
+        await ctx.session.mode(room, "+" + letter, mask)
+
+
+async def _remove_from_list(letter: str, args: list[str], ctx: CommandContext) -> None:
     room, words = _room_and_args(args, ctx)
     _need(words, 1, 1)
-    await ctx.session.mode(room, change, ban_mask(words[0], ctx.session.state))
+    await ctx.session.mode(room, "-" + letter, ban_mask(words[0], ctx.session.state))
+
+
+@_command("banlist", "[#room]", "Show the room's bans")
+async def _banlist(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 1)
+    room, _ = _room_and_args(args, ctx)
+    await ctx.session.mode(room, "b")
+
+
+@_command("mutelist", "[#room]", "Show who is muted in the room")
+async def _mutelist(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 1)
+    room, _ = _room_and_args(args, ctx)
+    await ctx.session.mode(room, "q")
 
 
 async def _member_modes(change: str, args: list[str], ctx: CommandContext) -> None:
@@ -471,6 +553,55 @@ async def _mode(args: list[str], rest: str, ctx: CommandContext) -> None:
     else:
         target, changes = _current_room(ctx), args
     await ctx.session.mode(target, *changes)
+
+
+@_command("kill", "<nick> [reason]", "Disconnect someone from the server (server operators)")
+async def _kill(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1)
+    await ctx.session.send_raw(f"KILL {args[0]} :{_text_after(rest, 1) or KILL_REASON}")
+
+
+@_command(
+    "uban",
+    "add <ip|cidr|mask|account> [duration] [reason] | del <target> | list",
+    "Ban from the whole server, by address, mask or account (server operators)",
+)
+async def _uban(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1)
+    sub = args[0].lower()
+    if sub == "list":
+        _need(args, 1, 1)
+        await ctx.session.send_raw("UBAN LIST")
+    elif sub == "del":
+        _need(args, 2, 2)
+        await ctx.session.send_raw(f"UBAN DEL {args[1]}")
+    elif sub == "add":
+        _need(args, 2)
+        line = f"UBAN ADD {args[1]}"
+        skip = 2
+        if len(args) > 2 and parse_duration(args[2]) is not None:
+            line += f" DURATION {args[2]}"
+            skip = 3
+        reason = _text_after(rest, skip)
+        await ctx.session.send_raw(f"{line} REASON :{reason}" if reason else line)
+    else:
+        raise UsageError()
+
+
+@_command("ignore", "[nick|mask]", "Hide someone's messages (this session); alone, list them")
+async def _ignore(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 0, 1)
+    if args:
+        await ctx.session.ignore(args[0])
+        return
+    ignored = ctx.session.state.ignored
+    ctx.show_info("Ignoring: " + ", ".join(ignored) if ignored else "You ignore nobody")
+
+
+@_command("unignore", "<nick|mask>", "Show someone's messages again")
+async def _unignore(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1, 1)
+    await ctx.session.unignore(args[0])
 
 
 # ---------------------------------------------------------------- you

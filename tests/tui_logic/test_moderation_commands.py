@@ -1,0 +1,98 @@
+"""/ban /mute with durations and accounts, lists, /kill, /uban, /ignore: what each sends."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_chat.client.events import Member
+from tui_chat.tui.commands import execute
+
+from .fakes import FakeContext, FakeRoom
+
+
+def _room_with(ctx: FakeContext, *members: Member) -> None:
+    ctx.session.state.rooms["#lobby"] = FakeRoom({m.nick: m for m in members})
+
+
+async def test_ban_by_account_where_the_server_has_the_extban() -> None:
+    ctx = FakeContext("#lobby")
+    _room_with(
+        ctx,
+        Member("mallory", userhost="~m@10.0.0.9", account="Mallory"),
+        Member("bob", userhost="~b@10.0.0.7"),
+    )
+    await execute("/ban mallory", ctx)
+    ctx.session.state.isupport.update(["EXTBAN=~,a"])
+    await execute("/ban mallory", ctx)
+    await execute("/ban bob 10m", ctx)
+    await execute("/unban #dev mallory", ctx)
+    ctx.session.state.isupport.update(["EXTBAN=$,ajrxz"])
+    await execute("/mute mallory 1h30m", ctx)
+    assert ctx.session.calls == [
+        ("mode", "#lobby", "+b", "*!*@10.0.0.9"),
+        ("mode", "#lobby", "+b", "~a:Mallory"),
+        ("send_raw", "TBAN #lobby 10m *!*@10.0.0.7"),
+        ("mode", "#dev", "-b", "~a:Mallory"),
+        ("send_raw", "TQUIET #lobby 1h30m $a:Mallory"),
+    ]
+    assert ctx.errors == []
+
+
+@pytest.mark.parametrize(
+    ("line", "call"),
+    [
+        ("/mute carol", ("mode", "#lobby", "+q", "carol!*@*")),
+        ("/unmute #dev *!*@spam", ("mode", "#dev", "-q", "*!*@spam")),
+        ("/banlist", ("mode", "#lobby", "b")),
+        ("/mutelist #dev", ("mode", "#dev", "q")),
+        ("/kill bob", ("send_raw", "KILL bob :No reason given")),
+        ("/kill bob go away now", ("send_raw", "KILL bob :go away now")),
+        ("/uban list", ("send_raw", "UBAN LIST")),
+        ("/uban del 10.0.0.0/8", ("send_raw", "UBAN DEL 10.0.0.0/8")),
+        ("/uban add 10.0.0.9", ("send_raw", "UBAN ADD 10.0.0.9")),
+        (
+            "/uban add mallory 1d sock puppet",
+            ("send_raw", "UBAN ADD mallory DURATION 1d REASON :sock puppet"),
+        ),
+        ("/uban add *!*@spam just spam", ("send_raw", "UBAN ADD *!*@spam REASON :just spam")),
+        ("/ignore troll", ("ignore", "troll")),
+        ("/unignore troll", ("unignore", "troll")),
+    ],
+)
+async def test_each_command_sends(line: str, call: tuple[str, ...]) -> None:
+    ctx = FakeContext("#lobby")
+    await execute(line, ctx)
+    assert ctx.errors == []
+    assert ctx.session.calls == [call]
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("/ban bob soon", "'soon' is not a duration: use e.g. 30s, 10m, 2h, 1d or 1h30m"),
+        ("/mute", "Usage: /mute [#room] <nick|mask> [duration]"),
+        (
+            "/uban",
+            "Usage: /uban add <ip|cidr|mask|account> [duration] [reason] | del <target> | list",
+        ),
+        (
+            "/uban frob x",
+            "Usage: /uban add <ip|cidr|mask|account> [duration] [reason] | del <target> | list",
+        ),
+        ("/kill", "Usage: /kill <nick> [reason]"),
+        ("/unignore", "Usage: /unignore <nick|mask>"),
+    ],
+)
+async def test_bad_input_gets_one_clear_error(line: str, error: str) -> None:
+    ctx = FakeContext("#lobby")
+    await execute(line, ctx)
+    assert ctx.errors == [error]
+    assert ctx.session.calls == []
+
+
+async def test_ignore_alone_lists_who_is_ignored() -> None:
+    ctx = FakeContext("#lobby")
+    await execute("/ignore", ctx)
+    ctx.session.state.ignored.extend(["troll!*@*", "*!*@spam"])
+    await execute("/ignore", ctx)
+    assert ctx.infos == ["You ignore nobody", "Ignoring: troll!*@*, *!*@spam"]
