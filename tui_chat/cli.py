@@ -6,6 +6,7 @@ Heavy imports (Textual, the server) happen inside each command so that
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -302,16 +303,40 @@ def chat_app(
     oper: tuple[str, str] | None = None,
     banner: tuple[str, ...] = (),
     ca_file: Path | None = None,
+    login: tuple[str, str] | None = None,
+    allow_plaintext_password: bool = False,
 ) -> ChatApp:
     """The chat app, connecting to host:port once it knows the nick.
 
     `ca_file` is a certificate to trust besides the system's (TLS only).
+    `login` (account, password) logs in while connecting; without it, a login
+    remembered for this server is used.
     """
     from tui_chat.client.session import ClientSession, ConnectOptions
+    from tui_chat.config import SettingsError
+    from tui_chat.credentials import CredentialStore, ServerLogins
     from tui_chat.tui.app import ChatApp
 
+    logins = ServerLogins(CredentialStore(), host, port, tls)
+
     def new_session(nick: str, on_event: Callable[[Event], None]) -> ClientSession:
-        options = ConnectOptions(host, port, nick, tls=tls, rooms=rooms, oper=oper, ca_file=ca_file)
+        sasl, pin = login, None
+        if sasl is None:
+            # A broken credentials file is reported by the app; connect without it.
+            with contextlib.suppress(SettingsError):
+                sasl, pin = logins.for_connecting() or (None, None)
+        options = ConnectOptions(
+            host,
+            port,
+            nick,
+            tls=tls,
+            rooms=rooms,
+            oper=oper,
+            ca_file=ca_file,
+            sasl=sasl,
+            sasl_pin=pin,
+            allow_plaintext_password=allow_plaintext_password,
+        )
         return ClientSession(options, on_event)
 
     return ChatApp(
@@ -320,6 +345,7 @@ def chat_app(
         nick=settings.nick,
         session_factory=new_session,
         banner=banner,
+        logins=logins,
     )
 
 
@@ -356,11 +382,54 @@ def join(
         list[str] | None, typer.Option(help="Room to join (repeatable), e.g. --room dev.")
     ] = None,
     tls: Annotated[bool, typer.Option("--tls", help="Connect with TLS.")] = False,
+    account: Annotated[
+        str | None,
+        typer.Option(help="Log in to this account while connecting (asks for the password)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the account password from stdin.")
+    ] = False,
+    allow_plaintext_password: Annotated[
+        bool,
+        typer.Option(
+            "--allow-plaintext-password",
+            help="Let the password cross an unencrypted connection to another machine.",
+        ),
+    ] = False,
 ) -> None:
     """Join a chat room: any IRC server, or one that `tui-chat host` runs."""
     settings = _chat_settings(nick)
     rooms = tuple(_room_name(name) for name in room or ())
-    chat_app(settings, host, _check_port(port, allow_zero=False), rooms=rooms, tls=tls).run()
+    login = _login_from_flags(account, password_stdin)
+    chat_app(
+        settings,
+        host,
+        _check_port(port, allow_zero=False),
+        rooms=rooms,
+        tls=tls,
+        login=login,
+        allow_plaintext_password=allow_plaintext_password,
+    ).run()
+
+
+def _login_from_flags(account: str | None, password_stdin: bool) -> tuple[str, str] | None:
+    """`--account` with its password from stdin or a prompt (never echoed, never an argument)."""
+    if account is None:
+        if password_stdin:
+            _fail("--password-stdin needs --account: whose password is it?", 2)
+        return None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        try:
+            password = getpass.getpass(f"Password of {account}: ")
+        except (EOFError, KeyboardInterrupt):
+            _fail("no password given", 2)
+    if not password:
+        _fail("the password is empty", 2)
+    return account, password
 
 
 @app.command()

@@ -26,7 +26,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import ClassVar, Protocol
+from functools import partial
+from typing import ClassVar, Protocol, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -36,14 +37,18 @@ from textual.message import Message
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
 
 from tui_chat.client.events import (
+    AccountChanged,
+    AccountRegistered,
     AwayChanged,
     ConnectionStateChanged,
     ConnState,
     ErrorReply,
     Event,
+    GuestRenamed,
     HistoryBatchEnded,
     Invited,
     LagMeasured,
+    LoginFailed,
     MembersChanged,
     MessageKind,
     MessagePending,
@@ -63,7 +68,8 @@ from tui_chat.client.events import (
 )
 from tui_chat.client.history import HISTORY_PAGE
 from tui_chat.client.pending import IDEM_TAG
-from tui_chat.config import Settings
+from tui_chat.config import Settings, SettingsError
+from tui_chat.credentials import ServerLogins
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
 from tui_chat.tui.commands import SessionActions
@@ -73,6 +79,7 @@ from tui_chat.tui.paste import PastePolicy
 from tui_chat.tui.screens.confirm import ConfirmScreen
 from tui_chat.tui.screens.help import HelpScreen
 from tui_chat.tui.screens.name_prompt import NamePromptScreen
+from tui_chat.tui.screens.password_prompt import PasswordAnswer, PasswordPrompt
 from tui_chat.tui.widgets.chat_input import ChatInput, CompletionSource
 from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.message_lines import (
@@ -122,8 +129,17 @@ class ChatSession(SessionActions, Protocol):
     async def fetch_history(
         self, target: str, before: str | datetime, limit: int = HISTORY_PAGE
     ) -> None: ...
+    async def login(self, account: str, password: str, allow_plaintext: bool = False) -> None: ...
+    async def register_account(
+        self, password: str, account: str | None = None, allow_plaintext: bool = False
+    ) -> None: ...
+    @property
+    def password_is_private(self) -> bool: ...
+    @property
+    def pinned_fingerprint(self) -> str | None: ...
 
 
+_T = TypeVar("_T")
 SessionFactory = Callable[[str, Callable[[Event], None]], ChatSession]
 
 
@@ -163,7 +179,9 @@ class ChatApp(App[None]):
         session_factory: SessionFactory | None,
         banner: Sequence[str] = (),
         clock: Callable[[], datetime] = datetime.now,
+        logins: ServerLogins | None = None,
     ) -> None:
+        """`logins` remembers this server's login and "don't ask again" (None: nothing is)."""
         super().__init__()
         self.settings = settings
         self.server_label = server_label
@@ -196,6 +214,15 @@ class ChatApp(App[None]):
         # only once the MOTD has ended, so it waits for the welcome line.
         self._held_motd: list[str] = []
         self.styler = LineStyler(settings.timestamp_format)
+        self._logins = logins
+        # Whether this run connects with a remembered login (forgotten if refused).
+        self._saved_login = False
+        # A /register or /login on its way: (account or None for our nick, password),
+        # offered to be remembered once it worked.
+        self._trying: tuple[str | None, str] | None = None
+        # The /register suggestion, once per run, repeated in the first room joined.
+        self._register_hint: str | None = None
+        self._hinted = False
 
     # ------------------------------------------------------------ layout
 
@@ -227,6 +254,8 @@ class ChatApp(App[None]):
         await self._add_log(self.windows.server)
         self.switch_to(SERVER_WINDOW)
         self._show_banner(self.windows.server)
+        if self._logins is not None:
+            self._saved_login = bool(self._read_logins(self._logins.for_connecting))
         if self.nick:
             self.start_session(self.nick)
         elif self._session_factory is not None:
@@ -325,6 +354,8 @@ class ChatApp(App[None]):
             self._outage.over()
             end = " Ctrl+Q to quit." if event.fatal else ""
             self._everywhere_error(f"Disconnected: {event.detail or 'server gone'}.{end}")
+            if self._saved_login and event.detail.startswith("Could not log in"):
+                self._forget_saved_login()
         elif event.state is ConnState.CONNECTED:
             gap = self._outage.back(self._clock())
             text = "Connected." if gap is None else f"Reconnected after {gap.length}."
@@ -336,6 +367,7 @@ class ChatApp(App[None]):
         status = self.query_one(StatusLine)
         status.nick = event.nick
         status.state = ConnState.CONNECTED
+        status.account = event.account or ""
         if casefold(event.nick) != casefold(self._welcomed_as):
             self._welcomed_as = event.nick
             self._write(
@@ -345,6 +377,16 @@ class ChatApp(App[None]):
                 ),
             )
         self._write_held_motd()
+        if event.can_register and event.account is None and not self._hinted:
+            self._hinted = True
+            if self._logins is None or self._read_logins(self._logins.hint_wanted):
+                self._register_hint = (
+                    f"Your name isn't registered here: /register to keep {event.nick} yours"
+                    " (/register never: don't suggest it again on this server)."
+                )
+                self._write(
+                    self.windows.server, self.styler.info(self._clock(), self._register_hint)
+                )
 
     def _write_held_motd(self) -> None:
         held, self._held_motd = self._held_motd, []
@@ -368,6 +410,9 @@ class ChatApp(App[None]):
             # People land in a room, not the server window: repeat the banner there once.
             self._banner_shown_in_room = True
             self._show_banner(window)
+        if self._register_hint is not None:
+            self._write(window, self.styler.info(self._clock(), self._register_hint))
+            self._register_hint = None
         if wanted:
             self.switch_to(window.key)
         else:
@@ -540,6 +585,97 @@ class ChatApp(App[None]):
 
     def _on_Invited(self, event: Invited) -> None:
         self.show_info(f"{event.by} invites you to {event.room}: /join {event.room}")
+
+    # ------------------------------------------------------------ accounts
+
+    def _on_AccountChanged(self, event: AccountChanged) -> None:
+        # Member lists follow by MembersChanged; only our own account is news here.
+        if not event.is_self:
+            return
+        self.query_one(StatusLine).account = event.account or ""
+        trying, self._trying = self._trying, None
+        if event.account is not None and trying is not None:
+            self._offer_to_remember(event.account, trying[1])
+
+    def _on_AccountRegistered(self, event: AccountRegistered) -> None:
+        if event.needs_verification:
+            self.show_info(f"Account {event.account} needs verifying: {event.message}")
+        else:
+            self.show_info(f"Account {event.account} registered: the name is yours now.")
+
+    def _on_LoginFailed(self, event: LoginFailed) -> None:
+        self._trying = None
+        self.show_error(f"{event.reason}. /login to try again.")
+
+    def _on_GuestRenamed(self, event: GuestRenamed) -> None:
+        prompt = PasswordPrompt(
+            f"{event.wanted} is registered",
+            f"The name {event.wanted} belongs to an account, so the server calls you "
+            f"{event.guest} for now. Type its password to log in and take the name back.",
+            account=event.wanted,
+            unencrypted=not self._password_is_private(),
+            cancel_label=f"Keep {event.guest}",
+        )
+        self.push_screen(prompt, self._log_in_with)
+
+    def _password_is_private(self) -> bool:
+        return self._session is None or self._session.password_is_private
+
+    def _offer_to_remember(self, account: str, password: str) -> None:
+        logins = self._logins
+        if logins is None or self._session is None:
+            return
+        fingerprint = self._session.pinned_fingerprint
+        if self._read_logins(logins.for_connecting) == ((account, password), fingerprint):
+            return
+
+        def answered(yes: bool | None) -> None:
+            remember = partial(logins.remember, account, password, fingerprint)
+            if yes and self._read_logins(lambda: remember() or True):
+                self._saved_login = True
+                self.show_info(f"Remembered in {logins.store.path} (readable only by you).")
+
+        question = (
+            f"Remember the password of {account} for {self.server_label} on this computer? "
+            "You will be logged in by yourself next time."
+        )
+        self.push_screen(ConfirmScreen(question, yes="Remember", no="Not now"), answered)
+
+    def _forget_saved_login(self) -> None:
+        logins = self._logins
+        if logins is not None and self._read_logins(logins.forget):
+            self._saved_login = False
+            self.show_error(
+                "The remembered password was refused, so it is forgotten: join again, then /login."
+            )
+
+    def _read_logins(self, action: Callable[[], _T]) -> _T | None:
+        """Run a credentials file action; a broken or unwritable file is an error line."""
+        try:
+            return action()
+        except SettingsError as exc:
+            self.show_error(f"Remembered logins: {exc}")
+            return None
+
+    def _log_in_with(self, answer: PasswordAnswer | None) -> None:
+        if answer is None or self._session is None:
+            return
+        self._trying = (answer.account, answer.password)
+        session = self._session
+        self.run_worker(
+            session.login(answer.account, answer.password, answer.allow_plaintext),
+            group="login",
+        )
+
+    def _register_with(self, answer: PasswordAnswer | None) -> None:
+        if answer is None or self._session is None:
+            return
+        self._trying = (None, answer.password)
+        session = self._session
+        self.run_worker(
+            session.register_account(answer.password, allow_plaintext=answer.allow_plaintext),
+            group="login",
+        )
 
     def _on_ServerInfo(self, event: ServerInfo) -> None:
         if event.code in MOTD_CODES and self._conn_state is not ConnState.CONNECTED:
@@ -722,6 +858,48 @@ class ChatApp(App[None]):
 
     def request_quit(self, message: str) -> None:
         self._quit(message)
+
+    def register_account(self, password: str | None) -> None:
+        if self._session is None:
+            self.show_error("Not connected yet.")
+            return
+        if password is not None and self._password_is_private():
+            self._register_with(PasswordAnswer("", password))
+            return
+        about = (
+            f"The account will be called {self.nick}. Choose a password, and type it twice."
+            if password is None
+            else "This connection is not encrypted: confirm the password to send it anyway."
+        )
+        prompt = PasswordPrompt(
+            f"Register {self.nick}",
+            about,
+            account=self.nick,
+            confirm=True,
+            unencrypted=not self._password_is_private(),
+            ok_label="Register",
+        )
+        self.push_screen(prompt, self._register_with)
+
+    def log_in(self, account: str | None) -> None:
+        if self._session is None:
+            self.show_error("Not connected yet.")
+            return
+        prompt = PasswordPrompt(
+            "Log in" if account is None else f"Log in to {account}",
+            "Type the password of your account.",
+            account=account,
+            unencrypted=not self._password_is_private(),
+        )
+        self.push_screen(prompt, self._log_in_with)
+
+    def stop_register_hint(self) -> None:
+        if self._logins is None:
+            self.show_info("Nothing is remembered in this run: the hint comes once per run.")
+            return
+        logins = self._logins
+        if self._read_logins(lambda: logins.dismiss_hint() or True):
+            self.show_info("OK: /register will not be suggested on this server again.")
 
     # ------------------------------------------------------------ input
 

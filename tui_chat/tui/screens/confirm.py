@@ -1,4 +1,4 @@
-"""A yes/no question, used before sending a long paste."""
+"""A yes/no question: before sending a long paste, or keeping a password."""
 
 from __future__ import annotations
 
@@ -24,16 +24,18 @@ class ConfirmScreen(ModalScreen[bool]):
         ("y", "answer(True)", "Yes"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, yes: str = "Send", no: str = "Cancel") -> None:
         super().__init__(classes="dialog")
         self.question = question
+        self.yes = yes
+        self.no = no
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.question, markup=False)
             with Horizontal():
-                yield Button("Send (y)", variant="primary", id="yes")
-                yield Button("Cancel (n)", id="no")
+                yield Button(f"{self.yes} (y)", variant="primary", id="yes")
+                yield Button(f"{self.no} (n)", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

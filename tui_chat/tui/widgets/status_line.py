@@ -33,6 +33,8 @@ class StatusLine(Static):
     # True while a PING waits for its answer: lag_ms is a lower bound, climbing.
     lag_unanswered: reactive[bool] = reactive(False)
     away: reactive[bool] = reactive(False)
+    # The account we are logged in to; "" when not logged in.
+    account: reactive[str] = reactive("")
     # Seconds until the next connection attempt, counted down by the app.
     retry_in: reactive[int | None] = reactive(None)
 
@@ -64,6 +66,9 @@ class StatusLine(Static):
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {visible(self.nick) or '?'} ", style="bold reverse")
+        if self.account:
+            same = self.account.lower() == self.nick.lower()
+            line.append(" ✓" if same else f" ✓{visible(self.account)}", style="green")
         if self.away:
             line.append(" [away]", style="dim")
         line.append(f" {visible(self.server)} ")

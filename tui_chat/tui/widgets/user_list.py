@@ -1,4 +1,4 @@
-"""The member list on the right: operators first, away members dimmed, a count on top."""
+"""The member list on the right: operators first, away members dimmed, logged-in ones ticked."""
 
 from __future__ import annotations
 
@@ -44,4 +44,6 @@ class UserList(OptionList):
     def _label(member: Member) -> Text:
         label = Text(member.prefixes[:1] or " ", style="bold", no_wrap=True, overflow="ellipsis")
         label.append(visible(member.nick), style="dim" if member.away else nick_colour(member.nick))
+        if member.account:
+            label.append(" ✓", style="green")  # logged in: the name is theirs
         return label
