@@ -869,7 +869,7 @@ class ChatApp(App[None]):
         about = (
             f"The account will be called {self.nick}. Choose a password, and type it twice."
             if password is None
-            else "This connection is not encrypted: confirm the password to send it anyway."
+            else "Type the password twice to confirm it."
         )
         prompt = PasswordPrompt(
             f"Register {self.nick}",

@@ -31,6 +31,7 @@ class PasswordPrompt(ModalScreen[PasswordAnswer | None]):
 
     DEFAULT_CSS = """
     PasswordPrompt > Vertical { width: 64; }
+    PasswordPrompt Label { width: 100%; }
     PasswordPrompt #why { color: $error; height: auto; }
     PasswordPrompt #about { color: $text-muted; margin-bottom: 1; }
     PasswordPrompt #plaintext { color: $warning; }
@@ -64,16 +65,19 @@ class PasswordPrompt(ModalScreen[PasswordAnswer | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, markup=False)
-            yield Label(self.about, id="about", markup=False)
+            about = self.about
+            if self.unencrypted:
+                about += (
+                    " This connection is not encrypted: anyone on the way could read the password."
+                )
+            yield Label(about, id="about", markup=False)
             if self.account is None:
                 yield Input(placeholder="account name", id="account")
             yield Input(placeholder="password", password=True, id="password")
             if self.confirm:
                 yield Input(placeholder="the same password again", password=True, id="again")
             if self.unencrypted:
-                yield Checkbox(
-                    "Send it although this connection is not encrypted", id="plaintext"
-                )
+                yield Checkbox("Send it although this connection is not encrypted", id="plaintext")
             yield Label("", id="why")
             with Horizontal():
                 yield Button(self.ok_label, variant="primary", id="ok")
