@@ -359,3 +359,26 @@ async def test_registrations_per_address_are_limited(
     await peer.send(f"REGISTER * * :{PASSWORD}")
     refused = await peer.expect("FAIL")
     assert refused.params[1] == "TEMPORARILY_UNAVAILABLE" and "try again in" in refused.params[-1]
+
+
+async def test_nickserv_identify_after_connecting(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """A client without SASL settings: renamed at first, `/ns identify` gets the nick back."""
+    address = start_server(history_db=":memory:")
+    owner = await register_account(connect, address, "pia")
+    await owner.send("QUIT")
+    await owner.closed()
+    back = await connect(address)
+    burst = await back.register("pia")
+    back.nick = next(m for m in burst if m.command == "001").params[0]
+    assert "/ns identify pia <password>" in (await back.expect("NOTICE")).params[-1]
+    await back.send("NS IDENTIFY pia wrong-password")
+    assert "invalid account or password" in (await back.expect("NOTICE")).params[-1]
+    await back.send("NS")
+    await back.expect_numeric("461")
+    await back.send(f"NS IDENTIFY pia {PASSWORD}")
+    assert (await back.expect_numeric("900")).params[2] == "pia"
+    assert "/nick pia" in (await back.expect("NOTICE")).params[-1]
+    await back.send("NICK pia")
+    await back.expect(match("NICK", back.nick, "pia"))

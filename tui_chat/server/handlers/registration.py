@@ -289,8 +289,8 @@ def try_register(core: ServerCore, client: Client) -> None:
         core.notice(
             client,
             f"The nick {owned.name} is registered to an account, so you are {client.nick}."
-            f" To use {owned.name}, log in to its account (SASL in your client's settings,"
-            f" or REGISTER/AUTHENTICATE), then /nick {owned.name}",
+            f" If it is yours, log in: SASL in your client's settings, or"
+            f" /ns identify {owned.name} <password>; then /nick {owned.name}",
         )
     if cfg.default_room:
         join_channel(core, client, cfg.default_room, None)

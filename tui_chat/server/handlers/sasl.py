@@ -41,12 +41,18 @@ if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
     from tui_chat.server.state import Client
 
-__all__ = ["abort_on_registration", "login_with_password", "resume_registration"]
+__all__ = [
+    "abort_on_registration",
+    "count_failure",
+    "login_with_password",
+    "resume_registration",
+]
 
 PLAIN = "PLAIN"
 SCRAM = "SCRAM-SHA-256"
 ABORT = "*"
 BUSY_TEXT = "The server is busy checking passwords; try again in a moment"
+INVALID_TEXT = "Authentication failed: invalid account or password"
 
 
 @command("AUTHENTICATE", min_params=1, registered=False)
@@ -116,7 +122,7 @@ def _step(
             session.username = exchange.username
             wait = _locked_for(core, accounts, client, session.username)
             if wait:
-                _refuse(core, client, session.username, wait, counted=False)
+                _refuse(core, client, session.username, locked_out_text(client, wait), False)
                 return
         elif session.step == 1:
             reply = exchange.final(data)
@@ -125,11 +131,11 @@ def _step(
             assert account is not None  # final() succeeded, so it has a verifier
             _logged_in(core, client, account)
             return
-    except (ScramError, UnicodeDecodeError) as error:
+    except ScramError as error:
         log.warning(
             "accounts: SCRAM login to %r from %s failed: %s", session.username, client.host, error
         )
-        _refuse(core, client, session.username, 0.0, counted=True)
+        _refuse(core, client, session.username, INVALID_TEXT, True)
         return
     session.step += 1
     for chunk in encode_chunks(reply):
@@ -148,17 +154,13 @@ def _plain(core: ServerCore, accounts: Accounts, client: Client, data: bytes) ->
         accounts.sessions.pop(client, None)
         core.reply(client, ERR_SASLFAIL, text="SASL authentication failed: malformed PLAIN message")
         return
-
-    def failed(wait: float) -> None:
-        _refuse(core, client, authcid, wait, counted=wait == 0.0)
-
     login_with_password(
         core,
         client,
         authcid,
         password,
-        succeeded=lambda a: _logged_in(core, client, a),
-        failed=failed,
+        succeeded=lambda account: _logged_in(core, client, account),
+        failed=lambda text, counted: _refuse(core, client, authcid, text, counted),
     )
 
 
@@ -169,24 +171,24 @@ def login_with_password(
     password: str,
     *,
     succeeded: Callable[[Account], None],
-    failed: Callable[[float], None],
+    failed: Callable[[str, bool], None],
 ) -> None:
     """Check `password` for account `name` off the loop, within the failure limits.
 
-    `failed(seconds)`: refused without checking, locked out for that long
-    (0.0: the password was wrong, or there is no such account, which counts
-    as a failure). A full KDF pool refuses with an error reply of its own.
+    `failed(text, counted)`: why, and whether it counts towards the limits
+    (pass it to `count_failure`): a wrong password or unknown account does;
+    a lock-out or a full KDF pool refuses without checking and does not.
     """
     accounts = core.accounts
     assert accounts is not None
     wait = _locked_for(core, accounts, client, name)
     if wait:
-        failed(wait)
+        failed(locked_out_text(client, wait), False)
         return
     account = accounts.find(name)
     if account is None:
         log.warning("accounts: login to unknown account %r from %s", name, client.host)
-        failed(0.0)
+        failed(INVALID_TEXT, True)
         return
 
     def checked(ok: bool | None) -> None:
@@ -197,12 +199,11 @@ def login_with_password(
             succeeded(account)
         else:
             log.warning("accounts: wrong password for %s from %s", account.name, client.host)
-            failed(0.0)
+            failed(INVALID_TEXT, True)
         resume_registration(core, client)
 
     if not accounts.verify(account, password, checked):
-        accounts.sessions.pop(client, None)
-        core.reply(client, ERR_SASLFAIL, text=BUSY_TEXT)
+        failed(BUSY_TEXT, False)
         return
     accounts.busy.add(client)
 
@@ -223,22 +224,24 @@ def _locked_for(core: ServerCore, accounts: Accounts, client: Client, name: str)
     return accounts.throttle.retry_after(_address(client), casefold(name), core.clock())
 
 
-def _refuse(core: ServerCore, client: Client, name: str, wait: float, *, counted: bool) -> None:
-    """904 for a failed login; counted ones go towards the limits and may disconnect."""
+def locked_out_text(client: Client, wait: float) -> str:
+    log.warning("accounts: login from %s refused: locked out", client.host)
+    return f"Too many failed logins; try again in {math.ceil(wait)} seconds"
+
+
+def _refuse(core: ServerCore, client: Client, name: str, text: str, counted: bool) -> None:
     accounts = core.accounts
     assert accounts is not None
     accounts.sessions.pop(client, None)
-    if wait:
-        log.warning("accounts: login to %r from %s refused: locked out", name, client.host)
-        core.reply(
-            client,
-            ERR_SASLFAIL,
-            text=f"Too many failed logins; try again in {math.ceil(wait)} seconds",
-        )
-        return
-    core.reply(client, ERR_SASLFAIL, text="SASL authentication failed: invalid account or password")
-    if not counted:
-        return
+    core.reply(client, ERR_SASLFAIL, text=text)
+    if counted:
+        count_failure(core, client, name)
+
+
+def count_failure(core: ServerCore, client: Client, name: str) -> None:
+    """A failed login towards the address, account and connection limits (may disconnect)."""
+    accounts = core.accounts
+    assert accounts is not None
     accounts.throttle.fail(_address(client), casefold(name), core.clock())
     failures = accounts.failures[client] = accounts.failures.get(client, 0) + 1
     if failures >= core.config.login_failures_per_connection:
