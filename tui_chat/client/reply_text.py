@@ -158,6 +158,13 @@ _INFO_SENTENCES: dict[str, Callable[[list[str]], str]] = {
     "322": _list_entry,
     "331": lambda p: f"No topic is set for {_p(p, 0)}",
     "324": lambda p: f"Modes of {_p(p, 0)}: {' '.join(p[1:])}",
+    # Channel lists: 367 ban, 348 exception, 728 quiet (solanum's, which names the mode).
+    "367": lambda p: f"{_p(p, 0)} bans {_p(p, 1)} (set by {_p(p, 2).partition('!')[0]})",
+    "368": lambda p: f"End of {_p(p, 0)}'s ban list",
+    "348": lambda p: f"{_p(p, 0)} exempts {_p(p, 1)} (set by {_p(p, 2).partition('!')[0]})",
+    "349": lambda p: f"End of {_p(p, 0)}'s exception list",
+    "728": lambda p: f"{_p(p, 0)} mutes {_p(p, 2)} (set by {_p(p, 3).partition('!')[0]})",
+    "729": lambda p: f"End of {_p(p, 0)}'s mute list",
     "330": lambda p: f"{_p(p, 0)} is logged in as {_p(p, 1)}",
     "341": lambda p: f"Invited {_p(p, 0)} to {_p(p, 1)}",
     "381": lambda p: "You are now an IRC operator",

@@ -1,0 +1,30 @@
+"""Ban, exception and mute lists (/banlist, /mutelist) read as sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_chat.client.reply_text import describe_info
+from tui_chat.irc.message import parse
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        (
+            ":s 367 me #room *!*@10.0.0.9 alice!~a@h :1700000000",
+            "#room bans *!*@10.0.0.9 (set by alice)",
+        ),
+        (":s 368 me #room :End of channel ban list", "End of #room's ban list"),
+        (":s 348 me #room bob!*@* alice :1700000000", "#room exempts bob!*@* (set by alice)"),
+        (":s 349 me #room :End of channel exception list", "End of #room's exception list"),
+        (
+            ":s 728 me #room q ~a:troll alice!~a@h :1700000000",
+            "#room mutes ~a:troll (set by alice)",
+        ),
+        (":s 729 me #room q :End of Channel Quiet List", "End of #room's mute list"),
+    ],
+)
+def test_list_replies_read_as_sentences(line: str, text: str) -> None:
+    info = describe_info(parse(line))
+    assert info is not None and info.text == text
