@@ -11,9 +11,9 @@ from tui_chat.client.events import MessageReceived, NickChanged, SelfJoined
 from tui_chat.tui.app import ChatApp
 from tui_chat.tui.widgets.chat_log import ChatLog
 
-from .fakes import make_app
+from .fakes import SessionBox, make_app
 from .test_end_to_end import SIZE
-from .test_pilot import fill_lobby, in_lobby
+from .test_pilot import fill_lobby, in_lobby, session_of
 
 
 def rows_of(app: ChatApp, key: str) -> list[str]:
@@ -56,3 +56,20 @@ async def test_a_hidden_log_scrolled_up_still_counts_what_arrived() -> None:
         log = next(log for log in app.query(ChatLog) if log.window_key == "#lobby")
         assert log.unseen == 1
         assert rows_of(app, "#lobby")[-1].endswith("bob │ news")
+
+
+async def test_a_short_log_shown_for_the_first_time_asks_for_no_older_page() -> None:
+    """Found in tmux: a log written to before its first layout was scrolled past its end.
+
+    Shown, it sprang back to the top, which read as the reader scrolling up
+    there, and a room with three lines asked the server for older history.
+    """
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.apply_event(SelfJoined("#dev"))
+        for number in range(3):
+            await app.apply_event(MessageReceived("#dev", "bob", f"hidden {number}"))
+        await pilot.pause()
+        assert rows_of(app, "#dev")[-1].endswith("bob │ hidden 2")
+        assert not [call for call in session_of(box).calls if call[0] == "fetch_history"]

@@ -251,7 +251,11 @@ class ChatLog(ScrollView, can_focus=True):
         self.virtual_size = Size(self._width, self.row_count)
         trimmed, self._trimmed = self._trimmed, 0
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            # Not while hidden or before the first layout: past the end of a
+            # log with no height, the view would spring back to the top when
+            # shown, which reads as the reader scrolling there (ReachedTop).
+            if self.size.height:
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
         elif trimmed:
             # Rows dropped above the view (or put there) would slide the text
             # under a reader who scrolled up: move the view by as much.
