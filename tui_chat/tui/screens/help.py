@@ -33,9 +33,10 @@ KEYS: tuple[tuple[str, str], ...] = (
 
 
 def _commands_table() -> Table:
-    table = Table(box=None, show_header=False, padding=(0, 1))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    # Shares of the width: one very long usage line must not squeeze every help text.
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column(style="bold", ratio=2)
+    table.add_column(ratio=3)
     for command in COMMANDS.values():
         aliases = ", ".join(f"/{alias}" for alias in command.aliases)
         detail = Text(command.help)
