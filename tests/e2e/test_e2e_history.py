@@ -262,6 +262,33 @@ async def test_private_history_is_the_accounts_whatever_the_nicks(
     assert await history(carol, "TARGETS", *ALL_TIME, "10") == []
 
 
+async def test_labeled_echo_and_history_carry_their_label(
+    servers: Servers, connect: Connect
+) -> None:
+    """A stored message's echo is its labeled answer; a CHATHISTORY batch carries its label.
+
+    No early ACK: the PING sent after the message is answered first, as the
+    echo waits for the commit.
+    """
+    address = servers.start()
+    alice = await joined(connect, address, "alice", [*MODERN, "labeled-response"])
+    bob = await joined(connect, address, "bob", MODERN)
+    await alice.send("@label=m1 PRIVMSG #lobby :labeled", "@label=p1 PING done")
+    answers = [await alice.expect(lambda m: "label" in m.tags) for _ in range(2)]
+    assert [(m.command, m.tags["label"]) for m in answers] == [("PONG", "p1"), ("PRIVMSG", "m1")]
+    assert answers[1].params == ["#lobby", "labeled"]
+    delivered = await bob.expect(match("PRIVMSG", "alice", "#lobby"))
+    assert "label" not in delivered.tags
+    assert delivered.tags["msgid"] == answers[1].tags["msgid"]
+
+    await alice.send("@label=h1 CHATHISTORY LATEST #lobby * 10")
+    start = await alice.expect("BATCH")
+    assert start.params[1:] == ["chathistory", "#lobby"] and start.tags["label"] == "h1"
+    inside: list[Message] = []
+    await alice.expect(match("BATCH", None, f"-{start.params[0][1:]}"), skipped=inside)
+    assert texts(inside) == ["labeled"]
+
+
 async def test_topic_modes_and_history_survive_a_restart(
     servers: Servers, connect: Connect
 ) -> None:

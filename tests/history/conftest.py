@@ -6,8 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from server_core.test_history_wiring import Store
 
 from tui_chat.server.history import History, HistoryConfig
+
+from .helpers import Arrivals
 
 
 @pytest.fixture
@@ -33,3 +36,12 @@ def open_history(db_path: Path) -> Iterator[Callable[..., History]]:
 @pytest.fixture
 def history(open_history: Callable[..., History]) -> History:
     return open_history()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Iterator[Store]:
+    """Cores on one history file whose callbacks the test runs (`Store.commit`, `settle`)."""
+    made = Store(tmp_path / "history.sqlite3")
+    made.callbacks = Arrivals()
+    yield made
+    made.close()

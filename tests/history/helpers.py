@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+from server_core.test_history_wiring import Store
+
+from tui_chat.server.core import ServerCore
 from tui_chat.server.history import Conversation, History, HistoryRecord, StoreResult
 
 # Far from "now", so default retention by age never touches test data.
@@ -42,3 +48,28 @@ def store_all(
         history.writer.submit(conversation, item, results.append, **kw)
     assert history.writer.flush(FLUSH_TIMEOUT)
     return results
+
+
+class Arrivals(list[Callable[[], None]]):
+    """A core's pending store callbacks, with a signal when one arrives from another thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+
+    def append(self, callback: Callable[[], None]) -> None:
+        super().append(callback)
+        self.arrived.set()
+
+
+def settle(files: Store, core: ServerCore) -> None:
+    """Commit and run callbacks until no CHATHISTORY read of `core` is still running."""
+    arrivals = files.callbacks
+    assert isinstance(arrivals, Arrivals)
+    history = core.history
+    assert history is not None
+    files.commit()
+    while history.replies:  # reads still running on the reader pool
+        assert arrivals.arrived.wait(FLUSH_TIMEOUT)
+        arrivals.arrived.clear()
+        files.commit()

@@ -9,36 +9,14 @@ account reads none.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import pytest
 from server_core.fakes import Peer, register
-from server_core.test_history_wiring import FLUSH_TIMEOUT, Store
+from server_core.test_history_wiring import Store
+
+from .helpers import settle
 
 MODERN = "message-tags server-time batch echo-message draft/chathistory"
 EVERYTHING = "TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 50"
-
-
-class Arrivals(list[Callable[[], None]]):
-    """The store's pending callbacks, with a signal when one arrives from another thread."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.arrived = threading.Event()
-
-    def append(self, callback: Callable[[], None]) -> None:
-        super().append(callback)
-        self.arrived.set()
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> Iterator[Store]:
-    made = Store(tmp_path / "history.sqlite3")
-    made.callbacks = Arrivals()
-    yield made
-    made.close()
 
 
 def logged_in(peer: Peer, account: str) -> Peer:
@@ -51,15 +29,7 @@ def ask(files: Store, peer: Peer, query: str) -> list[str]:
     files.commit()
     peer.take()  # what was relayed before
     peer.send(f"CHATHISTORY {query}")
-    arrivals = files.callbacks
-    assert isinstance(arrivals, Arrivals)
-    history = peer.core.history
-    assert history is not None
-    files.commit()
-    while history.replies:  # reads still running on the reader pool
-        assert arrivals.arrived.wait(FLUSH_TIMEOUT)
-        arrivals.arrived.clear()
-        files.commit()
+    settle(files, peer.core)
     lines = peer.take()
     assert not [m for m in lines if m.command == "FAIL"], lines
     if query.startswith("TARGETS"):

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Protocol
 from tui_chat.irc import isupport
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.hostname import host_for_source
-from tui_chat.irc.message import Message, ParseError, escape_tag_value, parse
+from tui_chat.irc.message import Message, ParseError, parse
 from tui_chat.irc.numerics import (
     ERR_INPUTTOOLONG,
     ERR_NEEDMOREPARAMS,
@@ -74,6 +74,7 @@ from tui_chat.server.accounts import Accounts
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.flood import AddressBook, FloodGate, address_key, is_exempt, parse_networks
 from tui_chat.server.handlers import load_all
+from tui_chat.server.labeled import LabeledReply
 from tui_chat.server.moderation import Moderation, ban_text
 from tui_chat.server.state import (
     FLAG_MODES,
@@ -125,6 +126,9 @@ class ServerCore:
         self.config = config
         # The message store (handlers/chathistory.py); None keeps no history.
         self.history = history
+        # The answer to the labeled command whose handler is running, if any
+        # (tui_chat/server/labeled.py): a handler holds it for later parts.
+        self.labeled: LabeledReply | None = None
         # Channel lists kept across restarts, server bans, expiry (moderation/).
         self.moderation = (
             Moderation(history.store.writer, history.store.db)
@@ -279,6 +283,9 @@ class ServerCore:
 
     def new_msgid(self) -> str:
         return f"{self._msgid_prefix}-{next(self._msgids):x}"
+
+    def new_batch_id(self) -> str:
+        return f"L{next(self._batch_ids):x}"
 
     def write(self, client: Client, data: bytes) -> None:
         """Hand already-serialized bytes to one client."""
@@ -673,15 +680,18 @@ class ServerCore:
             return
         label = self._label_of(client, msg)
         if label is not None:
-            client.outbox = []
+            self.labeled = LabeledReply(label)
+            client.outbox = self.labeled.lines
         try:
             spec.func(self, client, msg)
         except Exception:
             log.exception("handler %s failed for %r", msg.command, client)
             self.reply(client, ERR_UNKNOWNERROR, msg.command, text="Internal error")
         finally:
-            if label is not None:
-                self._send_labeled(client, label)
+            reply, self.labeled = self.labeled, None
+            if reply is not None:
+                client.outbox = None
+                reply.done(self, client)
 
     # -- labeled-response ---------------------------------------------------
 
@@ -701,25 +711,6 @@ class ServerCore:
         lines, client.outbox = client.outbox, None
         for data in lines or ():
             self.write(client, data)
-
-    def _send_labeled(self, client: Client, label: str) -> None:
-        lines, client.outbox = client.outbox or [], None
-        if client.gone:
-            return
-        tag = b"label=" + escape_tag_value(label).encode()
-        if not lines:
-            self.send(client, Message("ACK", [], self.config.server_name, {"label": label}))
-        elif len(lines) == 1:
-            self.write(client, _add_tag(lines[0], tag))
-        else:
-            ref = f"L{next(self._batch_ids):x}"
-            start = Message("BATCH", [f"+{ref}", "labeled-response"], self.config.server_name)
-            start.tags["label"] = label
-            self.send(client, start)
-            batch_tag = f"batch={ref}".encode()
-            for data in lines:
-                self.write(client, _add_tag(data, batch_tag))
-            self.send(client, Message("BATCH", [f"-{ref}"], self.config.server_name))
 
     # -- capabilities and ISUPPORT -----------------------------------------------
 
@@ -764,10 +755,3 @@ class ServerCore:
 
 def _fits_middle(param: str) -> bool:
     return bool(param) and " " not in param and param[0] != ":"
-
-
-def _add_tag(data: bytes, tag: bytes) -> bytes:
-    """Put one more tag on an already serialized line."""
-    if data[:1] == b"@":
-        return b"@" + tag + b";" + data[1:]
-    return b"@" + tag + b" " + data

@@ -65,6 +65,7 @@ from tui_chat.server.history import (
 from tui_chat.server.history.config import CHATHISTORY_LIMIT
 from tui_chat.server.history.queries import Selector
 from tui_chat.server.history.writer import Deliver
+from tui_chat.server.labeled import Finish
 from tui_chat.server.state import FLAG_MODES
 
 if TYPE_CHECKING:
@@ -169,11 +170,15 @@ def store_then_relay(
     client_tags: dict[str, str],
     conversation: Conversation,
     idempotency_key: str | None = None,
+    echoes: bool = True,
 ) -> None:
     """Relay `out` to `recipients` once the store committed it (at once without a store).
 
     `recipients` is taken now, so who hears a message is decided when it was
-    said, as without a store; the sender, if among them, is its echo.
+    said, as without a store. The sender, if among them, gets its echo
+    (`echoes`; False for a message to itself without echo-message, which is
+    a delivery). A labeled command's answer (core.labeled) waits for the
+    commit: the echo, or the FAIL, is what carries the label.
     """
     msgid = core.new_msgid()
     # The account tag is the sender's when it spoke, like the stored record's.
@@ -195,29 +200,44 @@ def store_then_relay(
         account=client.account,
         tags=client_tags,
     )
+    finish = core.labeled.hold(core, client) if core.labeled is not None else None
+    answered = echoes and client in recipients
+
+    def relay(to: list[Client], result: StoreResult) -> None:
+        stored = result.status is StoreStatus.STORED
+        # A resend goes out under the first copy's msgid.
+        core.relay(
+            to,
+            out,
+            client_tags=client_tags,
+            msgid=result.msgid,
+            server_time=stamp if stored else None,
+            account=account,
+        )
+
+    def refuse(result: StoreResult) -> None:
+        core.fail(
+            client,
+            out.command,
+            NOT_STORED,
+            target,
+            text=f"Message not delivered: it could not be stored ({result.error})",
+        )
 
     def committed(result: StoreResult) -> None:
-        if result.status is StoreStatus.STORED:
-            core.relay(
-                recipients,
-                out,
-                client_tags=client_tags,
-                msgid=msgid,
-                server_time=stamp,
-                account=account,
-            )
-        elif result.status is StoreStatus.DUPLICATE:
-            # A resend: only its sender learns it arrived, under the first msgid.
-            echo = [r for r in recipients if r is client]
-            core.relay(echo, out, client_tags=client_tags, msgid=result.msgid, account=account)
-        else:
-            core.fail(
-                client,
-                out.command,
-                NOT_STORED,
-                target,
-                text=f"Message not delivered: it could not be stored ({result.error})",
-            )
+        if result.status is StoreStatus.FAILED:
+            if finish is None:
+                refuse(result)
+            else:
+                finish(partial(refuse, result))
+            return
+        # A resend: only its sender learns it arrived.
+        to = recipients if result.status is StoreStatus.STORED else [client] if answered else []
+        if finish is None:
+            relay(to, result)
+            return
+        relay([r for r in to if r is not client or not answered], result)
+        finish(partial(relay, [client] if answered else [], result))
 
     server.store.writer.submit(conversation, record, committed, idempotency_key=idempotency_key)
 
@@ -374,10 +394,17 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
         _fail(core, client, error)
         return
 
+    # A labeled CHATHISTORY is answered by its batch, once read.
+    finish = core.labeled.hold(core, client) if core.labeled is not None else None
+
     def read() -> None:
         if not client.gone:
             _reply_later(
-                core, client, start(), lambda result: _answer(core, client, request, result)
+                core,
+                client,
+                start(),
+                lambda result: _answer(core, client, request, result),
+                finish=finish,
             )
 
     # Read once everything said before is committed: a client sees what it
@@ -459,11 +486,13 @@ def _reply_later(
     send: Callable[[list], None],
     *,
     report_errors: bool = True,
+    finish: Finish | None = None,
 ) -> None:
     """Call `send(result)` on the loop thread once the read is done; errors become FAILs.
 
     Reads run in parallel on the reader pool, but a client gets its answers
     in the order it asked: each waits in the client's queue for those before.
+    With `finish` (a labeled command's hold) the answer goes out through it.
     """
     server = core.history
     assert server is not None
@@ -474,6 +503,12 @@ def _reply_later(
     def answer(f: Future) -> None:
         if client.gone:
             return
+        if finish is None:
+            settle(f)
+        else:
+            finish(partial(settle, f))
+
+    def settle(f: Future) -> None:
         error = f.exception()
         if error is None:
             send(f.result())

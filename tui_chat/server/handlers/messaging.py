@@ -33,6 +33,7 @@ from tui_chat.server.handlers.chathistory import (
     private_conversation,
     store_then_relay,
 )
+from tui_chat.server.handlers.nickserv import is_service, nickserv_says
 from tui_chat.server.history import Conversation
 from tui_chat.server.moderation.checks import send_refusal
 
@@ -92,6 +93,11 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
             conversation = Conversation.channel(channel.name)
             if text is not None:
                 log_said(channel.name, client.nick, text)
+        elif is_service(target):
+            # Never relayed nor stored: it may hold a password.
+            if msg.command == "PRIVMSG" and text is not None:
+                nickserv_says(core, client, text)
+            continue
         else:
             user = core.find_client(target)
             if user is None:
@@ -120,6 +126,7 @@ def deliver(core: ServerCore, client: Client, msg: Message, *, text: str | None)
             conversation=conversation,
             # An empty key is no key: it would make every later message a resend.
             idempotency_key=tags.get(IDEMPOTENCY_TAG) or None,
+            echoes=echo,
         )
     client.last_message = core.clock()
 
