@@ -364,7 +364,11 @@ async def test_registrations_per_address_are_limited(
 async def test_nickserv_identify_after_connecting(
     connect: Connect, start_server: StartServer
 ) -> None:
-    """A client without SASL settings: renamed at first, `/ns identify` gets the nick back."""
+    """A client without SASL settings: renamed at first, NickServ IDENTIFY gets the nick back.
+
+    Three failures would disconnect it: here it fails twice (wrong password,
+    then the guest nick's account, which does not exist).
+    """
     address = start_server(history_db=":memory:")
     owner = await register_account(connect, address, "pia")
     await owner.send("QUIT")
@@ -377,6 +381,12 @@ async def test_nickserv_identify_after_connecting(
     assert "invalid account or password" in (await back.expect("NOTICE")).params[-1]
     await back.send("NS")
     await back.expect_numeric("461")
+    await back.send("NICK NickServ")
+    await back.expect_numeric("432")
+    await back.send(f"PRIVMSG NickServ :IDENTIFY {PASSWORD}")
+    # The password of the guest nick's account: there is none.
+    refused = await back.expect("NOTICE")
+    assert refused.nick == "NickServ" and "invalid" in refused.params[-1]
     await back.send(f"NS IDENTIFY pia {PASSWORD}")
     assert (await back.expect_numeric("900")).params[2] == "pia"
     assert "/nick pia" in (await back.expect("NOTICE")).params[-1]

@@ -41,6 +41,7 @@ from tui_chat.server import caps
 from tui_chat.server.core import VERSION, iso_time, log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import join_channel
+from tui_chat.server.handlers.nickserv import is_service
 from tui_chat.server.handlers.sasl import abort_on_registration
 from tui_chat.server.handlers.server_info import (
     send_cached,
@@ -144,6 +145,9 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
     new = msg.params[0]
     if not valid_nick(new, core.config.nicklen):
         core.reply(client, ERR_ERRONEUSNICKNAME, new)
+        return
+    if is_service(new):
+        core.reply(client, ERR_ERRONEUSNICKNAME, new, text="Reserved for the server's NickServ")
         return
     folded = casefold(new)
     if folded == new:
