@@ -376,7 +376,7 @@ async def test_nickserv_identify_after_connecting(
     back = await connect(address)
     burst = await back.register("pia")
     back.nick = next(m for m in burst if m.command == "001").params[0]
-    assert "/ns identify pia <password>" in (await back.expect("NOTICE")).params[-1]
+    assert "/msg NickServ identify pia <password>" in (await back.expect("NOTICE")).params[-1]
     await back.send("NS IDENTIFY pia wrong-password")
     assert "invalid account or password" in (await back.expect("NOTICE")).params[-1]
     await back.send("NS")

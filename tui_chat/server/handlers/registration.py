@@ -294,7 +294,7 @@ def try_register(core: ServerCore, client: Client) -> None:
             client,
             f"The nick {owned.name} is registered to an account, so you are {client.nick}."
             f" If it is yours, log in: SASL in your client's settings, or"
-            f" /ns identify {owned.name} <password>; then /nick {owned.name}",
+            f" /msg NickServ identify {owned.name} <password>; then /nick {owned.name}",
         )
     if cfg.default_room:
         join_channel(core, client, cfg.default_room, None)
