@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.app import App, ComposeResult
+from textual.message import Message
 
 from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
@@ -110,18 +111,21 @@ async def test_the_cap_drops_the_oldest_entries_with_their_rows() -> None:
 
 async def test_clear_empties_the_log_and_follows_new_lines_again() -> None:
     app = LogApp()
-    async with app.run_test(size=SIZE) as pilot:
+    posted: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
         log = app.log_widget
         for number in range(100):
             log.add(said(number))
         await pilot.pause()
-        log.scroll_home(animate=False, immediate=True)
+        log.scroll_to(y=log.max_scroll_y - 20, animate=False, immediate=True)
         log.add(said(100))
         await pilot.pause()
         assert log.unseen == 1
         log.clear()
         await pilot.pause()
         assert log.row_count == 0 and log.plain_lines() == [] and log.unseen == 0
+        # Emptied is not scrolled to the top: no older page is asked for.
+        assert not [message for message in posted if isinstance(message, ChatLog.ReachedTop)]
         assert all(not row.strip() for row in screen_rows(log))
         log.add(said(7, 2))
         await pilot.pause()

@@ -286,7 +286,8 @@ class ChatLog(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value <= 0 < old_value:
+        # An emptied log springs back to the top too, but has nothing to page back from.
+        if new_value <= 0 < old_value and self.row_count:
             self.post_message(self.ReachedTop(self))
         self.following = new_value >= self.max_scroll_y
         if self.following:
