@@ -26,7 +26,8 @@ batch and its TARGETS lists channels only, as ergo does (docs/history.md).
 
 Channels' topics and modes are saved on every change and restored when the
 channel is created again (after a restart, or once it emptied): rooms are
-persistent. Ban lists are not kept.
+persistent. Ban, quiet and exception lists are kept by
+`tui_chat.server.moderation` (the `channel_lists` table).
 """
 
 from __future__ import annotations
