@@ -239,19 +239,26 @@ def topic(core: ServerCore, client: Client, msg: Message) -> None:
         return
     if not allowed(core, client, channel, need_op="t" in channel.modes):
         return
-    channel.topic = msg.params[1][: core.config.topiclen]
-    channel.topic_by = client.source
-    channel.topic_time = core.clock()
-    log.info("topic %s %s: %s", channel.name, client.nick, channel.topic)
-    save_channel(core, channel)
+    text = msg.params[1][: core.config.topiclen]
+    source, nick, when = client.source, client.nick, core.clock()
+
+    def take_effect() -> list[Client]:
+        # Once stored (handlers/chathistory.py): a topic the store refused is
+        # never set, and its setter got a FAIL.
+        channel.topic, channel.topic_by, channel.topic_time = text, source, when
+        log.info("topic %s %s: %s", channel.name, nick, text)
+        save_channel(core, channel)
+        return list(channel.members)
+
     store_then_relay(
         core,
         client,
         channel.name,
-        Message("TOPIC", [channel.name, channel.topic], client.source),
+        Message("TOPIC", [channel.name, text], source),
         recipients=list(channel.members),
         client_tags={},
         conversation=Conversation.channel(channel.name),
+        on_stored=take_effect,
     )
 
 

@@ -172,6 +172,7 @@ def store_then_relay(
     conversation: Conversation,
     idempotency_key: str | None = None,
     echoes: bool = True,
+    on_stored: Callable[[], list[Client]] | None = None,
 ) -> None:
     """Relay `out` to `recipients` once the store committed it (at once without a store).
 
@@ -180,13 +181,19 @@ def store_then_relay(
     (`echoes`; False for a message to itself without echo-message, which is
     a delivery). A labeled command's answer (core.labeled) waits for the
     commit: the echo, or the FAIL, is what carries the label.
+
+    `on_stored`, for a message announcing a change (TOPIC): makes the change
+    once the message is stored, and returns who hears it then, instead of
+    `recipients`. A change the store refused never happens: memory, the
+    store and what everyone was told agree.
     """
     msgid = core.new_msgid()
     # The account tag is the sender's when it spoke, like the stored record's.
     account = client.account
     server = core.history
     if server is None:
-        core.relay(recipients, out, client_tags=client_tags, msgid=msgid, account=account)
+        to = recipients if on_stored is None else on_stored()
+        core.relay(to, out, client_tags=client_tags, msgid=msgid, account=account)
         return
     time_ms = int(core.clock() * 1000)
     stamp = format_time(time_ms)
@@ -232,8 +239,10 @@ def store_then_relay(
             else:
                 finish(partial(refuse, result))
             return
-        # A resend: only its sender learns it arrived.
-        to = recipients if result.status is StoreStatus.STORED else [client] if answered else []
+        if result.status is StoreStatus.STORED:
+            to = recipients if on_stored is None else on_stored()
+        else:  # a resend: only its sender learns it arrived
+            to = [client] if answered else []
         if finish is None:
             relay(to, result)
             return
