@@ -121,8 +121,6 @@ def test_messages_and_channels_survive_a_restart(db_path: Path) -> None:
         first.writer.save_channel(
             ChannelState("#Lobby", "the topic", "alice!a@h", BASE_MS, {"n": "", "k": "pw"})
         )
-        first.writer.save_channel(ChannelState("#gone", "bye"))
-        first.writer.forget_channel("#GONE")
     with History.open(db_path) as second:
         assert latest(second) == [f"r{i}" for i in range(5)]
         assert second.reader.load_channels().result(timeout=10) == [

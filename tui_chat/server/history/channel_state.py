@@ -1,7 +1,8 @@
 """Channels' topics and modes, kept so a restarted server has its rooms back.
 
-The writer thread calls `save` and `forget` inside its batches, in order with
-the messages; the core calls `load_all` once at start-up, before serving.
+The writer thread calls `save` inside its batches, in order with the
+messages; the core calls `load_all` once at start-up, before serving. A saved
+room is never deleted: rooms persist (docs/history.md, "Rooms that persist").
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sqlite3
 
 from tui_chat.server.history.records import ChannelState
 
-__all__ = ["forget", "load_all", "save"]
+__all__ = ["load_all", "save"]
 
 
 def save(conn: sqlite3.Connection, key: str, state: ChannelState) -> None:
@@ -27,10 +28,6 @@ def save(conn: sqlite3.Connection, key: str, state: ChannelState) -> None:
             json.dumps(state.modes, sort_keys=True),
         ),
     )
-
-
-def forget(conn: sqlite3.Connection, key: str) -> None:
-    conn.execute("DELETE FROM channels WHERE key = ?", (key,))
 
 
 def load_all(conn: sqlite3.Connection) -> list[ChannelState]:

@@ -142,11 +142,6 @@ class HistoryWriter:
         key = casefold(state.name)
         self._put_change(lambda conn: channel_state.save(conn, key, state))
 
-    def forget_channel(self, name: str) -> None:
-        """Drop a channel's saved state (when it ceases to exist)."""
-        key = casefold(name)
-        self._put_change(lambda conn: channel_state.forget(conn, key))
-
     def apply(
         self,
         change: Callable[[sqlite3.Connection], None],
