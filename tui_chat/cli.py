@@ -320,11 +320,15 @@ def chat_app(
     logins = ServerLogins(CredentialStore(), host, port, tls)
 
     def new_session(nick: str, on_event: Callable[[Event], None]) -> ClientSession:
-        sasl, pin = login, None
+        sasl, pin, plaintext_ok = login, None, allow_plaintext_password
+        saved = None
         if sasl is None:
             # A broken credentials file is reported by the app; connect without it.
             with contextlib.suppress(SettingsError):
-                sasl, pin = logins.for_connecting() or (None, None)
+                saved = logins.for_connecting()
+        if saved is not None and saved.account is not None and saved.password is not None:
+            sasl, pin = (saved.account, saved.password), saved.fingerprint
+            plaintext_ok = plaintext_ok or saved.plaintext_ok
         options = ConnectOptions(
             host,
             port,
@@ -335,7 +339,7 @@ def chat_app(
             ca_file=ca_file,
             sasl=sasl,
             sasl_pin=pin,
-            allow_plaintext_password=allow_plaintext_password,
+            allow_plaintext_password=plaintext_ok,
         )
         return ClientSession(options, on_event)
 

@@ -7,7 +7,7 @@ shown, shared or versioned without the passwords.
 
     store = CredentialStore()
     login = store.get("10.0.0.5", 3131)         # ServerLogin or None
-    ServerLogins(store, "10.0.0.5", 3131, tls=True).for_connecting()  # what to send
+    ServerLogins(store, "10.0.0.5", 3131, tls=True).for_connecting()  # the one to send
     store.remember("10.0.0.5", 3131, ServerLogin("alice", "pw", tls=True, fingerprint=fp))
     store.dismiss_hint("10.0.0.5", 3131)         # "don't ask again" to register
 
@@ -21,6 +21,7 @@ server showing another certificate. Only the user's yes puts a password here.
     tls = true
     fingerprint = "SHA256:AB:CD:..."
     register_hint = false
+    plaintext_ok = false
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class ServerLogin:
     fingerprint: str | None = None
     # False once the user asked not to be told to /register on this server.
     register_hint: bool = True
+    # The user agreed to send this password over an unencrypted link (SASL PLAIN).
+    plaintext_ok: bool = False
 
 
 _KINDS: dict[str, type] = {
@@ -76,6 +79,7 @@ _KINDS: dict[str, type] = {
     "tls": bool,
     "fingerprint": str,
     "register_hint": bool,
+    "plaintext_ok": bool,
 }
 
 
@@ -146,17 +150,20 @@ class ServerLogins:
     port: int
     tls: bool
 
-    def for_connecting(self) -> tuple[tuple[str, str], str | None] | None:
-        """(account, password) and the certificate pin they are bound to, if any apply."""
+    def for_connecting(self) -> ServerLogin | None:
+        """The saved login to log in with, if there is one and this link may carry it.
+
+        Its account and password are set; the session checks `fingerprint`.
+        """
         saved = self.store.get(self.host, self.port)
         if saved is None or saved.account is None or saved.password is None:
             return None
-        if saved.tls and not self.tls:
-            return None
-        return (saved.account, saved.password), saved.fingerprint
+        return None if saved.tls and not self.tls else saved
 
-    def remember(self, account: str, password: str, fingerprint: str | None) -> None:
-        login = ServerLogin(account, password, tls=self.tls, fingerprint=fingerprint)
+    def remember(
+        self, account: str, password: str, fingerprint: str | None, plaintext_ok: bool = False
+    ) -> None:
+        login = ServerLogin(account, password, self.tls, fingerprint, plaintext_ok=plaintext_ok)
         self.store.remember(self.host, self.port, login)
 
     def forget(self) -> bool:

@@ -101,7 +101,7 @@ async def test_guest_rename_then_log_in_takes_the_nick_back(port: int) -> None:
     guest = app_for(port)
     async with guest.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(guest.screen, PasswordPrompt))
-        assert guest.nick.startswith("Guest")
+        assert guest.nick.startswith("Guest") and not shows(guest, HINT, "")
         await type_password(pilot, "wrong password")
         await until(pilot, lambda: shows(guest, "wrong account name or password"))
         assert guest.nick.startswith("Guest") and account_of(guest) == ""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tui_chat.tui.screens.password_prompt import PasswordAnswer, PasswordPrompt
 
 from .fakes import SessionBox, lively_room, make_app
 from .test_snapshots import WIDE, feeding
@@ -20,3 +24,18 @@ def test_register_prompt_on_an_unencrypted_link(snap_compare) -> None:  # type: 
         await pilot.pause()
 
     assert snap_compare(make_app(factory=box), terminal_size=WIDE, run_before=run_before)
+
+
+async def test_keys_typed_fast_behind_an_enter_go_to_the_next_box() -> None:
+    # tmux send-keys "pw" Enter "pw" Enter: the whole burst reached the first box.
+    app = make_app(factory=SessionBox())
+    answers: list[PasswordAnswer | None] = []
+    async with app.run_test(size=WIDE) as pilot:
+        prompt = PasswordPrompt("Register alice", "", account="alice", confirm=True)
+        app.push_screen(prompt, answers.append)
+        await pilot.pause()
+        first = prompt.query_one("#password", Input)
+        for key in [*"sesame-1", "enter", *"sesame-1", "enter"]:
+            first.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.2)
+    assert answers == [PasswordAnswer("alice", "sesame-1")]

@@ -42,14 +42,15 @@ def test_an_open_file_is_made_private_when_read() -> None:
 def test_a_login_goes_only_where_it_was_saved() -> None:
     store = CredentialStore()
     store.remember("h", 1, ServerLogin("alice", "pw", tls=True, fingerprint=FP))
-    assert ServerLogins(store, "h", 1, tls=True).for_connecting() == (("alice", "pw"), FP)
+    saved = ServerLogin("alice", "pw", tls=True, fingerprint=FP)
+    assert ServerLogins(store, "h", 1, tls=True).for_connecting() == saved
     # Never downgraded to plain text; the session checks the pin once connected.
     assert ServerLogins(store, "h", 1, tls=False).for_connecting() is None
     assert ServerLogins(store, "h", 2, tls=True).for_connecting() is None
     logins = ServerLogins(store, "plain", 1, tls=False)
     assert logins.hint_wanted() and logins.for_connecting() is None
-    logins.remember("bob", "pw", None)
-    assert logins.for_connecting() == (("bob", "pw"), None)
+    logins.remember("bob", "pw", None, plaintext_ok=True)
+    assert logins.for_connecting() == ServerLogin("bob", "pw", plaintext_ok=True)
     logins.dismiss_hint()
     assert not logins.hint_wanted() and logins.forget()
     assert logins.for_connecting() is None and not logins.hint_wanted()

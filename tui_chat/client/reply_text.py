@@ -133,6 +133,8 @@ def describe_standard_reply(msg: Message) -> ErrorReply:
 _SILENT_NUMERICS = frozenset(
     {"002", "003", "004", "250", "251", "252", "253", "254", "255", "265", "266"}
     | {"318", "321", "329", "369", "375", "376", "422"}
+    # 903 "SASL authentication successful" only repeats 900's "logged in as".
+    | {"903"}
 )
 
 

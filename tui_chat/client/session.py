@@ -264,8 +264,11 @@ class ClientSession:
         # The pinned fingerprint of this connection's certificate (TLS with a
         # self-signed certificate); None without TLS or when a CA vouched for it.
         self.pinned_fingerprint: str | None = None
-        # A /login or /register on its way: its account (None = our nick) and password.
-        self._offered_credentials: tuple[str | None, str] | None = None
+        # A /login or /register on its way: its account (None = our nick), its
+        # password, and whether the user agreed to send it over an open link.
+        self._offered_credentials: tuple[str | None, str, bool] | None = None
+        # The user agreed to passwords over an unencrypted link to this server.
+        self._plaintext_consent = options.allow_plaintext_password
         # Whether the last registered connection had echo-message: lines typed
         # while reconnecting then wait as pending (a new connection's caps are
         # not known until it registers).
@@ -601,6 +604,7 @@ class ClientSession:
             # Reconnects log in too, or the nick would go to a guest again.
             self._credentials = (account, offered[1])
             self._credentials_pin = self.pinned_fingerprint
+            self._plaintext_consent = self._plaintext_consent or offered[2]
         wanted, asked = self._preferred_nick, self._state.nicks_asked
         if not self._state.is_me(wanted) and self._state.fold(wanted) not in asked:
             # Logged in at last: take back the nick a guest rename took.
@@ -838,11 +842,16 @@ class ClientSession:
 
     def _plain_allowed(self, consent: bool = False) -> bool:
         options = self._options
-        return plain_allowed(options.host, options.tls, consent or options.allow_plaintext_password)
+        return plain_allowed(options.host, options.tls, consent or self._plaintext_consent)
+
+    @property
+    def link_is_private(self) -> bool:
+        """Whether nobody between us and the server can read what we send (TLS, loopback)."""
+        return plain_allowed(self._options.host, self._options.tls, consent=False)
 
     @property
     def password_is_private(self) -> bool:
-        """Whether a password sent as is (PLAIN, REGISTER) stays between us and the server."""
+        """Whether a password may be sent as is (PLAIN, REGISTER): a private link, or consent."""
         return self._plain_allowed()
 
     async def login(self, account: str, password: str, allow_plaintext: bool = False) -> None:
@@ -854,7 +863,7 @@ class ClientSession:
         if self._dispatcher is None or self._state.conn_state is not ConnState.CONNECTED:
             self.emit(LoginFailed("Not connected to a server right now"))
             return
-        self._offered_credentials = (account, password)
+        self._offered_credentials = (account, password, allow_plaintext)
         self._dispatcher.start_login(account, password, self._plain_allowed(allow_plaintext))
 
     async def register_account(
@@ -877,7 +886,7 @@ class ClientSession:
                 )
             )
             return
-        self._offered_credentials = (account, password)
+        self._offered_credentials = (account, password, allow_plaintext)
         await self._command("REGISTER", account or "*", "*", password)
 
     async def set_topic(self, room: str, topic: str) -> None:

@@ -136,6 +136,8 @@ class ChatSession(SessionActions, Protocol):
     @property
     def password_is_private(self) -> bool: ...
     @property
+    def link_is_private(self) -> bool: ...
+    @property
     def pinned_fingerprint(self) -> str | None: ...
 
 
@@ -608,6 +610,8 @@ class ChatApp(App[None]):
         self.show_error(f"{event.reason}. /login to try again.")
 
     def _on_GuestRenamed(self, event: GuestRenamed) -> None:
+        # The guest name is not ours to register: no hint to keep it.
+        self._hinted, self._register_hint = True, None
         prompt = PasswordPrompt(
             f"{event.wanted} is registered",
             f"The name {event.wanted} belongs to an account, so the server calls you "
@@ -626,11 +630,14 @@ class ChatApp(App[None]):
         if logins is None or self._session is None:
             return
         fingerprint = self._session.pinned_fingerprint
-        if self._read_logins(logins.for_connecting) == ((account, password), fingerprint):
+        # It worked, so an open link was agreed to, if it is one.
+        plaintext_ok = not self._session.link_is_private
+        known = self._read_logins(logins.for_connecting)
+        if known is not None and (known.account, known.password) == (account, password):
             return
 
         def answered(yes: bool | None) -> None:
-            remember = partial(logins.remember, account, password, fingerprint)
+            remember = partial(logins.remember, account, password, fingerprint, plaintext_ok)
             if yes and self._read_logins(lambda: remember() or True):
                 self._saved_login = True
                 self.show_info(f"Remembered in {logins.store.path} (readable only by you).")

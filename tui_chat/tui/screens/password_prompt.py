@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,6 +25,29 @@ class PasswordAnswer:
     password: str
     # The user agreed to send it over an unencrypted link (asked only then).
     allow_plaintext: bool = False
+
+
+class _Box(Input):
+    """An input whose Enter moves on as it arrives, even in a burst of keys.
+
+    Textual hands a burst of keys to the box focused when they came in, so
+    what was typed fast behind an Enter still lands here: it is passed on to
+    the box that has the focus now.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if focused is not self and isinstance(focused, _Box):
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        if event.key == "enter" and isinstance(self.screen, PasswordPrompt):
+            event.stop()
+            event.prevent_default()
+            self.screen.advance()
+            return
+        await super()._on_key(event)
 
 
 class PasswordPrompt(ModalScreen[PasswordAnswer | None]):
@@ -72,10 +96,10 @@ class PasswordPrompt(ModalScreen[PasswordAnswer | None]):
                 )
             yield Label(about, id="about", markup=False)
             if self.account is None:
-                yield Input(placeholder="account name", id="account")
-            yield Input(placeholder="password", password=True, id="password")
+                yield _Box(placeholder="account name", id="account")
+            yield _Box(placeholder="password", password=True, id="password")
             if self.confirm:
-                yield Input(placeholder="the same password again", password=True, id="again")
+                yield _Box(placeholder="the same password again", password=True, id="again")
             if self.unencrypted:
                 yield Checkbox("Send it although this connection is not encrypted", id="plaintext")
             yield Label("", id="why")
@@ -87,11 +111,15 @@ class PasswordPrompt(ModalScreen[PasswordAnswer | None]):
         first = "#account" if self.account is None else "#password"
         self.query_one(first, Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        # Enter moves on to the next empty box, and answers from the last one.
+    def advance(self) -> None:
+        """Enter: on to the next empty box, or answer when none is left.
+
+        The focus moves at once (not after the queue, as focus() does): keys
+        typed fast behind the Enter belong to the next box.
+        """
         for box in self.query(Input):
             if not box.value:
-                box.focus()
+                self.set_focus(box)
                 return
         self._answer()
 
@@ -116,7 +144,7 @@ class PasswordPrompt(ModalScreen[PasswordAnswer | None]):
             problem = "The two passwords differ: type them again."
             for box in self.query("#password, #again").results(Input):
                 box.value = ""
-            self.query_one("#password", Input).focus()
+            self.set_focus(self.query_one("#password", Input))
         consent = self.unencrypted and self.query_one("#plaintext", Checkbox).value
         if problem is None and self.unencrypted and not consent:
             problem = "Tick the box to send it unencrypted, or cancel and join with --tls."
