@@ -13,11 +13,15 @@ import pytest
 
 from e2e.conftest import Address, Connect, StartServer
 from e2e.ircpeer import DEFAULT_TIMEOUT, IrcPeer, match
+from e2e.test_e2e_limits import CHAT_LATENCY, chat, in_lobby
 from tui_chat.irc.message import Message
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.thread import ServerThread
 
 PASSWORD = "correct horse battery"
+# Connections guessing at once, and lines said meanwhile (the room under attack).
+GUESSERS = 6
+CHAT_LINES = 10
 
 
 def plain(account: str, password: str) -> str:
@@ -392,3 +396,55 @@ async def test_nickserv_identify_after_connecting(
     assert "/nick pia" in (await back.expect("NOTICE")).params[-1]
     await back.send("NICK pia")
     await back.expect(match("NICK", back.nick, "pia"))
+
+
+async def test_room_keeps_chatting_while_passwords_are_guessed(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """Guessers keep the KDF pool full (and over-full); chat latency stays that of an idle room.
+
+    The failure limits are lifted so every guess really costs a hash: what is
+    tested is that hashing stays off the event loop and bounded.
+    """
+    lifted = 10_000
+    address = start_server(
+        history_db=":memory:",
+        login_failures_per_address=lifted,
+        login_failures_per_account=lifted,
+        login_failures_per_connection=lifted,
+        kdf_max_queued=GUESSERS // 2,
+    )
+    await register_account(connect, address, "rita")
+    alice, bob = await in_lobby(connect, address, "alice", "bob")
+    guessers = []
+    for i in range(GUESSERS):
+        guesser = await connect(address)
+        await start_negotiation(guesser, f"guesser{i}")
+        guessers.append(guesser)
+    stop = asyncio.Event()
+    answered = asyncio.Event()
+    answers: list[str] = []
+
+    async def guess(peer: IrcPeer) -> None:
+        while not stop.is_set():
+            done = await sasl_login(peer, "rita", "not the password")
+            answers.append(done.params[-1])
+            answered.set()
+
+    tasks = [asyncio.create_task(guess(g)) for g in guessers]
+    latencies = []
+    try:
+        for i in range(CHAT_LINES):
+            # Each line is said once another guess was answered: mid-attack.
+            answered.clear()
+            async with asyncio.timeout(DEFAULT_TIMEOUT):
+                await answered.wait()
+            latencies.append(await chat(alice, bob, f"line {i}"))
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert max(latencies) < CHAT_LATENCY, latencies
+    # Nobody got in; a full pool answered "busy" rather than queueing more.
+    assert len(answers) >= CHAT_LINES
+    assert all("invalid" in a or "busy" in a for a in answers), set(answers)
+    assert any("busy" in a for a in answers) and any("invalid" in a for a in answers)
