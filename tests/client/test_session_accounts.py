@@ -94,12 +94,17 @@ async def test_guest_renamed_then_login_takes_the_nick_back(accounts_server: Add
         assert again.session.credentials == ("alice", PASSWORD)
 
 
+async def refused_while_connecting(address: Address) -> None:
+    """A login with a wrong password while connecting ends the session with a sentence."""
+    async with running(options(address, "alice", sasl=("alice", "nope nope"))) as run:
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert final.detail == "Could not log in: wrong account name or password"
+
+
 async def test_a_wrong_remembered_password_stops_with_a_sentence(accounts_server: Address) -> None:
     async with running(options(accounts_server, "alice")) as owner:
         await register(owner)
-    async with running(options(accounts_server, "alice", sasl=("alice", "nope nope"))) as run:
-        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
-        assert final.detail == "Could not log in: wrong account name or password"
+    await refused_while_connecting(accounts_server)
 
 
 async def test_scram_login_while_connecting(scram_server: Address) -> None:
@@ -110,9 +115,7 @@ async def test_scram_login_while_connecting(scram_server: Address) -> None:
         assert "SCRAM-SHA-256" in run.session.state.offered_caps["sasl"]
         assert (welcome.nick, welcome.account) == ("alice", "alice")
         assert not run.events.of(GuestRenamed)
-    async with running(options(scram_server, "alice", sasl=("alice", "nope nope"))) as run:
-        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
-        assert final.detail == "Could not log in: wrong account name or password"
+    await refused_while_connecting(scram_server)
 
 
 async def test_others_see_accounts_in_the_member_list(accounts_server: Address) -> None:
