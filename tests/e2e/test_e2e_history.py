@@ -222,9 +222,9 @@ async def test_private_history_is_the_accounts_whatever_the_nicks(
     """
     address = servers.start()
     alice = await with_account(connect, address, "alice")
-    bob = await with_account(connect, address, "bob")
+    bob = await with_account(connect, address, "Bob")
     await bob.send("NICK bobby")
-    await bob.expect(match("NICK", "bob", "bobby"))
+    await bob.expect(match("NICK", "Bob", "bobby"))
     await say(alice, "bobby", "secret for bob")
     await bob.expect(match("PRIVMSG", "alice", "bobby"))
     await say(bob, "alice", "secret reply")
@@ -234,8 +234,8 @@ async def test_private_history_is_the_accounts_whatever_the_nicks(
     ]
     await bob.send("QUIT :gone")
     await alice.expect(match("QUIT", "bobby"))
-    # alice's partner is offline: named by account.
-    assert [m.params[1] for m in await history(alice, "TARGETS", *ALL_TIME, "10")] == ["bob"]
+    # alice's partner is offline: named by account, as registered.
+    assert [m.params[1] for m in await history(alice, "TARGETS", *ALL_TIME, "10")] == ["Bob"]
 
     squatter = await joined(connect, address, "bobby", MODERN)
     # `bob` is owned by the account: a guest asking for it is renamed.

@@ -465,7 +465,7 @@ def _no_records() -> Future[list[HistoryRecord]]:
 
 
 def _by_current_nick(core: ServerCore, summaries: list[TargetSummary]) -> list[TargetSummary]:
-    """Private partners named by the nick they use now if online, else by account."""
+    """Private partners named by the nick they use now if online, else by account name."""
     if all(is_channel(s.target) for s in summaries):
         return summaries
     online = {
@@ -473,9 +473,15 @@ def _by_current_nick(core: ServerCore, summaries: list[TargetSummary]) -> list[T
         for client in core.clients
         if client.registered and (account := identity(client)) is not None
     }
+
+    def name(key: str) -> str:
+        if key in online:
+            return online[key]
+        account = core.accounts.find(key) if core.accounts is not None else None
+        return account.name if account is not None else key  # as registered
+
     return [
-        s if is_channel(s.target) else TargetSummary(online.get(s.target, s.target), s.latest_ms)
-        for s in summaries
+        s if is_channel(s.target) else TargetSummary(name(s.target), s.latest_ms) for s in summaries
     ]
 
 
