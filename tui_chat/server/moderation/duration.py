@@ -13,6 +13,8 @@ __all__ = ["UNITS", "format_duration", "parse_duration"]
 
 # Seconds per unit letter.
 UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+# How many units format_duration shows.
+FORMAT_UNITS = 2
 _PART = re.compile(r"(\d{1,9})([wdhms])")
 
 
@@ -41,11 +43,14 @@ def _after(seen: str, unit: str) -> bool:
 
 
 def format_duration(seconds: float) -> str:
-    """`5400` -> `1h30m`; at least `1s`, whole seconds, largest units first."""
+    """`5400` -> `1h30m`: the two largest units, rounded down; at least `1s`.
+
+    Two are plenty for a person ("expires in 1h59m", not "1h59m58s").
+    """
     left = max(1, round(seconds))
     parts = []
     for unit, size in UNITS.items():
-        if left >= size:
+        if left >= size and len(parts) < FORMAT_UNITS:
             parts.append(f"{left // size}{unit}")
             left %= size
     return "".join(parts)
