@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import stat
 from collections.abc import AsyncIterator
 
 import pytest
+import typer
 from textual.pilot import Pilot
 
-from tui_chat.cli import chat_app
+from tui_chat.cli import _login_from_flags, chat_app
 from tui_chat.config import Settings
 from tui_chat.credentials import CredentialStore, ServerLogin
 from tui_chat.server.config import ServerConfig
@@ -138,3 +140,27 @@ async def test_register_never_stops_the_hint_on_this_server(port: int) -> None:
         await until(pilot, lambda: again.current_key == "#lobby")
         await pilot.pause(0.2)
         assert not shows(again, HINT) and not shows(again, HINT, "")
+
+
+def test_join_reads_the_account_password_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\nnext line\n"))
+    assert _login_from_flags("alice", password_stdin=True) == ("alice", PASSWORD)
+    assert _login_from_flags(None, password_stdin=False) is None
+    for account, stdin in ((None, True), ("alice", True)):
+        monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+        with pytest.raises(typer.Exit) as stopped:
+            _login_from_flags(account, password_stdin=stdin)
+        assert stopped.value.exit_code == 2
+
+
+async def test_join_account_logs_in_while_connecting(port: int) -> None:
+    owner = app_for(port)
+    async with owner.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: owner.current_key == "#lobby")
+        await pilot.press(*f"/register {PASSWORD}", "enter")
+        await answer(pilot, "n")
+    settings = Settings(nick="alice", bell_on_mention=False)
+    app = chat_app(settings, "127.0.0.1", port, login=("alice", PASSWORD))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.current_key == "#lobby" and account_of(app) == "alice")
+        assert app.nick == "alice" and not isinstance(app.screen, PasswordPrompt)
