@@ -302,6 +302,27 @@ def scram_client_proof(
     return base64.b64encode(proof).decode(), hmac.digest(server_key, auth, "sha256")
 
 
+async def scram_login(peer: IrcPeer, account: str, password: str) -> Message:
+    """Run AUTHENTICATE SCRAM-SHA-256 as a client; the numeric that ends it (903 or 904)."""
+    await peer.send("AUTHENTICATE SCRAM-SHA-256")
+    await peer.expect(match("AUTHENTICATE", None, "+"))
+    first_bare = f"n={account},r=fyko+d2lbbFgONRv9qkxdawL"
+    await peer.send(f"AUTHENTICATE {base64.b64encode(f'n,,{first_bare}'.encode()).decode()}")
+    server_first = base64.b64decode((await peer.expect("AUTHENTICATE")).params[0]).decode()
+    nonce = server_first.split(",")[0][2:]
+    without_proof = f"c=biws,r={nonce}"
+    proof, server_signature = scram_client_proof(password, first_bare, server_first, without_proof)
+    final = f"{without_proof},p={proof}"
+    await peer.send(f"AUTHENTICATE {base64.b64encode(final.encode()).decode()}")
+    reply = await peer.expect(lambda m: m.command in ("AUTHENTICATE", "904"))
+    if reply.command == "904":
+        return reply
+    assert base64.b64decode(reply.params[0]) == b"v=" + base64.b64encode(server_signature)
+    await peer.send("AUTHENTICATE +")
+    await peer.expect_numeric("900")
+    return await peer.expect_numeric("903")
+
+
 @pytest.mark.parametrize("right", [True, False])
 async def test_scram_sha_256_login(
     connect: Connect, start_server: StartServer, right: bool
@@ -311,26 +332,42 @@ async def test_scram_sha_256_login(
     peer = await connect(address)
     await start_negotiation(peer, "lena_")
     assert peer.caps_offered["sasl"] == "PLAIN,SCRAM-SHA-256"
-    await peer.send("AUTHENTICATE SCRAM-SHA-256")
-    await peer.expect(match("AUTHENTICATE", None, "+"))
-    first_bare = "n=lena,r=fyko+d2lbbFgONRv9qkxdawL"
-    await peer.send(f"AUTHENTICATE {base64.b64encode(f'n,,{first_bare}'.encode()).decode()}")
-    server_first = base64.b64decode((await peer.expect("AUTHENTICATE")).params[0]).decode()
-    nonce = server_first.split(",")[0][2:]
-    without_proof = f"c=biws,r={nonce}"
-    proof, server_signature = scram_client_proof(
-        PASSWORD if right else "not it", first_bare, server_first, without_proof
-    )
-    final = f"{without_proof},p={proof}"
-    await peer.send(f"AUTHENTICATE {base64.b64encode(final.encode()).decode()}")
-    if not right:
-        await peer.expect_numeric("904")
-        return
-    server_final = base64.b64decode((await peer.expect("AUTHENTICATE")).params[0])
-    assert server_final == b"v=" + base64.b64encode(server_signature)
-    await peer.send("AUTHENTICATE +")
-    await peer.expect_numeric("900")
-    await peer.expect_numeric("903")
+    done = await scram_login(peer, "lena", PASSWORD if right else "not it")
+    assert done.command == ("903" if right else "904")
+
+
+async def test_scram_turned_on_later_works_after_one_plain_login(
+    connect: Connect, tmp_path: Path
+) -> None:
+    """An account made while SCRAM was off gets its SCRAM verifier at its next login."""
+    db = str(tmp_path / "scram.sqlite3")
+    without = ServerThread(ServerConfig(history_db=db), "127.0.0.1", 0)
+    try:
+        await register_account(connect, without.start(), "uma")
+    finally:
+        await asyncio.to_thread(without.stop)
+    with_scram = ServerThread(ServerConfig(history_db=db, sasl_scram=True), "127.0.0.1", 0)
+    try:
+        address = with_scram.start()
+        peer = await connect(address)
+        await start_negotiation(peer, "uma_")
+        assert (await scram_login(peer, "uma", PASSWORD)).command == "904"
+        assert (await sasl_login(peer, "uma", PASSWORD)).command == "903"
+        # The verifier is made and stored after that login: poll the file for it.
+        async with asyncio.timeout(DEFAULT_TIMEOUT):
+            while not await asyncio.to_thread(has_scram, db, "uma"):
+                await asyncio.sleep(0.05)
+        again = await connect(address)
+        await start_negotiation(again, "uma__")
+        assert (await scram_login(again, "uma", PASSWORD)).command == "903"
+    finally:
+        await asyncio.to_thread(with_scram.stop)
+
+
+def has_scram(db: str, key: str) -> bool:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT scram FROM accounts WHERE key = ?", (key,)).fetchone()
+    return row is not None and row[0] is not None
 
 
 async def test_accounts_survive_a_restart_and_keep_no_password(

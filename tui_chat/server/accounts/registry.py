@@ -14,11 +14,12 @@ a round trip to the database; the `INSERT OR IGNORE` backs that up.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
@@ -182,6 +183,32 @@ class Accounts:
     def verify(self, account: Account, password: str, done: Callable[[bool | None], None]) -> bool:
         """Check `password` on the KDF pool, then `done(ok)` on the loop; False when full."""
         return self.pool.run(lambda: check_password(password, account.password), done)
+
+    def add_scram(self, account: Account, password: str) -> None:
+        """Give an account made while SCRAM was off its SCRAM verifier (after a login).
+
+        Best effort: with the pool full it is made at a later login instead.
+        """
+        if not self.scram or account.scram is not None:
+            return
+        key = casefold(account.name)
+
+        def hashed(scram: str | None) -> None:
+            if scram is None:
+                return
+
+            def update(conn: sqlite3.Connection) -> None:
+                conn.execute("UPDATE accounts SET scram = ? WHERE key = ?", (scram, key))
+
+            def committed(result: StoreResult) -> None:
+                current = self.by_key.get(key)
+                if result.status is StoreStatus.STORED and current is not None:
+                    self.by_key[key] = replace(current, scram=scram)
+
+            with contextlib.suppress(RuntimeError):  # the writer closed: stopping
+                self._writer.apply(update, committed)
+
+        self.pool.run(lambda: make_scram_verifier(password), hashed)
 
     def forget(self, client: Client) -> None:
         self.sessions.pop(client, None)

@@ -196,6 +196,7 @@ def login_with_password(
         if client.gone:
             return
         if ok:
+            accounts.add_scram(account, password)
             succeeded(account)
         else:
             log.warning("accounts: wrong password for %s from %s", account.name, client.host)
