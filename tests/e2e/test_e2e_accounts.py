@@ -283,6 +283,9 @@ async def test_owner_logs_in_later_and_takes_the_nick_back(
     assert (await sasl_login(late, "kim", PASSWORD)).command == "903"
     await late.send("NICK kim")
     await late.expect(match("NICK", "kim_", "kim"))
+    # Logging in gives no right to nicks the account does not own.
+    await connect(address, "lou")
+    await late.request("NICK lou", "433")
     await squatter.send("USER s 0 * :S")
     assert (await squatter.expect("001")).params[0].startswith("Guest")
 

@@ -209,9 +209,11 @@ def _logged_in_to(client: Client, name: str) -> bool:
 
 def _reclaim(core: ServerCore, client: Client, holder: Client, folded: str) -> bool:
     """Whether `client`, the nick's logged-in owner, took it from `holder` (now a guest)."""
-    if not client.registered or owned_by_other(core, client, folded) is not None:
-        return False
-    if client.account is None or _logged_in_to(holder, client.account):
+    accounts = core.accounts
+    account = accounts.find(folded) if accounts is not None else None
+    if account is None or not client.registered or not _logged_in_to(client, account.name):
+        return False  # only a registered nick is taken back, and only by its owner
+    if _logged_in_to(holder, account.name):
         return False
     guest = guest_nick(core)
     old = holder.nick
