@@ -10,7 +10,7 @@ import pytest
 
 from tui_chat.server.accounts.sasl import CHUNK_SIZE, SaslError, SaslSession, encode_chunks
 from tui_chat.server.accounts.scram import ScramError, ScramExchange
-from tui_chat.server.accounts.throttle import FailureWindow, LoginThrottle
+from tui_chat.server.accounts.throttle import LoginThrottle, RateWindow
 from tui_chat.server.accounts.verifiers import (
     SCRYPT_LOG2_N,
     check_password,
@@ -131,10 +131,10 @@ def test_sasl_refuses_oversized_and_bad_base64() -> None:
 
 
 def test_failure_window_locks_then_frees() -> None:
-    window = FailureWindow(3, 60.0)
+    window = RateWindow(3, 60.0)
     for t in (0.0, 1.0, 2.0):
         assert window.retry_after("a", t) == 0.0
-        window.fail("a", t)
+        window.record("a", t)
     assert window.retry_after("a", 3.0) == pytest.approx(57.0)
     assert window.retry_after("b", 3.0) == 0.0
     assert window.retry_after("a", 60.5) == 0.0

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
-from tui_chat.server.accounts.throttle import FailureWindow, LoginThrottle
+from tui_chat.server.accounts.throttle import LoginThrottle, RateWindow
 from tui_chat.server.accounts.verifiers import (
     ScramVerifier,
     check_password,
@@ -91,7 +91,7 @@ class Accounts:
             config.login_failures_per_account,
             config.login_failure_window,
         )
-        self.registrations = FailureWindow(
+        self.registrations = RateWindow(
             config.registrations_per_address, config.registration_window
         )
         # Seeds the made-up SCRAM salts of unknown users (scram.py).

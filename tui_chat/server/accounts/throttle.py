@@ -1,6 +1,6 @@
 """Failed-login limits: per address (or IPv6 network) and per account.
 
-A key (an address, or an account) with `max_failures` failed logins within
+A key (an address, or an account) with `max_events` failed logins within
 the last `window` seconds is locked: further attempts are refused at once,
 without hashing a password, until the oldest failure leaves the window.
 Refusing costs nothing, so a lock-out holds no worker and no timer.
@@ -14,47 +14,47 @@ from __future__ import annotations
 
 from collections import deque
 
-__all__ = ["FailureWindow", "LoginThrottle"]
+__all__ = ["LoginThrottle", "RateWindow"]
 
 
-class FailureWindow:
-    """Failure times per key within a sliding window."""
+class RateWindow:
+    """Event times (failed logins, new accounts) per key within a sliding window."""
 
-    def __init__(self, max_failures: int, window: float) -> None:
-        self.max_failures = max_failures
+    def __init__(self, max_events: int, window: float) -> None:
+        self.max_events = max_events
         self.window = window
-        self._failures: dict[str, deque[float]] = {}
+        self._events: dict[str, deque[float]] = {}
 
     def retry_after(self, key: str, now: float) -> float:
         """Seconds until `key` may try again; 0 when it may now."""
-        times = self._failures.get(key)
+        times = self._events.get(key)
         if times is None:
             return 0.0
         while times and times[0] <= now - self.window:
             times.popleft()
         if not times:
-            del self._failures[key]
+            del self._events[key]
             return 0.0
-        if len(times) < self.max_failures:
+        if len(times) < self.max_events:
             return 0.0
         return times[0] + self.window - now
 
-    def fail(self, key: str, now: float) -> None:
-        times = self._failures.setdefault(key, deque(maxlen=self.max_failures))
+    def record(self, key: str, now: float) -> None:
+        times = self._events.setdefault(key, deque(maxlen=self.max_events))
         times.append(now)
 
     def prune(self, now: float) -> None:
-        for key in [k for k, t in self._failures.items() if t[-1] <= now - self.window]:
-            del self._failures[key]
+        for key in [k for k, t in self._events.items() if t[-1] <= now - self.window]:
+            del self._events[key]
 
     def __len__(self) -> int:
-        return len(self._failures)
+        return len(self._events)
 
 
 class LoginThrottle:
     def __init__(self, per_address: int, per_account: int, window: float) -> None:
-        self.addresses = FailureWindow(per_address, window)
-        self.accounts = FailureWindow(per_account, window)
+        self.addresses = RateWindow(per_address, window)
+        self.accounts = RateWindow(per_account, window)
 
     def retry_after(self, address: str, account: str, now: float) -> float:
         return max(
@@ -62,8 +62,8 @@ class LoginThrottle:
         )
 
     def fail(self, address: str, account: str, now: float) -> None:
-        self.addresses.fail(address, now)
-        self.accounts.fail(account, now)
+        self.addresses.record(address, now)
+        self.accounts.record(account, now)
 
     def prune(self, now: float) -> None:
         self.addresses.prune(now)

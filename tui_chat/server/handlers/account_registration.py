@@ -163,7 +163,7 @@ def register(core: ServerCore, client: Client, msg: Message) -> None:
         _fail(core, client, "REGISTER", refused, name, text)
         return
     accounts.busy.add(client)
-    accounts.registrations.fail(where, now)
+    accounts.registrations.record(where, now)
 
 
 @command("VERIFY", min_params=2, registered=False)
