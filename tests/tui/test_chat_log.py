@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
+from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.events import Resize
+from textual.geometry import Size
 from textual.message import Message
+from textual.strip import Strip
 
 from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
+
+from .test_end_to_end import WAIT, until
 
 WHEN = datetime(2026, 11, 24, 9, 30)
 STYLER = LineStyler("%H:%M")
@@ -31,6 +38,24 @@ class LogApp(App[None]):
 
 def top_row(log: ChatLog) -> str:
     return log.lines[round(log.scroll_y)].text
+
+
+async def narrowed(app: App[None], log: ChatLog, width: int) -> None:
+    """Resize the terminal to `width` columns; back as soon as the log has its new width.
+
+    Not a pilot pause: those last long enough to count every row.
+    """
+    app.post_message(Resize(Size(width, SIZE[1]), Size(width, SIZE[1])))
+    async with asyncio.timeout(WAIT):
+        # The log took its new width (on_resize), not only the screen's layout.
+        while log.virtual_size.width >= width:
+            await asyncio.sleep(0)
+
+
+def draw(app: App[None], line: ChatLine, width: int) -> list[Strip]:
+    """`line` drawn on its own, as Rich draws it `width` cells wide."""
+    segments = app.console.render(line, app.console.options.update_width(width))
+    return [Strip(row) for row in Segment.split_lines(segments)]
 
 
 def screen_rows(log: ChatLog) -> list[str]:
@@ -147,3 +172,56 @@ async def test_a_replaced_line_moves_only_the_lines_after_it() -> None:
         assert log.row_count == said(1, 60).height(width) + 1 > 2
         assert log.lines[-1].text.rstrip().endswith("line 2 end")
         assert not log.replace(short, said(3))
+
+
+async def test_a_resize_of_a_long_log_draws_the_end_at_once_and_counts_the_rest_after() -> None:
+    app = LogApp(max_lines=5000)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        lines = [said(number, number % 40) for number in range(5000)]
+        for line in lines:
+            log.add(line)
+        await pilot.pause()
+        await narrowed(app, log, 50)
+        width = log.scrollable_content_region.width
+        # The first frame at the new width: the newest entries, wrapped anew.
+        assert not log.settled
+        assert screen_rows(log)[-1].rstrip().endswith(said(4999, 4999 % 40).body.plain[-12:])
+        assert all(len(row.rstrip()) <= width for row in screen_rows(log))
+        await until(pilot, lambda: log.settled)
+        assert log.row_count == sum(line.height(width) for line in lines)
+        assert log.following and log.scroll_y == log.max_scroll_y
+
+
+async def test_a_reader_far_up_keeps_their_line_while_the_rest_is_counted() -> None:
+    app = LogApp(max_lines=5000)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        for number in range(5000):
+            log.add(said(number, number % 40))
+        await pilot.pause()
+        log.scroll_to(y=log.max_scroll_y * 3 // 4, animate=False, immediate=True)
+        await pilot.pause()
+        reading = top_row(log).split("│ ")[1].split()[:2]
+        await pilot.resize_terminal(50, SIZE[1])
+        await until(pilot, lambda: log.settled)
+        await pilot.pause()
+        assert top_row(log).split("│ ")[1].split()[:2] == reading
+
+
+async def test_scrolling_up_to_entries_not_counted_yet_counts_them_first() -> None:
+    app = LogApp(max_lines=5000)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        for number in range(5000):
+            log.add(said(number, number % 40))
+        await pilot.pause()
+        await narrowed(app, log, 50)
+        assert not log.settled
+        log.scroll_home(animate=False, immediate=True)
+        assert log.settled
+        await pilot.pause()
+        width = log.scrollable_content_region.width
+        first = [said(number, number % 40) for number in range(3)]
+        expected = [strip.text for line in first for strip in draw(app, line, width)]
+        assert screen_rows(log)[: len(expected)] == expected

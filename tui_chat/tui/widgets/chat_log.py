@@ -17,12 +17,12 @@ above the kept entries without moving the text under the reader.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import deque
+import asyncio
 from collections.abc import Sequence
 from typing import ClassVar, overload
 
 from rich.segment import Segment
+from textual import work
 from textual.cache import LRUCache
 from textual.events import Resize
 from textual.geometry import Size
@@ -31,13 +31,17 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui_chat.config import DEFAULT_SCROLLBACK_LINES
+from tui_chat.tui.widgets.log_layout import RowLayout
 from tui_chat.tui.widgets.message_lines import ChatLine
 
-__all__ = ["DRAWN_ENTRIES_CACHED", "ChatLog", "LogRows"]
+__all__ = ["COUNT_SLICE_SECONDS", "DRAWN_ENTRIES_CACHED", "ChatLog", "LogRows"]
 
 # Entries whose drawn rows are kept for the next frames: a few screens' worth,
 # so scrolling back and forth over the same page draws nothing again.
 DRAWN_ENTRIES_CACHED = 512
+# Seconds of counting rows at a new width between keys and frames: 5,000
+# entries that wrap take about 60 ms to count, 100,000 about 1.2 s.
+COUNT_SLICE_SECONDS = 0.004
 
 
 class LogRows(Sequence[Strip]):
@@ -97,19 +101,14 @@ class ChatLog(ScrollView, can_focus=True):
         self.unseen = 0
         # True while the view sits at the end and should follow new lines.
         self.following = True
-        self._entries: deque[ChatLine] = deque(maxlen=max_lines)
-        # The row each entry starts at, in rows counted since the log began
-        # (older pages go below zero), so dropping the oldest entry changes
-        # no other entry's number. `_end` is the row after the newest entry.
-        self._tops: deque[int] = deque(maxlen=max_lines)
-        self._end = 0
-        # The width rows are counted at; 0 until the log is first shown. A
-        # hidden log (another window shown) keeps counting at its last width.
-        self._width = 0
+        # Rows are counted at the width the log was last shown at: a hidden
+        # log (another window shown) most likely comes back at that width.
+        self._layout = RowLayout(max_lines)
         # Entries drawn at `_width` lately, by id() (ChatLine holds Text, so
         # it has no hash); the entry itself is kept to tell a reused id.
         self._drawn: LRUCache[int, tuple[ChatLine, list[Strip]]] = LRUCache(DRAWN_ENTRIES_CACHED)
-        # Rows dropped off the top by the cap since the view last moved.
+        # Rows taken off above the view (the cap) or put there (older pages,
+        # counting at a new width) since the view last moved.
         self._trimmed = 0
         # The scroll position and size follow the entries once per batch.
         self._sync_pending = False
@@ -118,27 +117,15 @@ class ChatLog(ScrollView, can_focus=True):
     # ------------------------------------------------------------ entries
 
     def add(self, line: ChatLine) -> None:
-        if len(self._entries) == self._entries.maxlen:
-            self._trimmed += self._height_at(0)
-        self._entries.append(line)
-        self._tops.append(self._end)
-        self._end += self._rows_of(line)
+        self._trimmed += self._layout.append(line)
         if not self.following:
             self._set_unseen(self.unseen + 1)
         self._sync_soon()
 
     def replace(self, old: ChatLine, new: ChatLine) -> bool:
         """Draw `new` where `old` is (a pending line confirmed); False if `old` is gone."""
-        last = len(self._entries) - 1
-        index = next((i for i in range(last, -1, -1) if self._entries[i] is old), None)
-        if index is None:
+        if self._layout.replace(old, new) is None:
             return False
-        self._entries[index] = new
-        # Usually the newest entry or close to it: only the ones after it move.
-        moved = self._rows_of(new) - self._height_at(index)
-        for later in range(index + 1, len(self._tops)):
-            self._tops[later] += moved
-        self._end += moved
         self._sync_soon()
         return True
 
@@ -148,24 +135,13 @@ class ChatLog(ScrollView, can_focus=True):
         The newest of `lines` are kept when not all fit. The text under the
         reader stays where it is. Returns how many were put in.
         """
-        cap = self._entries.maxlen
-        room = len(lines) if cap is None else max(0, cap - len(self._entries))
-        taken = list(lines[len(lines) - room :]) if room else []
-        top = self._tops[0] if self._tops else self._end
-        for line in reversed(taken):
-            top -= self._rows_of(line)
-            self._entries.appendleft(line)
-            self._tops.appendleft(top)
-        if taken and not self.following:
-            # Rows above the view push it down by as much: the text stays put.
-            added = (self._tops[len(taken)] if len(taken) < len(self._tops) else self._end) - top
-            self._trimmed -= added
+        kept = len(self._layout.entries)
+        self._trimmed -= self._layout.prepend(lines)
         self._sync_soon()
-        return len(taken)
+        return len(self._layout.entries) - kept
 
     def clear(self) -> ChatLog:
-        self._entries.clear()
-        self._tops.clear()
+        self._layout.clear()
         self._drawn.clear()
         self._trimmed = 0
         self._set_unseen(0)
@@ -175,50 +151,37 @@ class ChatLog(ScrollView, can_focus=True):
 
     def plain_lines(self) -> list[str]:
         """The plain text of every kept entry, oldest first."""
-        return [line.plain for line in self._entries]
+        return [line.plain for line in self._layout.entries]
 
     # ------------------------------------------------------------ rows
 
     @property
     def row_count(self) -> int:
-        return self._end - self._tops[0] if self._tops else 0
+        return self._layout.row_count
 
-    def _rows_of(self, line: ChatLine) -> int:
-        # Before the log is first shown rows are not counted: on_resize does it.
-        return line.height(self._width) if self._width else 1
-
-    def _height_at(self, index: int) -> int:
-        after = self._tops[index + 1] if index + 1 < len(self._tops) else self._end
-        return after - self._tops[index]
-
-    def _recount(self) -> None:
-        """Count every entry's rows again at the current width."""
-        self._drawn.clear()
-        self._tops.clear()
-        row = 0
-        for line in self._entries:
-            self._tops.append(row)
-            row += self._rows_of(line)
-        self._end = row
+    @property
+    def settled(self) -> bool:
+        """Every entry's rows are counted at the current width (a resize is done)."""
+        return not self._layout.stale
 
     def row(self, y: int) -> Strip:
         """Row `y` of the log (0: the oldest kept entry's first row), unstyled."""
-        absolute = self._tops[0] + y
-        index = bisect_right(self._tops, absolute) - 1
-        line = self._entries[index]
+        layout = self._layout
+        index = layout.index_at(y)
+        line = layout.entries[index]
         drawn = self._drawn.get(id(line))
         if drawn is None or drawn[0] is not line:
-            drawn = line, self._draw(line, self._height_at(index))
+            drawn = line, self._draw(line, layout.height(index))
             self._drawn[id(line)] = drawn
-        return drawn[1][absolute - self._tops[index]]
+        return drawn[1][y - layout.top(index)]
 
     def _draw(self, line: ChatLine, height: int) -> list[Strip]:
-        width = self._width
+        width = self._layout.width
         console = self.app.console
         segments = console.render(line, console.options.update_width(width))
         strips = [Strip(row) for row in Segment.split_lines(segments)]
         # The count and the drawing agree (ChatLine.height is Rich's own
-        # wrap); should they ever not, the count wins.
+        # wrap) except for an entry still counted at an earlier width.
         return (strips + [Strip.blank(width)] * height)[:height]
 
     def render_line(self, y: int) -> Strip:
@@ -226,7 +189,7 @@ class ChatLog(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         style = self.rich_style
         # Between a resize and on_resize the rows of the old width are cropped.
-        if row >= self.row_count or not self._width:
+        if row >= self.row_count or not self._layout.width:
             return Strip.blank(width, style).apply_style(style)
         return self.row(row).crop_extend(0, width, style).apply_style(style)
 
@@ -248,7 +211,7 @@ class ChatLog(ScrollView, can_focus=True):
 
     def _sync(self) -> None:
         self._sync_pending = False
-        self.virtual_size = Size(self._width, self.row_count)
+        self.virtual_size = Size(self._layout.width, self.row_count)
         trimmed, self._trimmed = self._trimmed, 0
         if self.following:
             # Not while hidden or before the first layout: past the end of a
@@ -257,35 +220,66 @@ class ChatLog(ScrollView, can_focus=True):
             if self.size.height:
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
         elif trimmed:
-            # Rows dropped above the view (or put there) would slide the text
-            # under a reader who scrolled up: move the view by as much.
+            # Rows taken off or put above the view would slide the text under
+            # a reader who scrolled up: move the view by as much.
             self.scroll_to(y=max(0, self.scroll_y - trimmed), animate=False, immediate=True)
         self.refresh()
 
     def on_resize(self, event: Resize) -> None:
         width = self.scrollable_content_region.width
-        if not width or width == self._width:
+        layout = self._layout
+        if not width or width == layout.width:
             self._sync_soon()
             return
+        # Counted at once: from a screen above the view to the newest entry
+        # (scrolling up to the rest before it is counted counts it then).
         # The entry at the top of the view stays at the top.
         anchor = None
-        if self._width and self._tops and not self.following:
-            first = self._tops[0] + round(self.scroll_y)
-            index = bisect_right(self._tops, first) - 1
-            anchor = (index, first - self._tops[index])
-        self._width = width
-        self._recount()
+        keep = len(layout.entries)
+        wanted = 2 * self.size.height
+        if layout.width and layout.entries and not self.following:
+            index = layout.index_at(round(self.scroll_y))
+            anchor = index, round(self.scroll_y) - layout.top(index)
+            keep, wanted = index, self.size.height
+        while keep and wanted > 0:
+            keep -= 1
+            wanted -= layout.entries[keep].height(width)
+        self._drawn.clear()
+        layout.set_width(width, keep)
         self.virtual_size = Size(width, self.row_count)
         if anchor is not None:
             index, offset = anchor
-            y = self._tops[index] - self._tops[0] + min(offset, self._height_at(index) - 1)
+            y = layout.top(index) + min(offset, layout.height(index) - 1)
             self.scroll_to(y=y, animate=False, immediate=True)
         elif self.following:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
+        if layout.stale:
+            self._count_older()
+
+    @work(exclusive=True, group="count rows")
+    async def _count_older(self) -> None:
+        """Count the rows of the entries above the view at the new width, a slice at a time."""
+        while self._layout.stale:
+            self._trimmed -= self._layout.count_stale(COUNT_SLICE_SECONDS)
+            self._sync_soon()
+            # Keys and frames between slices.
+            await asyncio.sleep(0)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        layout = self._layout
+        if layout.stale and round(new_value) - self.size.height < layout.top(layout.stale):
+            # Scrolled up to entries not counted at this width yet: count them
+            # all now, and keep the text in view where it is unless the view
+            # went past the counted ones (Home, the scroll bar) and so has no
+            # place to keep.
+            reading = layout.index_at(round(new_value)) >= layout.stale
+            added = layout.count_stale()
+            self._sync_soon()
+            if reading and added:
+                self.scroll_to(y=new_value + added, animate=False, immediate=True)
+                return
         # An emptied log springs back to the top too, but has nothing to page back from.
         if new_value <= 0 < old_value and self.row_count:
             self.post_message(self.ReachedTop(self))
