@@ -36,8 +36,24 @@ class LogApp(App[None]):
         yield self.log_widget
 
 
+def varied(count: int) -> list[ChatLine]:
+    """`count` lines of 2 to 41 words: most wrap, by different numbers of rows."""
+    return [said(number, number % 40) for number in range(count)]
+
+
+def fill(log: ChatLog, lines: list[ChatLine]) -> list[ChatLine]:
+    for line in lines:
+        log.add(line)
+    return lines
+
+
 def top_row(log: ChatLog) -> str:
     return log.lines[round(log.scroll_y)].text
+
+
+def reading(log: ChatLog) -> str:
+    """Which line the row at the top of the view belongs to ("line 12")."""
+    return " ".join(top_row(log).split("│ ")[1].split()[:2])
 
 
 async def narrowed(app: App[None], log: ChatLog, width: int) -> None:
@@ -67,9 +83,7 @@ async def test_every_entry_is_counted_but_only_the_screen_is_drawn() -> None:
     app = LogApp(max_lines=5000)
     async with app.run_test(size=SIZE) as pilot:
         log = app.log_widget
-        lines = [said(number, number % 40) for number in range(3000)]
-        for line in lines:
-            log.add(line)
+        lines = fill(log, varied(3000))
         await pilot.pause()
         width = log.scrollable_content_region.width
         assert log.row_count == sum(line.height(width) for line in lines)
@@ -107,16 +121,16 @@ async def test_a_resize_keeps_the_line_being_read_at_the_top() -> None:
         await pilot.pause()
         log.scroll_to(y=log.max_scroll_y // 2, animate=False, immediate=True)
         await pilot.pause()
-        reading = top_row(log).split("│ ")[1].split()[:2]
-        assert reading[0] == "line" and not log.following
+        read = reading(log)
+        assert read.startswith("line ") and not log.following
         for width in (50, 100, 80):
             await pilot.resize_terminal(width, SIZE[1])
             await pilot.pause()
             # The entry's first row, as its rows begin anew at each width.
-            assert top_row(log).split("│ ")[1].split()[:2] == reading, width
+            assert reading(log) == read, width
         log.add(said(1000))
         await pilot.pause()
-        assert log.unseen == 1 and top_row(log).split("│ ")[1].split()[:2] == reading
+        assert log.unseen == 1 and reading(log) == read
 
 
 async def test_the_cap_drops_the_oldest_entries_with_their_rows() -> None:
@@ -178,15 +192,13 @@ async def test_a_resize_of_a_long_log_draws_the_end_at_once_and_counts_the_rest_
     app = LogApp(max_lines=5000)
     async with app.run_test(size=SIZE) as pilot:
         log = app.log_widget
-        lines = [said(number, number % 40) for number in range(5000)]
-        for line in lines:
-            log.add(line)
+        lines = fill(log, varied(5000))
         await pilot.pause()
         await narrowed(app, log, 50)
         width = log.scrollable_content_region.width
         # The first frame at the new width: the newest entries, wrapped anew.
         assert not log.settled
-        assert screen_rows(log)[-1].rstrip().endswith(said(4999, 4999 % 40).body.plain[-12:])
+        assert screen_rows(log)[-1].rstrip().endswith(lines[-1].body.plain[-12:])
         assert all(len(row.rstrip()) <= width for row in screen_rows(log))
         await until(pilot, lambda: log.settled)
         assert log.row_count == sum(line.height(width) for line in lines)
@@ -197,24 +209,22 @@ async def test_a_reader_far_up_keeps_their_line_while_the_rest_is_counted() -> N
     app = LogApp(max_lines=5000)
     async with app.run_test(size=SIZE) as pilot:
         log = app.log_widget
-        for number in range(5000):
-            log.add(said(number, number % 40))
+        fill(log, varied(5000))
         await pilot.pause()
         log.scroll_to(y=log.max_scroll_y * 3 // 4, animate=False, immediate=True)
         await pilot.pause()
-        reading = top_row(log).split("│ ")[1].split()[:2]
+        read = reading(log)
         await pilot.resize_terminal(50, SIZE[1])
         await until(pilot, lambda: log.settled)
         await pilot.pause()
-        assert top_row(log).split("│ ")[1].split()[:2] == reading
+        assert reading(log) == read
 
 
 async def test_scrolling_up_to_entries_not_counted_yet_counts_them_first() -> None:
     app = LogApp(max_lines=5000)
     async with app.run_test(size=SIZE) as pilot:
         log = app.log_widget
-        for number in range(5000):
-            log.add(said(number, number % 40))
+        fill(log, varied(5000))
         await pilot.pause()
         await narrowed(app, log, 50)
         assert not log.settled
@@ -222,6 +232,6 @@ async def test_scrolling_up_to_entries_not_counted_yet_counts_them_first() -> No
         assert log.settled
         await pilot.pause()
         width = log.scrollable_content_region.width
-        first = [said(number, number % 40) for number in range(3)]
+        first = varied(3)
         expected = [strip.text for line in first for strip in draw(app, line, width)]
         assert screen_rows(log)[: len(expected)] == expected
