@@ -14,12 +14,14 @@ never used. Errors are always FAIL replies, as the spec defines them.
 
 from __future__ import annotations
 
+from math import ceil
 from typing import TYPE_CHECKING
 
-from tui_chat.irc.casemap import casefold, valid_nick
+from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message
+from tui_chat.server.accounts.registry import ACCOUNT_EXISTS
 from tui_chat.server.handlers import command
-from tui_chat.server.handlers.sasl import resume_registration
+from tui_chat.server.handlers.sasl import BUSY_TEXT, address_of, resume_registration
 
 if TYPE_CHECKING:
     from tui_chat.server.accounts import Account
@@ -27,100 +29,55 @@ if TYPE_CHECKING:
     from tui_chat.server.state import Client
 
 
-def _fail(
-    core: ServerCore, client: Client, command_: str, code: str, account: str, text: str
-) -> None:
-    params = [command_, code, account if valid_nick(account, 1000) else "*", text]
-    core.send(client, Message("FAIL", params, core.config.server_name))
+# Reasons a REGISTER is refused: (FAIL code, the account it names, text).
+Refusal = tuple[str, str, str]
+UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+
+
+def _fail(core: ServerCore, client: Client, command_: str, refusal: Refusal) -> None:
+    code, account, text = refusal
+    shown = account if account and " " not in account and account[0] != ":" else "*"
+    core.send(client, Message("FAIL", [command_, code, shown, text], core.config.server_name))
+
+
+def _refusal(core: ServerCore, client: Client, name: str, password: str) -> Refusal | None:
+    """Why `client` may not register `name` now, or None if it may."""
+    accounts = core.accounts
+    if accounts is None:
+        return UNAVAILABLE, name, "This server keeps no accounts (it runs without a store)"
+    if client.account is not None:
+        account = client.account
+        return "ALREADY_AUTHENTICATED", account, f"You are already logged in as {account}"
+    if not client.registered and core.config.password is not None and not client.pass_ok:
+        text = "This server has a password: connect with it first, then register"
+        return "COMPLETE_CONNECTION_REQUIRED", name, text
+    if not client.folded:
+        return "NEED_NICK", "*", "Choose a nick (NICK) before registering it"
+    if casefold(name) != client.folded:
+        text = "The account name must be your current nick; change nick first"
+        return "BAD_ACCOUNT_NAME", name, text
+    if client in accounts.busy:
+        return UNAVAILABLE, name, "Your previous request is still being handled"
+    if accounts.taken(name):
+        return ACCOUNT_EXISTS, name, f"The account {name} already exists"
+    if len(password) < accounts.min_password_length:
+        text = f"Passwords need at least {accounts.min_password_length} characters"
+        return "WEAK_PASSWORD", name, text
+    wait = accounts.registrations.retry_after(address_of(client), core.clock())
+    if wait:
+        text = f"Too many accounts registered from your address; try again in {ceil(wait)} seconds"
+        return UNAVAILABLE, name, text
+    return None
 
 
 @command("REGISTER", min_params=3, registered=False)
 def register(core: ServerCore, client: Client, msg: Message) -> None:
     wanted, email, password = msg.params[:3]
     name = client.nick if wanted == "*" else wanted
+    refusal = _refusal(core, client, name, password)
     accounts = core.accounts
-    if accounts is None:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "TEMPORARILY_UNAVAILABLE",
-            name,
-            "This server keeps no accounts (it runs without a store)",
-        )
-        return
-    if client.account is not None:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "ALREADY_AUTHENTICATED",
-            client.account,
-            f"You are already logged in as {client.account}",
-        )
-        return
-    if not client.registered and core.config.password is not None and not client.pass_ok:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "COMPLETE_CONNECTION_REQUIRED",
-            name,
-            "This server has a password: connect with it first, then register",
-        )
-        return
-    if not client.folded:
-        _fail(
-            core, client, "REGISTER", "NEED_NICK", "*", "Choose a nick (NICK) before registering it"
-        )
-        return
-    if casefold(name) != client.folded:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "BAD_ACCOUNT_NAME",
-            name,
-            "The account name must be your current nick; change nick first",
-        )
-        return
-    if client in accounts.busy:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "TEMPORARILY_UNAVAILABLE",
-            name,
-            "Your previous request is still being handled",
-        )
-        return
-    if accounts.taken(name):
-        _fail(
-            core, client, "REGISTER", "ACCOUNT_EXISTS", name, f"The account {name} already exists"
-        )
-        return
-    if len(password) < accounts.min_password_length:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "WEAK_PASSWORD",
-            name,
-            f"Passwords need at least {accounts.min_password_length} characters",
-        )
-        return
-    where = client.address_key or client.host
-    now = core.clock()
-    wait = accounts.registrations.retry_after(where, now)
-    if wait:
-        _fail(
-            core,
-            client,
-            "REGISTER",
-            "TEMPORARILY_UNAVAILABLE",
-            name,
-            f"Too many accounts registered from your address; try again in {int(wait) + 1} seconds",
-        )
+    if refusal is not None or accounts is None:
+        _fail(core, client, "REGISTER", refusal or (UNAVAILABLE, name, "No accounts here"))
         return
 
     def done(account: Account | None) -> None:
@@ -128,51 +85,25 @@ def register(core: ServerCore, client: Client, msg: Message) -> None:
         if client.gone:
             return
         if account is None:
-            _fail(
-                core,
-                client,
-                "REGISTER",
-                "TEMPORARILY_UNAVAILABLE",
-                name,
-                "The account could not be stored; try again later",
-            )
+            text = "The account could not be stored; try again later"
+            _fail(core, client, "REGISTER", (UNAVAILABLE, name, text))
         else:
-            core.send(
-                client,
-                Message(
-                    "REGISTER",
-                    [
-                        "SUCCESS",
-                        account.name,
-                        "Account created; no verification needed, you are logged in",
-                    ],
-                    core.config.server_name,
-                ),
-            )
+            text = "Account created; no verification needed, you are logged in"
+            params = ["SUCCESS", account.name, text]
+            core.send(client, Message("REGISTER", params, core.config.server_name))
             if client.account is None:
                 core.set_account(client, account.name)
         resume_registration(core, client)
 
-    refused = accounts.create(name, password, None if email == "*" else email, done)
-    if refused is not None:
-        text = (
-            "The server is busy checking passwords; try again in a moment"
-            if refused == "TEMPORARILY_UNAVAILABLE"
-            else f"The account {name} already exists"
-        )
-        _fail(core, client, "REGISTER", refused, name, text)
+    # Only the KDF pool being full can stop it now (the name was checked above).
+    if accounts.create(name, password, None if email == "*" else email, done) is not None:
+        _fail(core, client, "REGISTER", (UNAVAILABLE, name, BUSY_TEXT))
         return
     accounts.busy.add(client)
-    accounts.registrations.record(where, now)
+    accounts.registrations.record(address_of(client), core.clock())
 
 
 @command("VERIFY", min_params=2, registered=False)
 def verify(core: ServerCore, client: Client, msg: Message) -> None:
-    _fail(
-        core,
-        client,
-        "VERIFY",
-        "INVALID_CODE",
-        msg.params[0],
-        "Accounts here need no verification: they are active once registered",
-    )
+    text = "Accounts here need no verification: they are active once registered"
+    _fail(core, client, "VERIFY", ("INVALID_CODE", msg.params[0], text))

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from tui_chat.server.state import Client
 
 __all__ = [
+    "BUSY_TEXT",
     "abort_on_registration",
+    "address_of",
     "count_failure",
     "login_with_password",
     "resume_registration",
@@ -217,12 +219,16 @@ def resume_registration(core: ServerCore, client: Client) -> None:
         try_register(core, client)
 
 
-def _address(client: Client) -> str:
+def address_of(client: Client) -> str:
+    """What per-address login limits count `client` under (an IPv6 address as its /64).
+
+    Trusted addresses (flood_exempt) have no address_key but are counted too.
+    """
     return client.address_key or client.host
 
 
 def _locked_for(core: ServerCore, accounts: Accounts, client: Client, name: str) -> float:
-    return accounts.throttle.retry_after(_address(client), casefold(name), core.clock())
+    return accounts.throttle.retry_after(address_of(client), casefold(name), core.clock())
 
 
 def locked_out_text(client: Client, wait: float) -> str:
@@ -243,7 +249,7 @@ def count_failure(core: ServerCore, client: Client, name: str) -> None:
     """A failed login towards the address, account and connection limits (may disconnect)."""
     accounts = core.accounts
     assert accounts is not None
-    accounts.throttle.fail(_address(client), casefold(name), core.clock())
+    accounts.throttle.fail(address_of(client), casefold(name), core.clock())
     failures = accounts.failures[client] = accounts.failures.get(client, 0) + 1
     if failures >= core.config.login_failures_per_connection:
         core.disconnect(client, "Too many failed login attempts")
