@@ -446,6 +446,8 @@ class ServerCore:
         client.account = name
         if name is not None and self.moderation.refuse(self, client):
             return
+        if name is not None and self.accounts is not None:
+            self.accounts.logged_in(client, name)
         if name is not None:
             self.reply(
                 client, RPL_LOGGEDIN, client.source, name, text=f"You are now logged in as {name}"
