@@ -22,6 +22,8 @@ PASSWORD = "correct horse battery"
 # Connections guessing at once, and lines said meanwhile (the room under attack).
 GUESSERS = 6
 CHAT_LINES = 10
+# Addresses that each fail once: the account's failure limit (20 by default).
+LOCKING_ADDRESSES = 20
 
 
 def plain(account: str, password: str) -> str:
@@ -488,3 +490,30 @@ async def test_room_keeps_chatting_while_passwords_are_guessed(
     assert len(answers) >= CHAT_LINES
     assert all("invalid" in a or "busy" in a for a in answers), set(answers)
     assert any("busy" in a for a in answers) and any("invalid" in a for a in answers)
+
+
+async def test_guessers_on_many_addresses_cannot_lock_the_owner_out(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """20 addresses lock the account; its owner's known address still logs in, others wait."""
+    address = start_server(history_db=":memory:")
+    # Registered from 127.0.0.1: that address is now known to be the owner's.
+    await register_account(connect, address, "vera")
+    attackers = []
+    try:
+        for i in range(LOCKING_ADDRESSES):
+            attacker = await connect_from(address, f"127.1.0.{i + 1}")
+            attackers.append(attacker)
+            await start_negotiation(attacker, f"attacker{i}")
+            assert (await sasl_login(attacker, "vera", f"guess {i}")).command == "904"
+        stranger = await connect_from(address, "127.2.0.1")
+        attackers.append(stranger)
+        await start_negotiation(stranger, "stranger")
+        locked = await sasl_login(stranger, "vera", PASSWORD)
+        assert locked.command == "904" and "try again in" in locked.params[-1]
+    finally:
+        for peer in attackers:
+            await peer.close()
+    owner = await connect(address)
+    await start_negotiation(owner, "vera")
+    assert (await sasl_login(owner, "vera", PASSWORD)).command == "903"

@@ -75,6 +75,7 @@ class ServerConfig:
     login_failures_per_account: int = limits.LOGIN_FAILURES_PER_ACCOUNT
     login_failure_window: float = limits.LOGIN_FAILURE_WINDOW
     login_failures_per_connection: int = limits.LOGIN_FAILURES_PER_CONNECTION
+    known_login_addresses: int = limits.KNOWN_LOGIN_ADDRESSES
     registrations_per_address: int = limits.REGISTRATIONS_PER_ADDRESS
     registration_window: float = limits.REGISTRATION_WINDOW
     sasl_max_bytes: int = limits.SASL_MAX_BYTES

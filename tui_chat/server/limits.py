@@ -100,3 +100,7 @@ REGISTRATIONS_PER_ADDRESS = 5
 REGISTRATION_WINDOW = 3600.0
 # Base64 bytes of one SASL message, over all its 400-byte AUTHENTICATE chunks.
 SASL_MAX_BYTES = 4096
+# Addresses remembered per account as ones its owner logged in from (the
+# newest ones); a login from these is spared the account's lock-out, so
+# guessers on many addresses cannot lock the owner out.
+KNOWN_LOGIN_ADDRESSES = 8

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import secrets
 import sqlite3
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from tui_chat.server.history import History
     from tui_chat.server.state import Client
 
-__all__ = ["Account", "Accounts", "load_accounts"]
+__all__ = ["Account", "Accounts", "address_of", "load_accounts"]
 
 log = logging.getLogger("tui_chat.server")
 
@@ -56,6 +57,15 @@ class Account:
     password: str
     scram: str | None
     created_ms: int
+
+
+def address_of(client: Client) -> str:
+    """What per-address login and registration limits count `client` under.
+
+    An IPv6 address counts as its /64; trusted addresses (flood_exempt) have
+    no `address_key` but are counted too, by their address.
+    """
+    return client.address_key or client.host
 
 
 def load_accounts(db: Database) -> dict[str, Account]:
@@ -94,6 +104,11 @@ class Accounts:
         self.registrations = RateWindow(
             config.registrations_per_address, config.registration_window
         )
+        # Folded account -> the addresses that last logged in to it, newest
+        # last: these are spared the account's lock-out (throttle.py). In
+        # memory only, so a restart forgets them.
+        self._known: dict[str, deque[str]] = {}
+        self._known_max = config.known_login_addresses
         # Seeds the made-up SCRAM salts of unknown users (scram.py).
         self.secret = secrets.token_bytes(32)
         # Per connection: its SASL exchange under way, whether a password
@@ -209,6 +224,29 @@ class Accounts:
                 self._writer.apply(update, committed)
 
         self.pool.run(lambda: make_scram_verifier(password), hashed)
+
+    def locked_for(self, client: Client, name: str, now: float) -> float:
+        """Seconds `client` must wait before trying to log in to `name`; 0 if it may now."""
+        key = casefold(name)
+        address = address_of(client)
+        known = address in self._known.get(key, ())
+        return self.throttle.retry_after(address, key, now, known=known)
+
+    def failed_login(self, client: Client, name: str, now: float) -> int:
+        """Count a failed login; how many this connection has made."""
+        self.throttle.fail(address_of(client), casefold(name), now)
+        failures = self.failures[client] = self.failures.get(client, 0) + 1
+        return failures
+
+    def logged_in(self, client: Client, name: str) -> None:
+        """Remember `client`'s address as one the owner of `name` uses."""
+        if self._known_max <= 0:
+            return
+        known = self._known.setdefault(casefold(name), deque(maxlen=self._known_max))
+        address = address_of(client)
+        if address in known:
+            known.remove(address)
+        known.append(address)
 
     def forget(self, client: Client) -> None:
         self.sessions.pop(client, None)

@@ -6,8 +6,10 @@ without hashing a password, until the oldest failure leaves the window.
 Refusing costs nothing, so a lock-out holds no worker and no timer.
 
 The address limit is lower than the account limit on purpose: a guesser on
-one address is stopped before it can lock the account, so the owner still
-logs in from elsewhere (docs/security.md, Accounts).
+one address is stopped before it can lock the account. A guesser with many
+addresses can lock the account, but not against its owner: an address that
+logged in to the account before (`known`) is held only to its own address
+limit (docs/security.md, Accounts).
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ class LoginThrottle:
         self.addresses = RateWindow(per_address, window)
         self.accounts = RateWindow(per_account, window)
 
-    def retry_after(self, address: str, account: str, now: float) -> float:
+    def retry_after(self, address: str, account: str, now: float, *, known: bool = False) -> float:
+        """Seconds until `address` may try `account` again; `known`: it logged in to it before."""
+        if known:
+            return self.addresses.retry_after(address, now)
         return max(
             self.addresses.retry_after(address, now), self.accounts.retry_after(account, now)
         )

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message
-from tui_chat.server.accounts.registry import ACCOUNT_EXISTS
+from tui_chat.server.accounts.registry import ACCOUNT_EXISTS, address_of
 from tui_chat.server.handlers import command
-from tui_chat.server.handlers.sasl import BUSY_TEXT, address_of, resume_registration
+from tui_chat.server.handlers.sasl import BUSY_TEXT, resume_registration
 
 if TYPE_CHECKING:
     from tui_chat.server.accounts import Account

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BUSY_TEXT",
     "abort_on_registration",
-    "address_of",
     "count_failure",
     "login_with_password",
     "resume_registration",
@@ -219,16 +218,8 @@ def resume_registration(core: ServerCore, client: Client) -> None:
         try_register(core, client)
 
 
-def address_of(client: Client) -> str:
-    """What per-address login limits count `client` under (an IPv6 address as its /64).
-
-    Trusted addresses (flood_exempt) have no address_key but are counted too.
-    """
-    return client.address_key or client.host
-
-
 def _locked_for(core: ServerCore, accounts: Accounts, client: Client, name: str) -> float:
-    return accounts.throttle.retry_after(address_of(client), casefold(name), core.clock())
+    return accounts.locked_for(client, name, core.clock())
 
 
 def locked_out_text(client: Client, wait: float) -> str:
@@ -249,8 +240,7 @@ def count_failure(core: ServerCore, client: Client, name: str) -> None:
     """A failed login towards the address, account and connection limits (may disconnect)."""
     accounts = core.accounts
     assert accounts is not None
-    accounts.throttle.fail(address_of(client), casefold(name), core.clock())
-    failures = accounts.failures[client] = accounts.failures.get(client, 0) + 1
+    failures = accounts.failed_login(client, name, core.clock())
     if failures >= core.config.login_failures_per_connection:
         core.disconnect(client, "Too many failed login attempts")
 
