@@ -51,7 +51,8 @@ async def test_chathistory_offered_only_with_a_store(
 ) -> None:
     """Each capability is advertised only where it really works (issue 2)."""
     with_store = ALL_CAPS | {
-        "draft/chathistory", "sasl=PLAIN", "draft/account-registration=before-connect",
+        "draft/chathistory", "draft/event-playback", "sasl=PLAIN",
+        "draft/account-registration=before-connect",
         "account-notify", "account-tag",
     }  # fmt: skip
     for history_db, offered in ((None, ALL_CAPS), (":memory:", with_store)):

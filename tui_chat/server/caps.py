@@ -26,12 +26,21 @@ STANDARD_REPLIES = "standard-replies"
 # only where it really works (issue 2). Without one, CHATHISTORY still gets
 # an empty answer for clients that send it unasked (handlers/chathistory.py).
 CHATHISTORY = "draft/chathistory"
+# JOIN, PART, KICK, QUIT, NICK, MODE and TOPIC in history batches.
+EVENT_PLAYBACK = "draft/event-playback"
 # Accounts live in the same store, so these come with it too.
 SASL = "sasl"
 ACCOUNT_REGISTRATION = "draft/account-registration"
 ACCOUNT_NOTIFY = "account-notify"
 ACCOUNT_TAG = "account-tag"
-WITH_STORE: tuple[str, ...] = (CHATHISTORY, SASL, ACCOUNT_REGISTRATION, ACCOUNT_NOTIFY, ACCOUNT_TAG)
+WITH_STORE: tuple[str, ...] = (
+    CHATHISTORY,
+    EVENT_PLAYBACK,
+    SASL,
+    ACCOUNT_REGISTRATION,
+    ACCOUNT_NOTIFY,
+    ACCOUNT_TAG,
+)
 
 # Offered by every server.
 SUPPORTED: tuple[str, ...] = (
