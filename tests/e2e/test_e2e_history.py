@@ -289,6 +289,27 @@ async def test_labeled_echo_and_history_carry_their_label(
     assert texts(inside) == ["labeled"]
 
 
+async def test_event_playback_over_the_wire(servers: Servers, connect: Connect) -> None:
+    """JOIN and PART come back in history to a client with draft/event-playback only."""
+    address = servers.start()
+    watcher = await joined(connect, address, "watcher", [*MODERN, "draft/event-playback"])
+    classic = await joined(connect, address, "classic", MODERN)
+    bob = await joined(connect, address, "bob", MODERN)
+    await say(bob, "#lobby", "hello")
+    await bob.send("PART #lobby :brb")
+    await watcher.expect(match("PART", "bob", "#lobby"))
+    played = await history(watcher, "LATEST", "#lobby", "*", "10")
+    assert [(m.source.split("!")[0], m.command) for m in played] == [
+        ("watcher", "JOIN"),
+        ("classic", "JOIN"),
+        ("bob", "JOIN"),
+        ("bob", "PRIVMSG"),
+        ("bob", "PART"),
+    ]
+    assert played[-1].params == ["#lobby", "brb"]
+    assert texts(await history(classic, "LATEST", "#lobby", "*", "10")) == ["hello"]
+
+
 async def test_topic_modes_and_history_survive_a_restart(
     servers: Servers, connect: Connect
 ) -> None:

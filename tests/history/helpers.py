@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from server_core.fakes import Peer
 from server_core.test_history_wiring import Store
 
+from tui_chat.irc.message import Message
 from tui_chat.server.core import ServerCore
 from tui_chat.server.history import Conversation, History, HistoryRecord, StoreResult
 
@@ -60,6 +62,17 @@ class Arrivals(list[Callable[[], None]]):
     def append(self, callback: Callable[[], None]) -> None:
         super().append(callback)
         self.arrived.set()
+
+
+def answer(files: Store, peer: Peer, line: str) -> list[Message]:
+    """What `peer` gets for `line` once everything before is committed (no FAIL allowed)."""
+    files.commit()
+    peer.take()  # what was relayed before
+    peer.send(line)
+    settle(files, peer.core)
+    lines = peer.take()
+    assert not [m for m in lines if m.command == "FAIL"], lines
+    return lines
 
 
 def settle(files: Store, core: ServerCore) -> None:

@@ -67,21 +67,23 @@ def test_v5_deletes_private_history_filed_under_bare_nicks(
     db_path: Path, open_history: OpenHistory
 ) -> None:
     """Filed by nick, "alice bob" would read as the accounts alice and bob's: gone."""
-    history = open_history()
-    store_all(history, LOBBY, [record("room", BASE_MS)])
-    store_all(history, Conversation.private(":alice", ":bob"), [record("guests", BASE_MS)])
-    history.close()
     conn = connect(Database(db_path))
-    conn.execute("PRAGMA user_version = 4")
-    conn.execute(
-        "INSERT INTO conversations (id, key, party_a, party_b) "
-        "VALUES (99, 'alice bob', 'alice', 'bob')"
-    )
-    conn.execute(
-        "INSERT INTO messages (msgid, conv_id, time_ms, command, source, target, text) "
-        "VALUES ('by-nick', 99, ?, 'PRIVMSG', 'alice!a@h', 'bob', 'old')",
-        (BASE_MS,),
-    )
+    migrate(conn, MIGRATIONS[:4])
+    conversations = [
+        (1, "#lobby", None, None),
+        (2, ":alice :bob", ":alice", ":bob"),
+        (3, "alice bob", "alice", "bob"),
+    ]
+    for conv in conversations:
+        conn.execute(
+            "INSERT INTO conversations (id, key, party_a, party_b) VALUES (?, ?, ?, ?)", conv
+        )
+    for msgid, conv_id in (("room", 1), ("guests", 2), ("by-nick", 3)):
+        conn.execute(
+            "INSERT INTO messages (msgid, conv_id, time_ms, command, source, target, text) "
+            "VALUES (?, ?, ?, 'PRIVMSG', 'alice!a@h', '#lobby', 'old')",
+            (msgid, conv_id, BASE_MS),
+        )
     conn.close()
 
     again = open_history()

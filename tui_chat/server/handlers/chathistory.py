@@ -77,6 +77,7 @@ __all__ = [
     "IDEMPOTENCY_TAG",
     "ServerHistory",
     "apply_saved_state",
+    "record_event",
     "replay_on_join",
     "save_channel",
     "store_then_relay",
@@ -112,6 +113,33 @@ class ServerHistory:
         except RuntimeError:
             # The writer closed (shutting down): nothing is pending any more.
             then()
+
+    def record_event(
+        self, core: ServerCore, channels: Iterable[Channel], out: Message, account: str | None
+    ) -> None:
+        """Keep a JOIN, PART, KICK, QUIT, NICK or MODE in each channel's history.
+
+        For draft/event-playback. Relayed at once by its caller, not from the
+        store's callback: a lost event costs a line of playback, not a
+        message, and membership changes must not wait for a disk sync. The
+        writer keeps submission order, so it is stored in order with the
+        messages around it.
+        """
+        time_ms = int(core.clock() * 1000)
+        for channel in channels:
+            record = HistoryRecord(
+                core.new_msgid(),
+                time_ms,
+                out.command,
+                out.source or "",
+                channel.name,
+                None,
+                account=account,
+                params=tuple(out.params),
+            )
+            # RuntimeError: the writer closed (shutting down): nothing to keep.
+            with contextlib.suppress(RuntimeError):
+                self.store.writer.submit(Conversation.channel(channel.name), record)
 
     def isupport_tokens(self) -> dict[str, str | None]:
         return {
@@ -260,6 +288,19 @@ def after_pending(core: ServerCore, then: Callable[[], None]) -> None:
         core.history.after_pending(then)
 
 
+def kinds_for(client: Client) -> tuple[str, ...] | None:
+    """The kinds a client's history batches hold: all (draft/event-playback) or chat only."""
+    return None if caps.EVENT_PLAYBACK in client.caps else CHAT_COMMANDS
+
+
+def record_event(
+    core: ServerCore, channels: Iterable[Channel], out: Message, account: str | None = None
+) -> None:
+    """`ServerHistory.record_event`, or nothing without a store."""
+    if core.history is not None:
+        core.history.record_event(core, channels, out, account)
+
+
 # -- channels' topics and modes ----------------------------------------------
 
 
@@ -396,7 +437,11 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
             # conversations (none for a guest).
             reader = server.store.reader
             start: Callable[[], Future] = partial(
-                reader.fetch_targets, identity(client), list(client.channels), request
+                reader.fetch_targets,
+                identity(client),
+                list(client.channels),
+                request,
+                kinds_for(client),
             )
         else:
             start = _reader_for(core, server, client, request)
@@ -445,16 +490,16 @@ def _reader_for(
             # not for a nick to learn.
             return _no_records
         if target == "*":
-            return partial(reader.fetch_all_private, me, request, CHAT_COMMANDS)
+            return partial(reader.fetch_all_private, me, request, kinds_for(client))
         conversation = Conversation.private(me, partner(core, target))
-        return partial(reader.fetch, conversation, request, CHAT_COMMANDS)
+        return partial(reader.fetch, conversation, request, kinds_for(client))
     channel = core.find_channel(target)
     # Members only, as the spec allows: a room's past is for those in it.
     if channel is None or client not in channel.members:
         raise ChatHistoryError(
             "INVALID_TARGET", [request.subcommand, target], "Messages could not be retrieved"
         )
-    return partial(reader.fetch, Conversation.channel(channel.name), request, CHAT_COMMANDS)
+    return partial(reader.fetch, Conversation.channel(channel.name), request, kinds_for(client))
 
 
 def _no_records() -> Future[list[HistoryRecord]]:

@@ -150,7 +150,7 @@ def _selector(
 
 # -- answering ------------------------------------------------------------
 
-_COLUMNS = "msgid, time_ms, command, source, target, text, account, tags"
+_COLUMNS = "msgid, time_ms, command, source, target, text, account, tags, params"
 _Point = tuple[int, int]  # (time_ms, seq)
 
 
@@ -287,7 +287,7 @@ class _Scan:
 
 
 def _record(row: tuple[object, ...]) -> HistoryRecord:
-    msgid, time_ms, command, source, target, text, account, tags = row
+    msgid, time_ms, command, source, target, text, account, tags, params = row
     return HistoryRecord(
         msgid=str(msgid),
         time_ms=int(time_ms),  # type: ignore[call-overload]
@@ -297,6 +297,7 @@ def _record(row: tuple[object, ...]) -> HistoryRecord:
         text=None if text is None else str(text),
         account=None if account is None else str(account),
         tags=json.loads(str(tags)) if tags is not None else {},
+        params=None if params is None else tuple(json.loads(str(params))),
     )
 
 
@@ -305,16 +306,20 @@ def fetch_targets(
     identity: str | None,
     channel_keys: Iterable[str],
     request: TargetsRequest,
+    commands: Collection[str] | None = None,
 ) -> list[TargetSummary]:
     """TARGETS: the conversations `identity` may read with a message between the stamps.
 
     `channel_keys` are the folded names of the channels the reader may see
     (the core's decision); private conversations are those `identity` is a
     party of, none for None (SQL's `party_a = NULL` matches no row). Each
-    target comes with its latest message in the range, ordered by that time,
-    oldest first, at most `request.limit` of them.
+    target comes with its latest message in the range (of the `commands`
+    kinds, if given), ordered by that time, oldest first, at most
+    `request.limit` of them.
     """
     low, high = sorted((request.start_ms, request.end_ms))
+    kinds = _kinds(commands) or ()
+    kinds_sql = f"AND command IN ({','.join('?' * len(kinds))})" if kinds else ""
     keys = list(channel_keys)
     marks = ",".join("?" * len(keys))
     rows = conn.execute(
@@ -326,8 +331,8 @@ def fetch_targets(
     for conv, key, party_a, party_b in rows:
         latest = conn.execute(
             "SELECT time_ms FROM messages WHERE conv_id = ? AND time_ms > ? AND time_ms < ? "
-            "ORDER BY time_ms DESC LIMIT 1",
-            (conv, low, high),
+            f"{kinds_sql} ORDER BY time_ms DESC LIMIT 1",
+            (conv, low, high, *kinds),
         ).fetchone()
         if latest is None:
             continue

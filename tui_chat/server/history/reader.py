@@ -61,10 +61,17 @@ class HistoryReader:
         )
 
     def fetch_targets(
-        self, identity: str | None, channel_keys: Iterable[str], request: queries.TargetsRequest
+        self,
+        identity: str | None,
+        channel_keys: Iterable[str],
+        request: queries.TargetsRequest,
+        commands: Collection[str] | None = None,
     ) -> Future[list[TargetSummary]]:
+        """TARGETS; `commands`: count only these kinds as a conversation's latest."""
         keys = list(channel_keys)
-        return self._submit(lambda conn: queries.fetch_targets(conn, identity, keys, request))
+        return self._submit(
+            lambda conn: queries.fetch_targets(conn, identity, keys, request, commands)
+        )
 
     def load_channels(self) -> Future[list[ChannelState]]:
         return self._submit(channel_state.load_all)

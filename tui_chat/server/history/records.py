@@ -62,13 +62,16 @@ class HistoryRecord:
 
     msgid: str
     time_ms: int  # server-time, milliseconds since the Unix epoch, UTC
-    command: str  # PRIVMSG, NOTICE, TAGMSG, TOPIC...
+    command: str  # PRIVMSG, NOTICE, TOPIC, or an event: JOIN, PART, KICK, QUIT, NICK, MODE
     source: str  # nick!user@host
     target: str  # the target parameter as it was relayed
     text: str | None  # the trailing parameter; None for TAGMSG
     account: str | None = None
     # Client-only tags (`+typing`...), relayed with the message.
     tags: dict[str, str] = field(default_factory=dict)
+    # An event's parameters as relayed (draft/event-playback: JOIN, PART,
+    # KICK, QUIT, NICK, MODE), when they are not `target` and `text`.
+    params: tuple[str, ...] | None = None
 
 
 class StoreStatus(Enum):

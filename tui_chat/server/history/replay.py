@@ -36,7 +36,12 @@ def history_message(
     if message_tags:
         tags["msgid"] = record.msgid
         tags.update(record.tags)
-    params = [record.target] if record.text is None else [record.target, record.text]
+    if record.params is not None:  # an event (draft/event-playback)
+        params = list(record.params)
+    elif record.text is None:
+        params = [record.target]
+    else:
+        params = [record.target, record.text]
     return Message(record.command, params, record.source, tags)
 
 

@@ -144,6 +144,13 @@ WHERE party_a IS NOT NULL AND NOT (party_a LIKE ':%' AND party_b LIKE ':%');
 """
 
 
+# draft/event-playback: an event's parameters (JSON list), for those whose
+# line is not `<target> :<text>`.
+_V6_EVENT_PARAMS = """
+ALTER TABLE messages ADD COLUMN params TEXT;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -160,6 +167,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V3_ACCOUNTS),
     _script(_V4_MODERATION),
     _script(_V5_PRIVATE_BY_ACCOUNT),
+    _script(_V6_EVENT_PARAMS),
 ]
 
 

@@ -293,7 +293,7 @@ class HistoryWriter:
         conv = self._conversation_id(conn, conversation)
         inserted = conn.execute(
             "INSERT OR IGNORE INTO messages (msgid, conv_id, time_ms, command, source, account, "
-            "target, text, tags, idem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "target, text, tags, idem, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.msgid,
                 conv,
@@ -305,6 +305,7 @@ class HistoryWriter:
                 record.text,
                 json.dumps(record.tags) if record.tags else None,
                 idem,
+                None if record.params is None else json.dumps(record.params),
             ),
         ).rowcount
         if inserted:

@@ -1,0 +1,88 @@
+"""draft/event-playback: JOIN, PART, KICK, QUIT, NICK, MODE and TOPIC in history, if asked."""
+
+from __future__ import annotations
+
+from server_core.fakes import Peer, lobby_op, register
+from server_core.test_history_wiring import Store
+
+from tui_chat.server.history import Conversation, HistoryRequest, parse_request
+
+from .helpers import answer
+
+CHAT = "batch server-time message-tags draft/chathistory"
+PLAYBACK = f"{CHAT} draft/event-playback"
+EVERYTHING = "TARGETS timestamp=2000-01-01T00:00:00.000Z timestamp=2100-01-01T00:00:00.000Z 50"
+
+
+def targets(files: Store, peer: Peer) -> list[str]:
+    lines = answer(files, peer, f"CHATHISTORY {EVERYTHING}")
+    return [m.params[1] for m in lines if m.command == "CHATHISTORY"]
+
+
+def test_events_are_played_back_only_to_who_asks(files: Store) -> None:
+    core = files.core()
+    watcher = register(core, "watcher", caps=PLAYBACK)
+    classic = register(core, "classic", caps=CHAT)
+    alice = lobby_op(register(core, "alice"))
+    alice.send("PRIVMSG #lobby :hi", "TOPIC #lobby :news", "MODE #lobby +m", "NICK alicia")
+    register(core, "bob")
+    alice.send("KICK #lobby bob :out")
+    register(core, "carl").send("PART #lobby :bye")
+    register(core, "dave").send("QUIT :gone")
+    files.commit()
+
+    played = [
+        m for m in answer(files, watcher, "CHATHISTORY LATEST #lobby * 50") if m.command != "BATCH"
+    ]
+    assert [(m.source.split("!")[0], m.command, m.params) for m in played] == [
+        ("watcher", "JOIN", ["#lobby"]),
+        ("classic", "JOIN", ["#lobby"]),
+        ("alice", "JOIN", ["#lobby"]),
+        ("alice", "PRIVMSG", ["#lobby", "hi"]),
+        ("alice", "TOPIC", ["#lobby", "news"]),
+        ("alice", "MODE", ["#lobby", "+m"]),
+        ("alice", "NICK", ["alicia"]),
+        ("bob", "JOIN", ["#lobby"]),
+        ("alicia", "KICK", ["#lobby", "bob", "out"]),
+        ("carl", "JOIN", ["#lobby"]),
+        ("carl", "PART", ["#lobby", "bye"]),
+        ("dave", "JOIN", ["#lobby"]),
+        ("dave", "QUIT", ["Quit: gone"]),
+    ]
+    assert all("msgid" in m.tags and "time" in m.tags for m in played)
+    # The limit counts events too; any of them serves as a msgid selector.
+    kick = played[8].tags["msgid"]
+    last = answer(files, watcher, f"CHATHISTORY AFTER #lobby msgid={kick} 2")
+    assert [m.command for m in last if m.command != "BATCH"] == ["JOIN", "PART"]
+
+    chat = answer(files, classic, "CHATHISTORY LATEST #lobby * 50")
+    assert [m.params for m in chat if m.command != "BATCH"] == [["#lobby", "hi"]]
+
+
+def test_targets_without_playback_skip_rooms_with_events_only(files: Store) -> None:
+    core = files.core()
+    watcher = register(core, "watcher", caps=PLAYBACK)
+    classic = register(core, "classic", caps=CHAT)
+    for peer in (watcher, classic):
+        peer.send("JOIN #quiet")
+    classic.send("PRIVMSG #lobby :said")
+    files.commit()
+    assert sorted(targets(files, watcher)) == ["#lobby", "#quiet"]
+    assert targets(files, classic) == ["#lobby"]
+
+
+def test_a_quit_and_a_nick_are_kept_in_every_room_of_the_user(files: Store) -> None:
+    core = files.core()
+    alice = register(core, "alice")
+    alice.send("JOIN #den", "NICK alicia", "QUIT :bye")
+    files.commit()
+    request = parse_request(["LATEST", "#x", "*", "10"], 10)
+    assert isinstance(request, HistoryRequest)
+    for room in ("#lobby", "#den"):
+        found = files.opened[0].reader.fetch(Conversation.channel(room), request).result(10)
+        assert [(r.command, r.params) for r in found] == [
+            ("JOIN", (room,)),
+            ("NICK", ("alicia",)),
+            ("QUIT", ("Quit: bye",)),
+        ]
+        assert all(r.target == room and r.text is None for r in found)
