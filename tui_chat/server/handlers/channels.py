@@ -42,6 +42,7 @@ from tui_chat.server.handlers import command
 from tui_chat.server.handlers.chathistory import (
     after_pending,
     apply_saved_state,
+    record_event,
     replay_on_join,
     save_channel,
     saved_name,
@@ -110,6 +111,7 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
         core.relay(extended_members, extended, account=account)
     else:
         core.relay(channel.members, plain, account=account)
+    record_event(core, [channel], plain, account)
     if client.away is not None:
         core.relay(
             [m for m in channel.members if caps.AWAY_NOTIFY in m.caps and m is not client],
@@ -153,6 +155,7 @@ def part_channel(core: ServerCore, client: Client, channel: Channel, reason: str
     members = list(channel.members)
     out = Message("PART", params, client.source)
     after_pending(core, lambda: core.relay(members, out))
+    record_event(core, [channel], out, client.account)
     log.info("part %s %s%s", channel.name, client.nick, f": {reason}" if reason else "")
     core.leave_channel(client, channel)
 
@@ -301,6 +304,7 @@ def kick(core: ServerCore, client: Client, msg: Message) -> None:
         members = list(channel.members)
         out = Message("KICK", [channel.name, victim.nick, reason], client.source)
         after_pending(core, lambda members=members, out=out: core.relay(members, out))
+        record_event(core, [channel], out, client.account)
         log.info("kick %s %s by %s: %s", channel.name, victim.nick, client.nick, reason)
         core.leave_channel(victim, channel)
 
