@@ -177,9 +177,10 @@ def announce_changes(
     if applied:
         modes, params = format_changes(applied)
         log.info("mode %s %s by %s", channel.name, " ".join([modes, *params]), client.nick)
-        core.relay(
-            list(channel.members), Message("MODE", [channel.name, modes, *params], client.source)
-        )
+        out = Message("MODE", [channel.name, modes, *params], client.source)
+        core.relay(list(channel.members), out)
+        if core.history is not None:  # draft/event-playback
+            core.history.record_event(core, [channel], out, client.account)
 
 
 def apply_channel_mode(
