@@ -21,6 +21,7 @@ from tui_chat.irc.numerics import (
 )
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
+from tui_chat.server.handlers.chathistory import record_event
 
 if TYPE_CHECKING:
     from tui_chat.server.core import ServerCore
@@ -49,9 +50,9 @@ def oper(core: ServerCore, client: Client, msg: Message) -> None:
         if "o" in channel.members[client]:
             continue
         channel.members[client] = "o" + channel.members[client]
-        core.relay(
-            list(channel.members), Message("MODE", [channel.name, "+o", client.nick], server)
-        )
+        out = Message("MODE", [channel.name, "+o", client.nick], server)
+        core.relay(list(channel.members), out)
+        record_event(core, [channel], out)
 
 
 @command("KILL", min_params=2)
