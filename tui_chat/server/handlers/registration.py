@@ -41,6 +41,7 @@ from tui_chat.server import caps
 from tui_chat.server.core import VERSION, iso_time, log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import join_channel
+from tui_chat.server.handlers.chathistory import record_event
 from tui_chat.server.handlers.nickserv import is_service
 from tui_chat.server.handlers.sasl import abort_on_registration
 from tui_chat.server.handlers.server_info import (
@@ -176,7 +177,9 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
 def change_nick(core: ServerCore, client: Client, new: str, folded: str) -> None:
     """Give `client` the nick `new` (free, valid); a registered client's peers see NICK."""
     if client.registered:
-        core.relay(core.members_and_self(client), Message("NICK", [new], client.source))
+        out = Message("NICK", [new], client.source)
+        core.relay(core.members_and_self(client), out)
+        record_event(core, client.channels.values(), out, client.account)
         core.whowas.add(
             WhowasEntry(
                 client.nick,
