@@ -514,6 +514,7 @@ class ServerCore:
             if self.history is not None:
                 # Not before the last words it said, which may still be being stored.
                 self.history.after_pending(lambda: self.relay(others, quit_line))
+                self.history.record_event(self, client.channels.values(), quit_line, client.account)
             else:
                 self.relay(others, quit_line)
             self.whowas.add(
