@@ -12,10 +12,14 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from tui_chat.client.events import MessageReceived
 from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
 
+from .fakes import make_app
+from .test_end_to_end import SIZE as APP_SIZE
 from .test_end_to_end import WAIT, until
+from .test_pilot import in_lobby
 
 WHEN = datetime(2026, 11, 24, 9, 30)
 STYLER = LineStyler("%H:%M")
@@ -235,3 +239,17 @@ async def test_scrolling_up_to_entries_not_counted_yet_counts_them_first() -> No
         first = varied(3)
         expected = [strip.text for line in first for strip in draw(app, line, width)]
         assert screen_rows(log)[: len(expected)] == expected
+
+
+async def test_a_nick_drawn_by_the_log_is_still_clickable() -> None:
+    app = make_app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await in_lobby(app)
+        await app.apply_event(MessageReceived("#lobby", "bob", "click my name"))
+        await pilot.pause()
+        log = app._logs["#lobby"]
+        row = next(y for y, strip in enumerate(log.lines) if "click my name" in strip.text)
+        column = log.lines[row].text.index("bob")
+        # +1: the log's left padding.
+        await pilot.click(log, offset=(column + 1, row - round(log.scroll_y)))
+        await until(pilot, lambda: app.current_key == "bob")
