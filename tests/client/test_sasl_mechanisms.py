@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from rfc7677 import CLIENT_FINAL, CLIENT_FIRST, CLIENT_NONCE, SERVER_FINAL, SERVER_FIRST
 
 from tui_chat.client.sasl import (
     MAX_SCRAM_ITERATIONS,
@@ -14,20 +15,10 @@ from tui_chat.client.sasl import (
     ScramSha256,
     choose_login,
     plain_allowed,
-    saslprep,
 )
+from tui_chat.irc.sasl import saslprep
 
-# RFC 7677 section 3: user "user", password "pencil".
-NONCE = "rOprNGfwEbeRWgbNEkqO"
-CLIENT_FIRST = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
-SERVER_FIRST = (
-    b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-)
-CLIENT_FINAL = (
-    b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-    b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
-)
-SERVER_FINAL = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+NONCE = CLIENT_NONCE
 
 
 def b64(data: bytes) -> str:

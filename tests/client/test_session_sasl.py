@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 
 from tui_chat.client.events import ConnectionStateChanged, Registered, ServerInfo
-from tui_chat.client.sasl import SASL_CHUNK, Plain, SaslLogin
+from tui_chat.client.sasl import Plain, SaslLogin
+from tui_chat.irc.sasl import CHUNK_SIZE
 
 from .helpers import FakeConnection, FakeServer, running
 
@@ -69,9 +70,9 @@ def _plain(account: str, password: str) -> SaslLogin:
 def test_payloads_are_cut_into_400_byte_pieces() -> None:
     # 300 bytes of credentials encode to exactly 400 base64 bytes: a "+" must follow.
     exact = _plain("a" * 149, "b" * 149).on_authenticate("+")
-    assert [len(m.params[0]) for m in exact] == [SASL_CHUNK, 1] and exact[-1].params == ["+"]
+    assert [len(m.params[0]) for m in exact] == [CHUNK_SIZE, 1] and exact[-1].params == ["+"]
     long = _plain("acct", "p" * 500).on_authenticate("+")
-    assert [len(m.params[0]) for m in long][:-1] == [SASL_CHUNK]
+    assert [len(m.params[0]) for m in long][:-1] == [CHUNK_SIZE]
     joined = "".join(m.params[0] for m in long)
     assert base64.b64decode(joined) == b"\0acct\0" + b"p" * 500
     assert _plain("a", "b").on_authenticate("dW5leHBlY3RlZA==")[0].params == ["*"]

@@ -1,14 +1,23 @@
-"""The sans-IO pieces of accounts: verifiers, SCRAM (RFC 7677's vector), SASL chunks, limits."""
+"""The sans-IO pieces of accounts: verifiers, SCRAM (RFC 7677's vector), limits, the KDF pool."""
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Callable
 
 import pytest
+from rfc7677 import (
+    CLIENT_FINAL,
+    CLIENT_FIRST,
+    ITERATIONS,
+    PASSWORD,
+    SALT,
+    SERVER_FINAL,
+    SERVER_FIRST,
+    SERVER_NONCE,
+    USER,
+)
 
-from tui_chat.server.accounts.sasl import CHUNK_SIZE, SaslError, SaslSession, encode_chunks
 from tui_chat.server.accounts.scram import ScramError, ScramExchange
 from tui_chat.server.accounts.throttle import LoginThrottle, RateWindow
 from tui_chat.server.accounts.verifiers import (
@@ -21,24 +30,11 @@ from tui_chat.server.accounts.verifiers import (
 )
 from tui_chat.server.accounts.workers import KdfPool
 
-# RFC 7677 section 3: user "user", password "pencil".
-CLIENT_FIRST = b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
-SERVER_NONCE = "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
-SALT = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
-SERVER_FIRST = (
-    b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
-)
-CLIENT_FINAL = (
-    b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
-    b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
-)
-SERVER_FINAL = b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
-
 
 def rfc_exchange(known: bool = True) -> ScramExchange:
-    verifier = scram_keys(b"pencil", SALT, 4096)
+    verifier = scram_keys(PASSWORD.encode(), SALT, ITERATIONS)
     return ScramExchange(
-        lambda name: verifier if known and name == "user" else None,
+        lambda name: verifier if known and name == USER else None,
         secret=b"k" * 32,
         nonce=SERVER_NONCE,
     )
@@ -100,34 +96,6 @@ def test_password_verifier_records_its_parameters() -> None:
     assert not check_password("hunter23", verifier)
     assert not check_password("hunter22", "garbage")
     assert make_password_verifier("x").startswith(f"scrypt${SCRYPT_LOG2_N}$")
-
-
-def test_sasl_chunks_both_ways() -> None:
-    data = bytes(range(256)) * 2  # 512 bytes -> 684 base64 chars: 400 + 284
-    chunks = encode_chunks(data)
-    assert [len(c) for c in chunks] == [400, 284]
-    session = SaslSession("PLAIN")
-    assert session.feed(chunks[0], 4096) is None
-    assert session.feed(chunks[1], 4096) == data
-    # Exactly 300 bytes -> 400 base64 chars: a "+" says it ended.
-    assert encode_chunks(b"x" * 300)[-1] == "+"
-    assert encode_chunks(b"") == ["+"]
-    assert session.feed("A" * CHUNK_SIZE, 4096) is None
-    assert session.feed("+", 4096) == b"\0" * 300
-
-
-def test_sasl_refuses_oversized_and_bad_base64() -> None:
-    with pytest.raises(SaslError) as too_long:
-        SaslSession("PLAIN").feed("A" * (CHUNK_SIZE + 1), 4096)
-    assert too_long.value.too_long
-    session = SaslSession("PLAIN")
-    with pytest.raises(SaslError) as total:
-        for _ in range(20):
-            session.feed("A" * CHUNK_SIZE, 4096)
-    assert total.value.too_long
-    with pytest.raises(SaslError) as bad:
-        SaslSession("PLAIN").feed("not base64!", 4096)
-    assert not bad.value.too_long
 
 
 def test_failure_window_locks_then_frees() -> None:

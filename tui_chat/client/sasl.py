@@ -22,15 +22,21 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-import stringprep
-import unicodedata
 from typing import Protocol
 
 from tui_chat.irc.message import Message
+from tui_chat.irc.sasl import (
+    CHUNK_SIZE,
+    ChunkCollector,
+    SaslChunkError,
+    encode_chunks,
+    escape_name,
+    saslprep,
+    scram_attributes,
+)
 
 __all__ = [
     "MAX_SCRAM_ITERATIONS",
-    "SASL_CHUNK",
     "SASL_FAILURES",
     "SASL_SUCCESS",
     "LoginRefusedError",
@@ -41,14 +47,12 @@ __all__ = [
     "plain_allowed",
 ]
 
-# AUTHENTICATE payloads travel in pieces of this many bytes (the spec's).
-SASL_CHUNK = 400
 # A server asking for more PBKDF2 rounds than this is refused: the rounds run
 # on the app's loop, and a hostile server could otherwise freeze it (1M rounds
 # take about half a second; RFC 7677 asks for at least 4096).
 MAX_SCRAM_ITERATIONS = 1_000_000
 # The longest challenge we collect from AUTHENTICATE pieces, in base64 bytes.
-MAX_CHALLENGE = 8 * SASL_CHUNK
+MAX_CHALLENGE = 8 * CHUNK_SIZE
 SASL_SUCCESS = frozenset({"903", "907"})  # logged in / already logged in
 SASL_FAILURES: dict[str, str] = {
     "902": "Could not log in: that nick is locked to another account",
@@ -92,44 +96,6 @@ class Plain:
         return f"\0{self._account}\0{self._password}".encode()
 
 
-def saslprep(text: str) -> str:
-    """RFC 4013 SASLprep of a user name or password; ValueError for forbidden text."""
-    # Non-ASCII spaces become spaces; "commonly mapped to nothing" goes.
-    mapped = "".join(
-        " " if stringprep.in_table_c12(ch) else ch for ch in text if not stringprep.in_table_b1(ch)
-    )
-    normal = unicodedata.normalize("NFKC", mapped)
-    forbidden = (
-        stringprep.in_table_c12,
-        stringprep.in_table_c21_c22,
-        stringprep.in_table_c3,
-        stringprep.in_table_c4,
-        stringprep.in_table_c5,
-        stringprep.in_table_c6,
-        stringprep.in_table_c7,
-        stringprep.in_table_c8,
-        stringprep.in_table_c9,
-        stringprep.in_table_a1,
-    )
-    if any(test(ch) for ch in normal for test in forbidden):
-        raise ValueError("holds characters a login cannot carry")
-    rtl = [stringprep.in_table_d1(ch) for ch in normal]
-    if any(rtl) and (not (rtl[0] and rtl[-1]) or any(stringprep.in_table_d2(ch) for ch in normal)):
-        raise ValueError("mixes right-to-left and left-to-right text")
-    return normal
-
-
-def _attributes(message: bytes) -> dict[str, str]:
-    """`r=abc,s=xyz,i=4096` -> {"r": "abc", ...}; ValueError when malformed."""
-    pairs: dict[str, str] = {}
-    for part in message.decode("utf-8").split(","):
-        key, equals, value = part.partition("=")
-        if len(key) != 1 or not equals:
-            raise ValueError(f"malformed SCRAM attribute {part!r}")
-        pairs.setdefault(key, value)
-    return pairs
-
-
 class ScramSha256:
     """The client side of SCRAM-SHA-256 without channel binding (gs2 header `n,,`)."""
 
@@ -137,7 +103,7 @@ class ScramSha256:
     _GS2_HEADER = b"n,,"
 
     def __init__(self, account: str, password: str, nonce: str | None = None) -> None:
-        name = saslprep(account).replace("=", "=3D").replace(",", "=2C")
+        name = escape_name(saslprep(account))
         self._password = saslprep(password).encode()
         self._nonce = nonce or secrets.token_urlsafe(24)
         self._client_first_bare = f"n={name},r={self._nonce}".encode()
@@ -165,7 +131,7 @@ class ScramSha256:
         return None
 
     def _client_final(self, server_first: bytes) -> bytes | None:
-        attrs = _attributes(server_first)
+        attrs = scram_attributes(server_first.decode("utf-8"))
         if "m" in attrs:
             raise ValueError("it asks for an extension we do not know")
         nonce, iterations = attrs.get("r", ""), int(attrs.get("i", "0"))
@@ -187,7 +153,7 @@ class ScramSha256:
         return without_proof + b",p=" + base64.b64encode(proof)
 
     def _check_server_final(self, server_final: bytes) -> bytes | None:
-        attrs = _attributes(server_final)
+        attrs = scram_attributes(server_final.decode("utf-8"))
         if "e" in attrs:
             self.problem = f"the server refused: {attrs['e']}"
             return None
@@ -240,31 +206,28 @@ class SaslLogin:
 
     def __init__(self, mechanism: Mechanism) -> None:
         self.mechanism = mechanism
-        self._pieces: list[str] = []
+        self._challenge = ChunkCollector(MAX_CHALLENGE)
         self.running = False
 
     def start(self) -> Message:
         self.running = True
-        self._pieces = []
+        self._challenge.clear()
         return Message("AUTHENTICATE", [self.mechanism.name])
 
     def on_authenticate(self, param: str) -> list[Message]:
         """Our answer to one `AUTHENTICATE <piece>`, once the challenge is whole."""
         if not self.running:
             return []
-        if param != "+":
-            self._pieces.append(param)
-            if len(param) == SASL_CHUNK and sum(map(len, self._pieces)) < MAX_CHALLENGE:
-                return []  # more pieces follow
-        encoded, self._pieces = "".join(self._pieces), []
         try:
-            challenge = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
+            challenge = self._challenge.feed(param)
+        except SaslChunkError:
             return [Message("AUTHENTICATE", ["*"])]
+        if challenge is None:
+            return []  # more pieces follow
         answer = self.mechanism.step(challenge)
         if answer is None:
             return [Message("AUTHENTICATE", ["*"])]
-        return [Message("AUTHENTICATE", [piece]) for piece in _pieces_of(answer)]
+        return [Message("AUTHENTICATE", [piece]) for piece in encode_chunks(answer)]
 
     def verdict(self, code: str) -> str | None:
         """After 903/907/90x: None when logged in, else why not. Ends the exchange."""
@@ -277,12 +240,3 @@ class SaslLogin:
         if problem and code == "906":
             return f"Could not log in: {problem}"
         return SASL_FAILURES.get(code, f"Could not log in (error {code})")
-
-
-def _pieces_of(answer: bytes) -> list[str]:
-    encoded = base64.b64encode(answer).decode("ascii")
-    pieces = [encoded[i : i + SASL_CHUNK] for i in range(0, len(encoded), SASL_CHUNK)]
-    # An empty answer, or a last piece of exactly SASL_CHUNK bytes, ends with "+".
-    if not pieces or len(pieces[-1]) == SASL_CHUNK:
-        pieces.append("+")
-    return pieces

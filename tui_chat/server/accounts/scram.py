@@ -8,7 +8,7 @@
 No channel binding (`n,,` or `y,,`; `p=` is refused). An unknown user gets a
 made-up salt that is stable per name, and fails at the proof like a wrong
 password, so the exchange does not tell who has an account. Passwords are
-taken as UTF-8 without SASLprep (docs/security.md).
+SASLprepped when the verifier is made (verifiers.py), as the client does.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 
+from tui_chat.irc.sasl import scram_attributes, unescape_name
 from tui_chat.server.accounts.verifiers import SALT_BYTES, SCRAM_ITERATIONS, ScramVerifier
 
 __all__ = ["NONCE_BYTES", "ScramError", "ScramExchange"]
@@ -33,20 +34,17 @@ class ScramError(ValueError):
 
 
 def _attributes(text: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for part in text.split(","):
-        key, eq, value = part.partition("=")
-        if len(key) != 1 or not eq:
-            raise ScramError(f"malformed attribute {part!r}")
-        found.setdefault(key, value)
-    return found
+    try:
+        return scram_attributes(text)
+    except ValueError as error:
+        raise ScramError(str(error)) from None
 
 
 def _username(escaped: str) -> str:
-    # RFC 5802: "," and "=" are sent as "=2C" and "=3D"; any other "=" is invalid.
-    if escaped.replace("=2C", "").replace("=3D", "").count("="):
-        raise ScramError("bad escape in the username")
-    return escaped.replace("=2C", ",").replace("=3D", "=")
+    try:
+        return unescape_name(escaped)
+    except ValueError as error:
+        raise ScramError(str(error)) from None
 
 
 class ScramExchange:

@@ -22,6 +22,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from tui_chat.irc.sasl import saslprep
+
 __all__ = [
     "SCRAM_ITERATIONS",
     "SCRYPT_LOG2_N",
@@ -96,7 +98,16 @@ def scram_keys(password: bytes, salt: bytes, iterations: int) -> ScramVerifier:
 
 
 def make_scram_verifier(password: str, *, iterations: int = SCRAM_ITERATIONS) -> str:
-    keys = scram_keys(password.encode(), secrets.token_bytes(SALT_BYTES), iterations)
+    """SCRAM keys of the SASLprepped password (RFC 5802), as clients compute them.
+
+    A password SASLprep refuses is used as given: such a client cannot use
+    SCRAM at all, and PLAIN still works.
+    """
+    try:
+        prepared = saslprep(password)
+    except ValueError:
+        prepared = password
+    keys = scram_keys(prepared.encode(), secrets.token_bytes(SALT_BYTES), iterations)
     return "$".join(
         (
             SCRAM_TAG,

@@ -30,8 +30,9 @@ from tui_chat.irc.numerics import (
     RPL_SASLMECHS,
     RPL_SASLSUCCESS,
 )
+from tui_chat.irc.sasl import ChunkCollector, SaslChunkError, encode_chunks
 from tui_chat.server import caps
-from tui_chat.server.accounts.sasl import SaslError, SaslSession, encode_chunks
+from tui_chat.server.accounts.sasl import SaslSession
 from tui_chat.server.accounts.scram import ScramError, ScramExchange
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
@@ -83,8 +84,8 @@ def authenticate(core: ServerCore, client: Client, msg: Message) -> None:
         _start(core, accounts, client, arg.upper())
         return
     try:
-        data = session.feed(arg, core.config.sasl_max_bytes)
-    except SaslError as error:
+        data = session.pieces.feed(arg)
+    except SaslChunkError as error:
         accounts.sessions.pop(client, None)
         code = ERR_SASLTOOLONG if error.too_long else ERR_SASLFAIL
         core.reply(
@@ -102,7 +103,7 @@ def _start(core: ServerCore, accounts: Accounts, client: Client, mechanism: str)
         core.reply(client, RPL_SASLMECHS, ",".join(accounts.mechanisms))
         core.reply(client, ERR_SASLFAIL)
         return
-    session = SaslSession(mechanism)
+    session = SaslSession(mechanism, ChunkCollector(core.config.sasl_max_bytes))
     if mechanism == SCRAM:
         session.exchange = ScramExchange(accounts.scram_verifier, secret=accounts.secret)
     accounts.sessions[client] = session
