@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tui_chat.irc.casemap import casefold
+from tui_chat.irc.masks import match_mask
 from tui_chat.server.moderation import Subject, format_duration, make_entry, parse_duration
 from tui_chat.server.moderation.server_bans import BanKind, parse_target
 
@@ -74,3 +78,21 @@ def test_uban_targets_by_kind() -> None:
         assert target is not None and (target.kind, target.shown) == (kind, shown), text
     assert parse_target("#chan") is None
     assert parse_target("a b") is None
+
+
+_part = st.text(alphabet="ab*?", min_size=0, max_size=4)
+_word = st.text(alphabet="abAB[{", min_size=1, max_size=4)
+
+
+@given(
+    st.tuples(_part, _part, _part),
+    st.tuples(_word, _word, _word),
+)
+def test_matching_part_by_part_is_matching_the_whole_mask(
+    mask: tuple[str, str, str], source: tuple[str, str, str]
+) -> None:
+    raw = "{}!{}@{}".format(*mask)
+    entry = make_entry(raw, "op", 0.0, None)
+    assert entry is not None
+    text = "{}!{}@{}".format(*source)
+    assert entry.matches(Subject(casefold(text), None)) == match_mask(entry.mask, text)
