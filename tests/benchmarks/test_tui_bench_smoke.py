@@ -66,6 +66,14 @@ def test_scroll_moves_by_pages_and_reaches_both_ends() -> None:
     assert result["page_up"]["max_ms"] > 0 and result["end_ms"] > 0
 
 
+def test_resize_times_each_resize_and_ends_at_the_newest_line() -> None:
+    result = run_json("benchmarks.tui_burst", "resize", "--lines", "300", "--times", "2")
+    assert result["lines"] == 300 and result["resizes"] == 2
+    assert result["narrower"][0] < result["size"][0]
+    assert 0 < result["resize"]["median_ms"] <= result["resize"]["max_ms"]
+    assert result["newest_shown_after"] is True
+
+
 def test_startup_times_help_and_a_first_frame_in_a_terminal() -> None:
     result = run_json("benchmarks.startup", "--runs", "1", "--frame-runs", "1")
     assert 0 < result["help"]["median_s"] < RUN_TIMEOUT_S
