@@ -182,3 +182,26 @@ def test_isupport_advertises_the_lists_and_the_extban() -> None:
     assert tokens["CHANMODES"] == "CHANMODES=beq,k,l,imnst"
     assert tokens["EXTBAN"] == "EXTBAN=~,a"
     assert tokens["MAXLIST"] == "MAXLIST=beq:100"
+
+
+def test_overlong_masks_and_control_characters_are_refused_and_no_line_is_too_long() -> None:
+    core = make_core(default_room=None)
+    alice = register(core, "a" * 30)
+    alice.send("JOIN #" + "j" * 49)
+    drain(core)
+    room = "#" + "j" * 49
+    longest = "~a:" + "y" * 147
+    alice.send(
+        f"MODE {room} +b ~a:{'y' * 430}",
+        f"MODE {room} +b {'z' * 147}",
+        f"MODE {room} +b bad\x01ctcp",
+        f"MODE {room} +q x\x7f",
+        f"MODE {room} +b {longest}",
+        f"MODE {room} b",
+    )
+    got = [(m.command, m.params[2] if m.command == "696" else None) for m in alice.take()]
+    assert got[:4] == [("696", "b"), ("696", "b"), ("696", "b"), ("696", "q")]
+    assert [c for c, _ in got[4:]] == ["MODE", "367", "368"]
+    raw = b"".join(alice.transport.chunks)
+    assert max(len(line) + 2 for line in raw.split(b"\r\n")) <= 512
+    assert [e.mask for e in core.find_channel(room).lists["b"]] == [longest]  # type: ignore[union-attr]

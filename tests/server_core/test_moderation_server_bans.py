@@ -129,3 +129,12 @@ def test_server_ban_list_is_bounded() -> None:
     # Replacing a ban needs no room.
     replaced = core.moderation.server_bans.get(BanKind.ACCOUNT, "b")
     assert replaced is not None and replaced.reason == "again"
+
+
+def test_a_malformed_address_is_refused_not_taken_for_an_account() -> None:
+    core, admin = _oper_core()
+    bad = ["10.0.0.0/33", "300.1.1.1", "2001:db8::1/129", "10.0.0.0/-1", "1.2.3", "x" * 200]
+    admin.send(*(f"UBAN ADD {target}" for target in bad))
+    fails = [(m.command, m.params[1]) for m in admin.take()]
+    assert fails == [("FAIL", "INVALID_TARGET")] * len(bad)
+    assert len(core.moderation.server_bans) == 0

@@ -64,6 +64,7 @@ class ServerConfig:
     max_ban_duration: int = limits.MAX_BAN_DURATION
     max_server_bans: int = limits.MAX_SERVER_BANS
     ban_reason_len: int = limits.BAN_REASON_LEN
+    mask_len: int = limits.MASK_LEN
     # Accounts live in the store, so they exist only with `history_db` set.
     # SCRAM-SHA-256 keeps a PBKDF2 verifier beside the scrypt one, which is
     # weaker against a stolen database: opt-in (docs/security.md, Accounts).

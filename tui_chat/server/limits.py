@@ -77,6 +77,11 @@ MAX_BAN_DURATION = 365 * 86_400
 MAX_SERVER_BANS = 1000
 # Characters of a UBAN reason kept (the banned user is shown it).
 BAN_REASON_LEN = 200
+# Characters of a ban, quiet or exception mask (as completed, `bob` ->
+# `bob!*@*`) and of a UBAN target; longer ones get 696 / FAIL. A real
+# nick!user@host fits (30 + 18 + 63 + 2); the 367 line listing it stays
+# under LINELEN.
+MASK_LEN = 150
 
 # Accounts (docs/security.md, Accounts). Passwords shorter than this are
 # refused at REGISTER (WEAK_PASSWORD).

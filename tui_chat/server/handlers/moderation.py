@@ -129,7 +129,7 @@ def _options(core: ServerCore, client: Client, words: list[str]) -> tuple[int | 
 
 
 def uban_add(core: ServerCore, client: Client, args: list[str]) -> None:
-    target = parse_target(args[0])
+    target = parse_target(args[0], core.config.mask_len)
     if target is None:
         core.fail(
             client, "UBAN", "INVALID_TARGET", text=f"Not an address, hostmask or account: {args[0]}"
@@ -172,7 +172,7 @@ def uban_add(core: ServerCore, client: Client, args: list[str]) -> None:
 
 def _find(core: ServerCore, client: Client, text: str) -> ServerBan | None:
     """The ban on target `text`, or None after a FAIL."""
-    target = parse_target(text)
+    target = parse_target(text, core.config.mask_len)
     ban = None if target is None else core.moderation.server_bans.get(target.kind, target.shown)
     if ban is None:
         core.fail(client, "UBAN", "NOT_FOUND", text=f"No server ban on {text}")

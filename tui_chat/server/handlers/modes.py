@@ -258,7 +258,7 @@ def apply_list_entry(
     makes it timed; a plain +b makes a timed one permanent again) and is
     announced again, so everyone sees the list as it now is.
     """
-    key = mask_key(raw)
+    key = mask_key(raw, core.config.mask_len)
     if key is None:
         core.reply(client, ERR_INVALIDMODEPARAM, channel.name, letter, "*", text="Invalid mask")
         return None

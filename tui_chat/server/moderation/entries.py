@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.masks import canonical_mask, match_mask, split_hostmask
+from tui_chat.server.limits import MASK_LEN
 
 if TYPE_CHECKING:
     from tui_chat.server.state import Client
@@ -38,8 +39,9 @@ EXTBAN_PREFIX = "~"
 # `~a:<account glob>`: matches the logged-in account.
 ACCOUNT_EXTBAN = "a"
 _ACCOUNT_PREFIX = f"{EXTBAN_PREFIX}{ACCOUNT_EXTBAN}:"
-# Characters no mask may hold: they would break the MODE line it travels in.
-_FORBIDDEN = frozenset(" ,\r\n\0")
+# Characters no mask may hold: a space or comma would break the MODE line it
+# travels in, control characters (CTCP, formatting, DEL) have no place in one.
+_FORBIDDEN = frozenset(" ,\x7f") | frozenset(map(chr, range(32)))
 
 
 def _same(text: str) -> str:
@@ -109,9 +111,13 @@ class Subject:
         return cls(casefold(client.source), account)
 
 
-def mask_key(raw: str) -> tuple[str, str, bool] | None:
-    """(mask as shown, folded pattern, by account) for a mask as typed, or None if invalid."""
-    if not raw or raw[0] == ":" or any(ch in _FORBIDDEN for ch in raw):
+def mask_key(raw: str, max_len: int = MASK_LEN) -> tuple[str, str, bool] | None:
+    """(mask as shown, folded pattern, by account) for a mask as typed, or None if invalid.
+
+    Invalid: empty, a control character, space or comma, an unknown extban,
+    or longer than `max_len` once completed.
+    """
+    if not raw or raw[0] == ":" or len(raw) > max_len or any(ch in _FORBIDDEN for ch in raw):
         return None
     if raw[:3].lower() == _ACCOUNT_PREFIX:
         name = raw[3:]
@@ -123,6 +129,8 @@ def mask_key(raw: str) -> tuple[str, str, bool] | None:
         # that can never match.
         return None
     mask = canonical_mask(raw)
+    if len(mask) > max_len:
+        return None
     return mask, casefold(mask), False
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from tui_chat.irc.casemap import casefold
-from tui_chat.server.moderation.entries import ListEntry, Subject, make_entry
+from tui_chat.irc.casemap import casefold, valid_nick
+from tui_chat.server.limits import MASK_LEN
+from tui_chat.server.moderation.entries import ListEntry, Subject, make_entry, mask_key
 
 if TYPE_CHECKING:
     from tui_chat.server.state import Client
@@ -81,12 +82,17 @@ def parse_ip(text: str) -> Address | None:
     return address
 
 
-def parse_target(text: str) -> Target | None:
-    """What a UBAN target names, or None when it is none of the three."""
+def parse_target(text: str, max_len: int = MASK_LEN) -> Target | None:
+    """What a UBAN target names, or None when it is none of the three.
+
+    An account is a nick-like name, so a malformed address (`10.0.0.0/33`,
+    `300.1.1.1`) is None, never taken for an account that bans nobody.
+    """
     if "!" in text or "@" in text:
-        entry = make_entry(text, "", 0.0, None)
-        if entry is None or entry.by_account:
+        key = mask_key(text, max_len)
+        if key is None or key[2]:
             return None
+        entry = ListEntry(key[0], "", 0.0, None, key[1], False)
         return Target(BanKind.MASK, entry.mask, None, entry)
     try:
         network = ipaddress.ip_network(text, strict=False)
@@ -97,7 +103,7 @@ def parse_target(text: str) -> Target | None:
             return Target(BanKind.ADDRESS, str(network.network_address), network, None)
         return Target(BanKind.ADDRESS, str(network), network, None)
     entry = make_entry(f"~a:{text}", "", 0.0, None)
-    if entry is None or text.startswith(("#", "&", "~", ":")):
+    if entry is None or not valid_nick(text, max_len):
         return None
     return Target(BanKind.ACCOUNT, text, None, entry)
 
