@@ -135,6 +135,9 @@ def test_a_malformed_address_is_refused_not_taken_for_an_account() -> None:
     core, admin = _oper_core()
     bad = ["10.0.0.0/33", "300.1.1.1", "2001:db8::1/129", "10.0.0.0/-1", "1.2.3", "x" * 200]
     admin.send(*(f"UBAN ADD {target}" for target in bad))
-    fails = [(m.command, m.params[1]) for m in admin.take()]
-    assert fails == [("FAIL", "INVALID_TARGET")] * len(bad)
+    fails = admin.take()
+    assert [(m.command, m.params[1]) for m in fails] == [("FAIL", "INVALID_TARGET")] * len(bad)
+    assert fails[0].params[-1] == (
+        "10.0.0.0/33 is not a valid IP address or network (e.g. 10.0.0.1, 10.0.0.0/8)"
+    )
     assert len(core.moderation.server_bans) == 0

@@ -131,9 +131,7 @@ def _options(core: ServerCore, client: Client, words: list[str]) -> tuple[int | 
 def uban_add(core: ServerCore, client: Client, args: list[str]) -> None:
     target = parse_target(args[0], core.config.mask_len)
     if target is None:
-        core.fail(
-            client, "UBAN", "INVALID_TARGET", text=f"Not an address, hostmask or account: {args[0]}"
-        )
+        core.fail(client, "UBAN", "INVALID_TARGET", text=_invalid_target_text(args[0]))
         return
     # The reason may come as one trailing parameter holding spaces.
     options = _options(core, client, " ".join(args[1:]).split())
@@ -168,6 +166,13 @@ def uban_add(core: ServerCore, client: Client, args: list[str]) -> None:
         moderation.refuse(core, victim)
     if hit:
         core.notice(client, f"Disconnected {len(hit)} matching connection(s)")
+
+
+def _invalid_target_text(text: str) -> str:
+    shown = text[:64]
+    if "/" in text or text[:1].isdigit() or ":" in text:
+        return f"{shown} is not a valid IP address or network (e.g. 10.0.0.1, 10.0.0.0/8)"
+    return f"Not an address, hostmask or account name: {shown}"
 
 
 def _find(core: ServerCore, client: Client, text: str) -> ServerBan | None:
