@@ -1,0 +1,41 @@
+"""Channel lists in a real SQLite file: kept across a restart, expired while down, dropped."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .fakes import Clock, lobby_op, register
+from .test_history_wiring import Store, files  # noqa: F401 (the fixture)
+
+
+def _rows(store: Store) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(store.path) as conn:
+        return conn.execute(
+            "SELECT channel, mode, mask FROM channel_lists ORDER BY mask"
+        ).fetchall()
+
+
+def test_lists_come_back_and_what_expired_meanwhile_is_dropped(files: Store) -> None:  # noqa: F811
+    first = files.core()
+    alice = lobby_op(register(first, "alice"))
+    alice.send("MODE #lobby +be keep other", "TBAN #lobby 10m brief", "MODE #lobby +b gone")
+    alice.send("MODE #lobby -b gone")
+    files.commit()
+    assert _rows(files) == [
+        ("#lobby", "b", "brief!*@*"),
+        ("#lobby", "b", "keep!*@*"),
+        ("#lobby", "e", "other!*@*"),
+    ]
+    # Restarted eleven minutes later: the timed ban ran out while nobody was there.
+    second = files.core()
+    assert isinstance(second.clock, Clock)
+    second.clock.now += 660
+    second.tick()
+    files.commit()
+    assert _rows(files) == [("#lobby", "b", "keep!*@*"), ("#lobby", "e", "other!*@*")]
+    bob = register(second, "bob")
+    bob.send("MODE #lobby b", "MODE #lobby e")
+    assert [m.params[2] for m in bob.take() if m.command in ("367", "348")] == [
+        "keep!*@*",
+        "other!*@*",
+    ]
