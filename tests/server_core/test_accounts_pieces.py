@@ -64,7 +64,17 @@ def test_scram_refuses_a_wrong_proof_and_an_unknown_user_alike() -> None:
 
 @pytest.mark.parametrize(
     "first",
-    [b"p=tls-unique,,n=user,r=abc", b"n,,r=abc", b"n,,n=user", b"x", b"n,,m=ext,n=u,r=a", b"\xff"],
+    [
+        b"p=tls-unique,,n=user,r=abc",
+        b"n,,r=abc",
+        b"n,,n=user",
+        b"x",
+        b"n,,m=ext,n=u,r=a",
+        b"n,,n=u,r=abc,m=ext",
+        b"n,,n=u,r=\x01\x02",
+        b"n,,n=u,r=a b",
+        b"\xff",
+    ],
 )
 def test_scram_refuses_malformed_client_first(first: bytes) -> None:
     with pytest.raises(ScramError):

@@ -47,6 +47,11 @@ def _username(escaped: str) -> str:
         raise ScramError(str(error)) from None
 
 
+def _printable(nonce: str) -> bool:
+    """RFC 5802's `printable`: ASCII 0x21-0x7E except ','; never empty."""
+    return bool(nonce) and all("!" <= c <= "~" for c in nonce) and "," not in nonce
+
+
 class ScramExchange:
     def __init__(
         self,
@@ -74,11 +79,12 @@ class ScramExchange:
         authzid, sep2, bare = rest.partition(",")
         if not (sep1 and sep2) or cbind not in ("n", "y"):
             raise ScramError("unsupported channel binding or malformed gs2 header")
-        if bare.startswith("m="):
-            raise ScramError("mandatory extension not supported")
         attrs = _attributes(bare)
-        if "n" not in attrs or not attrs.get("r"):
-            raise ScramError("client-first without a username or nonce")
+        # `m` is reserved for mandatory extensions (first or not, it must fail).
+        if "m" in attrs:
+            raise ScramError("mandatory extension not supported")
+        if "n" not in attrs or not _printable(attrs.get("r", "")):
+            raise ScramError("client-first without a username or a printable nonce")
         self.username = _username(attrs["n"])
         if authzid and _username(authzid.removeprefix("a=")) != self.username:
             raise ScramError("authorization identity differs from the username")
