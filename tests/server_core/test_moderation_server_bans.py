@@ -63,10 +63,13 @@ def test_mask_ban_refuses_registration_and_address_ban_refuses_the_connection() 
     assert Peer(core, host="10.10.0.1", port=6).transport.closed is False
 
 
-def test_account_ban_applies_at_login() -> None:
+def test_account_ban_applies_at_once_and_at_login() -> None:
     core, admin = _oper_core()
+    online = register(core, "sock", port=3)
+    online.client.account = "MALLORY"
     admin.send("UBAN ADD Mallory")
-    admin.take()
+    assert _notices(admin)[-1] == "Disconnected 1 matching connection(s)"
+    assert online.transport.closed
     mallory = register(core, "mal", port=2)
     core.set_account(mallory.client, "mallory")
     assert [m.command for m in mallory.take()] == ["465", "ERROR"]
