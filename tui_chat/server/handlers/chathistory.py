@@ -123,8 +123,10 @@ class ServerHistory:
         store's callback: a lost event costs a line of playback, not a
         message, and membership changes must not wait for a disk sync. The
         writer keeps submission order, so it is stored in order with the
-        messages around it.
+        messages around it. Nothing with `HistoryConfig.keep_events` off.
         """
+        if not self.store.config.keep_events:
+            return
         time_ms = int(core.clock() * 1000)
         for channel in channels:
             record = HistoryRecord(

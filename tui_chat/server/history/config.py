@@ -31,6 +31,10 @@ BATCH_LINGER_SECONDS = 0.0
 # committed; NORMAL survives a killed process but may lose the last commits
 # on power loss. The promise "a message any client received is stored" needs FULL.
 SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
+# Keep channel events (JOIN, PART, KICK, QUIT, NICK, MODE) for
+# draft/event-playback. They count towards RETENTION_MAX_PER_TARGET like
+# messages (about 70 bytes each on disk); False stores messages and topics only.
+KEEP_EVENTS = True
 # Messages older than this are deleted; 0 keeps them forever.
 RETENTION_MAX_AGE_DAYS = 365
 # Newest messages kept per channel or private conversation; 0 means no cap.
@@ -58,6 +62,7 @@ class HistoryConfig:
     max_pending_writes: int = MAX_PENDING_WRITES
     batch_linger_seconds: float = BATCH_LINGER_SECONDS
     synchronous: Literal["FULL", "NORMAL"] = SYNCHRONOUS
+    keep_events: bool = KEEP_EVENTS
     retention_max_age_days: float = RETENTION_MAX_AGE_DAYS
     retention_max_per_target: int = RETENTION_MAX_PER_TARGET
     retention_chunk_rows: int = RETENTION_CHUNK_ROWS
