@@ -37,6 +37,7 @@ _SENTENCES: dict[str, str] = {
     numerics.ERR_NONICKNAMEGIVEN: "No nick was given",
     numerics.ERR_ERRONEUSNICKNAME: "'{0}' is not a valid nick on this server",
     numerics.ERR_NICKNAMEINUSE: "Nick '{0}' is already taken",
+    "435": "You cannot change your nick to '{0}' while banned or muted in {1}",
     "436": "Nick '{0}' collided with another user",  # ERR_NICKCOLLISION
     numerics.ERR_USERNOTINCHANNEL: "{0} is not in {1}",
     numerics.ERR_NOTONCHANNEL: "You're not in {0}",
@@ -45,7 +46,8 @@ _SENTENCES: dict[str, str] = {
     numerics.ERR_NEEDMOREPARAMS: "Not enough parameters for {0}",
     numerics.ERR_ALREADYREGISTERED: "You are already registered",
     numerics.ERR_PASSWDMISMATCH: "The server password is wrong",
-    "465": "You are banned from this server",  # ERR_YOUREBANNEDCREEP
+    # The server's own words carry the reason and when the ban ends.
+    "465": "{text}",  # ERR_YOUREBANNEDCREEP
     numerics.ERR_CHANNELISFULL: "Cannot join {0}: the room is full",
     numerics.ERR_UNKNOWNMODE: "'{0}' is not a mode this server knows",
     numerics.ERR_INVITEONLYCHAN: "Cannot join {0}: it is invite-only",
@@ -64,6 +66,10 @@ _SENTENCES: dict[str, str] = {
     numerics.ERR_INVALIDMODEPARAM: "Invalid value for mode {1} on {0}: {text}",
     "723": "You need the '{0}' privilege to do that",  # ERR_NOPRIVS
 }
+
+# The usual 474 text; what a server adds after it (ours: ", the ban ends in
+# 9m") is kept.
+_USUAL_BANNED_TEXT = "Cannot join channel (+b)"
 
 # Numerics whose first parameter names the window the error belongs to.
 _ROOM_SCOPED = frozenset({"403", "404", "405", "442", "471", "473", "474", "475", "477", "482"})
@@ -89,10 +95,12 @@ def describe_error(msg: Message) -> ErrorReply:
         sentence = " ".join([*subjects, text]).strip() or f"Error {msg.command}"
     else:
         try:
-            sentence = template.format(*subjects, text=text)
+            sentence = template.format(*subjects, text=text) or f"Error {msg.command}"
         except IndexError:
             # A server that left out a subject: its own text beats a broken sentence.
             sentence = text or f"Error {msg.command}"
+    if msg.command == numerics.ERR_BANNEDFROMCHAN and text.startswith(_USUAL_BANNED_TEXT):
+        sentence += text[len(_USUAL_BANNED_TEXT) :]
     target = subjects[0] if msg.command in _ROOM_SCOPED and subjects else None
     return ErrorReply(text=sentence, code=msg.command, target=target)
 
