@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.irc.message import Message
+from tui_chat.irc.numbers import parse_decimal
 from tui_chat.server import caps
 from tui_chat.server.handlers import HANDLERS, CommandSpec, command
 from tui_chat.server.handlers.modes import mode as mode_command
@@ -345,7 +346,7 @@ def apply_saved_state(core: ServerCore, channel: Channel) -> None:
     channel.modes = {m for m in saved.modes if m in FLAG_MODES}
     channel.key = saved.modes.get("k") or None
     limit = saved.modes.get("l", "")
-    channel.limit = int(limit) if limit.isdigit() else None
+    channel.limit = parse_decimal(limit) or None
 
 
 def _mode_then_save(core: ServerCore, client: Client, msg: Message) -> None:

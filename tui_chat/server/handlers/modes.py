@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import is_channel
 from tui_chat.irc.message import Message
+from tui_chat.irc.numbers import parse_decimal
 from tui_chat.irc.numerics import (
     ERR_BANLISTFULL,
     ERR_CHANOPRIVSNEEDED,
@@ -214,12 +215,13 @@ def apply_channel_mode(
             return None
         channel.limit = None
         return ("-", "l", None)
-    if not param or not param.isdigit() or int(param) <= 0:
+    limit = parse_decimal(param or "")
+    if not limit:
         core.reply(
             client, ERR_INVALIDMODEPARAM, channel.name, "l", param or "*", text="Invalid limit"
         )
         return None
-    channel.limit = int(param)
+    channel.limit = limit
     return ("+", "l", str(channel.limit))
 
 

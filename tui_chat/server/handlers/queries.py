@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from tui_chat.irc.casemap import is_channel
 from tui_chat.irc.masks import match_mask
 from tui_chat.irc.message import Message
+from tui_chat.irc.numbers import parse_decimal
 from tui_chat.irc.numerics import (
     ERR_NOSUCHNICK,
     ERR_WASNOSUCHNICK,
@@ -111,7 +112,7 @@ def who(core: ServerCore, client: Client, msg: Message) -> None:
     fields, token = "", ""
     if whox.startswith("%"):
         fields, _, token = whox[1:].partition(",")
-        if not (token.isdigit() and len(token) <= WHOX_TOKEN_LEN):
+        if parse_decimal(token, 10**WHOX_TOKEN_LEN - 1) is None:
             token = ""
     channel, users = who_targets(core, client, mask)
     for user in users[: core.config.max_query_replies]:
@@ -176,7 +177,7 @@ def whois(core: ServerCore, client: Client, msg: Message) -> None:
 def whowas(core: ServerCore, client: Client, msg: Message) -> None:
     nick = msg.params[0]
     wanted = msg.param(1)
-    entries = core.whowas.lookup(nick, int(wanted) if wanted.isdigit() else 0)
+    entries = core.whowas.lookup(nick, parse_decimal(wanted) or 0)
     if not entries:
         core.reply(client, ERR_WASNOSUCHNICK, nick)
     for entry in entries:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold, valid_nick
 from tui_chat.irc.message import Message
+from tui_chat.irc.numbers import parse_decimal
 from tui_chat.irc.numerics import (
     ERR_ALREADYREGISTERED,
     ERR_BANNICKCHANGE,
@@ -85,7 +86,7 @@ def cap(core: ServerCore, client: Client, msg: Message) -> None:
         if not client.registered:
             client.cap_negotiating = True
         version = msg.param(1)
-        client.cap_version = max(client.cap_version, int(version) if version.isdigit() else 0)
+        client.cap_version = max(client.cap_version, parse_decimal(version) or 0)
         if client.cap_version >= 302:
             client.caps = caps.shared(client.caps | {caps.CAP_NOTIFY})
         offered = caps.ls_tokens(core.history is not None, core.cap_values, client.cap_version)
