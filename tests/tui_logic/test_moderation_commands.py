@@ -14,7 +14,7 @@ def _room_with(ctx: FakeContext, *members: Member) -> None:
     ctx.session.state.rooms["#lobby"] = FakeRoom({m.nick: m for m in members})
 
 
-async def test_ban_by_account_where_the_server_has_the_extban() -> None:
+async def test_ban_by_account_and_address_where_the_server_has_the_extban() -> None:
     ctx = FakeContext("#lobby")
     _room_with(
         ctx,
@@ -25,17 +25,37 @@ async def test_ban_by_account_where_the_server_has_the_extban() -> None:
     ctx.session.state.isupport.update(["EXTBAN=~,a"])
     await execute("/ban mallory", ctx)
     await execute("/ban bob 10m", ctx)
-    await execute("/unban #dev mallory", ctx)
     ctx.session.state.isupport.update(["EXTBAN=$,ajrxz"])
     await execute("/mute mallory 1h30m", ctx)
     assert ctx.session.calls == [
         ("mode", "#lobby", "+b", "*!*@10.0.0.9"),
-        ("mode", "#lobby", "+b", "~a:Mallory"),
+        ("mode", "#lobby", "+bb", "~a:Mallory", "*!*@10.0.0.9"),
         ("send_raw", "TBAN #lobby 10m *!*@10.0.0.7"),
-        ("mode", "#dev", "-b", "~a:Mallory"),
         ("send_raw", "TQUIET #lobby 1h30m $a:Mallory"),
+        ("send_raw", "TQUIET #lobby 1h30m *!*@10.0.0.9"),
+    ]
+    assert ctx.infos == [
+        "mallory in #lobby: by account and by address (~a:Mallory, *!*@10.0.0.9)",
+        "mallory in #lobby: by account and by address ($a:Mallory, *!*@10.0.0.9)",
     ]
     assert ctx.errors == []
+
+
+async def test_unban_of_someone_who_left_lifts_what_a_ban_could_have_named() -> None:
+    ctx = FakeContext("#lobby")
+    ctx.session.state.isupport.update(["EXTBAN=~,a"])
+    await execute("/unban irene", ctx)
+    _room_with(ctx, Member("kay", userhost="~k@10.0.0.5", account="kay_acct"))
+    await execute("/unmute #dev kay", ctx)
+    assert ctx.session.calls == [
+        ("mode", "#lobby", "-bb", "irene!*@*", "~a:irene"),
+        ("mode", "#dev", "-qqq", "kay!*@*", "~a:kay", "~a:kay_acct"),
+        ("mode", "#dev", "-q", "*!*@10.0.0.5"),
+    ]
+    assert ctx.infos[0] == (
+        "Lifting whatever of irene!*@*, ~a:irene is listed in #lobby; "
+        "each one lifted is announced, /banlist shows the rest"
+    )
 
 
 @pytest.mark.parametrize(

@@ -48,11 +48,12 @@ __all__ = [
     "CommandContext",
     "SessionActions",
     "account_extban",
-    "ban_mask",
+    "ban_masks",
     "command_names",
     "execute",
     "is_secret",
     "lookup",
+    "unban_masks",
 ]
 
 # `/register never`: stop suggesting /register on this server.
@@ -334,19 +335,40 @@ def account_extban(isupport: Isupport) -> str | None:
     return f"{prefix}a:" if "a" in types else None
 
 
-def ban_mask(nick_or_mask: str, state: StateView) -> str:
-    """How to ban someone: by account when they are logged in and the server has an
-    account extban, else `*!*@host` for a host we know, else `nick!*@*`; masks pass through.
+def _is_mask(text: str) -> bool:
+    return any(ch in text for ch in "!@*?:")
+
+
+def ban_masks(nick_or_mask: str, state: StateView) -> list[str]:
+    """What to list to ban someone; a mask passes through.
+
+    A logged-in person: their account (when the server has an account
+    extban) and their host, so logging out or coming back as a guest from
+    the same address does not get round it. Otherwise `*!*@host` when the
+    host is known, else `nick!*@*`.
     """
-    if any(ch in nick_or_mask for ch in "!@*?:"):
-        return nick_or_mask
+    if _is_mask(nick_or_mask):
+        return [nick_or_mask]
     member = _member(state, nick_or_mask)
     extban = account_extban(state.isupport)
+    masks = []
     if member is not None and member.account and extban:
-        return extban + member.account
+        masks.append(extban + member.account)
     if member is not None and member.userhost and "@" in member.userhost:
-        return "*!*@" + member.userhost.rsplit("@", 1)[1]
-    return f"{nick_or_mask}!*@*"
+        masks.append("*!*@" + member.userhost.rsplit("@", 1)[1])
+    return masks or [f"{nick_or_mask}!*@*"]
+
+
+def unban_masks(nick_or_mask: str, state: StateView) -> list[str]:
+    """Every entry /ban could have made for a nick: it may have left, or logged out, since."""
+    if _is_mask(nick_or_mask):
+        return [nick_or_mask]
+    masks = [f"{nick_or_mask}!*@*"]
+    extban = account_extban(state.isupport)
+    if extban:
+        # Accounts are usually named after the nick that registered them.
+        masks.append(extban + nick_or_mask)
+    return list(dict.fromkeys([*masks, *ban_masks(nick_or_mask, state)]))
 
 
 def _duration(text: str) -> str:
@@ -498,17 +520,35 @@ async def _add_to_list(letter: str, timed: str, args: list[str], ctx: CommandCon
     """+b/+q for good, or the server's timed command (TBAN, TQUIET) with a duration."""
     room, words = _room_and_args(args, ctx)
     _need(words, 1, 2)
-    mask = ban_mask(words[0], ctx.session.state)
+    masks = ban_masks(words[0], ctx.session.state)
     if len(words) == 2:
-        await ctx.session.send_raw(f"{timed} {room} {_duration(words[1])} {mask}")
+        duration = _duration(words[1])
+        for mask in masks:
+            await ctx.session.send_raw(f"{timed} {room} {duration} {mask}")
     else:
-        await ctx.session.mode(room, "+" + letter, mask)
+        await _list_modes("+" + letter, room, masks, ctx)
+    if len(masks) > 1:
+        ctx.show_info(f"{words[0]} in {room}: by account and by address ({', '.join(masks)})")
 
 
 async def _remove_from_list(letter: str, args: list[str], ctx: CommandContext) -> None:
     room, words = _room_and_args(args, ctx)
     _need(words, 1, 1)
-    await ctx.session.mode(room, "-" + letter, ban_mask(words[0], ctx.session.state))
+    masks = unban_masks(words[0], ctx.session.state)
+    await _list_modes("-" + letter, room, masks, ctx)
+    if len(masks) > 1:
+        listing = "/banlist" if letter == "b" else "/mutelist"
+        ctx.show_info(
+            f"Lifting whatever of {', '.join(masks)} is listed in {room}; "
+            f"each one lifted is announced, {listing} shows the rest"
+        )
+
+
+async def _list_modes(change: str, room: str, masks: list[str], ctx: CommandContext) -> None:
+    """`MODE #room +bb m1 m2`: one change per mask, a few per line."""
+    sign, letter = change[0], change[1]
+    for batch in _chunks(masks, MODES_PER_LINE):
+        await ctx.session.mode(room, sign + letter * len(batch), *batch)
 
 
 @_command("banlist", "[#room]", "Show the room's bans")
