@@ -490,7 +490,7 @@ async def _kick(args: list[str], rest: str, ctx: CommandContext) -> None:
 @_command(
     "ban",
     "[#room] <nick|mask> [duration]",
-    "Ban someone from the room, by account if logged in, for a while if given (operators)",
+    "Ban someone from the room (by account and address if logged in), for a while if given (operators)",
     ("b",),
 )
 async def _ban(args: list[str], rest: str, ctx: CommandContext) -> None:
