@@ -253,3 +253,29 @@ async def test_a_nick_drawn_by_the_log_is_still_clickable() -> None:
         # +1: the log's left padding.
         await pilot.click(log, offset=(column + 1, row - round(log.scroll_y)))
         await until(pilot, lambda: app.current_key == "bob")
+
+
+async def test_rows_dragged_over_with_the_mouse_are_the_selected_text() -> None:
+    app = LogApp()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.log_widget
+        for number in range(100):
+            log.add(said(number, 1))
+        await pilot.pause()
+        top = round(log.scroll_y)
+        first, third = screen_rows(log)[0], screen_rows(log)[2]
+        start = first.index("line")
+        await pilot.mouse_down(log, offset=(start, 0))
+        await pilot.hover(log, offset=(start + 6, 2))
+        await pilot.mouse_up(log, offset=(start + 6, 2))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "\n".join(
+            # The cell under the pointer is selected too.
+            (first[start:], screen_rows(log)[1], third[: start + 7])
+        )
+        assert log.text_selection is not None and log.text_selection.start.y == top
+        # Drawn highlighted, from the start of the selection on.
+        chosen = app.screen.get_component_rich_style("screen--selection").bgcolor
+        segments = list(log.render_line(0))
+        assert not any(s.style and s.style.bgcolor == chosen for s in segments[:1])
+        assert any(s.style and s.style.bgcolor == chosen and "line" in s.text for s in segments)

@@ -28,6 +28,7 @@ from textual.events import Resize
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from tui_chat.config import DEFAULT_SCROLLBACK_LINES
@@ -191,7 +192,24 @@ class ChatLog(ScrollView, can_focus=True):
         # Between a resize and on_resize the rows of the old width are cropped.
         if row >= self.row_count or not self._layout.width:
             return Strip.blank(width, style).apply_style(style)
-        return self.row(row).crop_extend(0, width, style).apply_style(style)
+        strip = self.row(row).crop_extend(0, width, style)
+        selection = self.text_selection
+        span = selection.get_span(row) if selection is not None else None
+        if span is not None:
+            start, end = span
+            before, chosen, after = strip.divide((start, width if end == -1 else end, width))
+            chosen = chosen.apply_style(self.screen.get_component_rich_style("screen--selection"))
+            strip = Strip.join((before, chosen, after))
+        # Offsets tell a mouse selection which row and column it is on.
+        return strip.apply_style(style).apply_offsets(0, row)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text of the rows selected with the mouse (Ctrl+C copies it)."""
+        first = selection.start.y if selection.start is not None else 0
+        last = selection.end.y if selection.end is not None else self.row_count - 1
+        rows = [self.row(y).text for y in range(first, min(last + 1, self.row_count))]
+        # Rows above the selection stay empty: only what was selected is drawn.
+        return selection.extract("\n" * first + "\n".join(rows)), "\n"
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -280,8 +298,10 @@ class ChatLog(ScrollView, can_focus=True):
             if reading and added:
                 self.scroll_to(y=new_value + added, animate=False, immediate=True)
                 return
-        # An emptied log springs back to the top too, but has nothing to page back from.
-        if new_value <= 0 < old_value and self.row_count:
+        # Only the reader's own way up: a view put back inside a log that
+        # shrank or grew taller (emptied, shown after being hidden) comes
+        # from past the end, and is no reason to ask for an older page.
+        if new_value <= 0 < old_value <= self.max_scroll_y:
             self.post_message(self.ReachedTop(self))
         self.following = new_value >= self.max_scroll_y
         if self.following:
