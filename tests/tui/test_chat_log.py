@@ -279,3 +279,21 @@ async def test_rows_dragged_over_with_the_mouse_are_the_selected_text() -> None:
         segments = list(log.render_line(0))
         assert not any(s.style and s.style.bgcolor == chosen for s in segments[:1])
         assert any(s.style and s.style.bgcolor == chosen and "line" in s.text for s in segments)
+
+
+async def test_ctrl_c_copies_what_was_selected_in_the_log() -> None:
+    app = make_app()
+    async with app.run_test(size=APP_SIZE) as pilot:
+        await in_lobby(app)
+        await app.apply_event(MessageReceived("#lobby", "bob", "copy this please"))
+        await pilot.pause()
+        log = app._logs["#lobby"]
+        row = next(y for y, strip in enumerate(log.lines) if "copy this" in strip.text)
+        column = log.lines[row].text.index("copy this") + 1  # +1: the log's left padding
+        y = row - round(log.scroll_y)
+        await pilot.mouse_down(log, offset=(column, y))
+        await pilot.hover(log, offset=(column + 8, y))
+        await pilot.mouse_up(log, offset=(column + 8, y))
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.clipboard == "copy this"
