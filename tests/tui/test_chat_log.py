@@ -10,9 +10,11 @@ from textual.app import App, ComposeResult
 from textual.events import Resize
 from textual.geometry import Size
 from textual.message import Message
+from textual.pilot import Pilot
 from textual.strip import Strip
 
 from tui_chat.client.events import MessageReceived
+from tui_chat.tui.app import ChatApp
 from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
 
@@ -241,17 +243,25 @@ async def test_scrolling_up_to_entries_not_counted_yet_counts_them_first() -> No
         assert screen_rows(log)[: len(expected)] == expected
 
 
+async def bob_said_in_the_lobby(app: ChatApp, pilot: Pilot[None], text: str) -> ChatLog:
+    await in_lobby(app)
+    await app.apply_event(MessageReceived("#lobby", "bob", text))
+    await pilot.pause()
+    return app._logs["#lobby"]
+
+
+def place_of(log: ChatLog, text: str) -> tuple[int, int]:
+    """Where `text` is on screen, as an offset in the log widget (its padding included)."""
+    row = next(y for y, strip in enumerate(log.lines) if text in strip.text)
+    # +1: the log's left padding.
+    return log.lines[row].text.index(text) + 1, row - round(log.scroll_y)
+
+
 async def test_a_nick_drawn_by_the_log_is_still_clickable() -> None:
     app = make_app()
     async with app.run_test(size=APP_SIZE) as pilot:
-        await in_lobby(app)
-        await app.apply_event(MessageReceived("#lobby", "bob", "click my name"))
-        await pilot.pause()
-        log = app._logs["#lobby"]
-        row = next(y for y, strip in enumerate(log.lines) if "click my name" in strip.text)
-        column = log.lines[row].text.index("bob")
-        # +1: the log's left padding.
-        await pilot.click(log, offset=(column + 1, row - round(log.scroll_y)))
+        log = await bob_said_in_the_lobby(app, pilot, "click my name")
+        await pilot.click(log, offset=place_of(log, "bob"))
         await until(pilot, lambda: app.current_key == "bob")
 
 
@@ -284,13 +294,8 @@ async def test_rows_dragged_over_with_the_mouse_are_the_selected_text() -> None:
 async def test_ctrl_c_copies_what_was_selected_in_the_log() -> None:
     app = make_app()
     async with app.run_test(size=APP_SIZE) as pilot:
-        await in_lobby(app)
-        await app.apply_event(MessageReceived("#lobby", "bob", "copy this please"))
-        await pilot.pause()
-        log = app._logs["#lobby"]
-        row = next(y for y, strip in enumerate(log.lines) if "copy this" in strip.text)
-        column = log.lines[row].text.index("copy this") + 1  # +1: the log's left padding
-        y = row - round(log.scroll_y)
+        log = await bob_said_in_the_lobby(app, pilot, "copy this please")
+        column, y = place_of(log, "copy this")
         await pilot.mouse_down(log, offset=(column, y))
         await pilot.hover(log, offset=(column + 8, y))
         await pilot.mouse_up(log, offset=(column + 8, y))
