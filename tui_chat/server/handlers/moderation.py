@@ -144,16 +144,7 @@ def uban_add(core: ServerCore, client: Client, args: list[str]) -> None:
         core.fail(client, "UBAN", "LIST_FULL", text="Too many server bans; remove one first")
         return
     now = core.clock()
-    ban = ServerBan(
-        target.kind,
-        target.shown,
-        reason,
-        client.nick,
-        now,
-        None if seconds is None else now + seconds,
-        target.network,
-        target.entry,
-    )
+    ban = ServerBan.on(target, reason, client.nick, now, None if seconds is None else now + seconds)
     if ban.matches(client):
         core.fail(client, "UBAN", "INVALID_TARGET", text=f"{target.shown} would ban yourself")
         return

@@ -94,15 +94,8 @@ class Moderation:
             if target is None or target.kind.value != ban_row.kind:
                 log.warning("moderation: skipped a saved server ban %r", ban_row.target)
                 continue
-            ban = ServerBan(
-                target.kind,
-                target.shown,
-                ban_row.reason,
-                ban_row.set_by,
-                ban_row.set_at,
-                ban_row.expires,
-                target.network,
-                target.entry,
+            ban = ServerBan.on(
+                target, ban_row.reason, ban_row.set_by, ban_row.set_at, ban_row.expires
             )
             self.server_bans.add(ban)
             self._schedule(ban, "", "")

@@ -47,6 +47,14 @@ class ServerBan:
     network: Network | None
     entry: ListEntry | None
 
+    @classmethod
+    def on(
+        cls, target: Target, reason: str, set_by: str, set_at: float, expires: float | None
+    ) -> ServerBan:
+        return cls(
+            target.kind, target.shown, reason, set_by, set_at, expires, target.network, target.entry
+        )
+
     @property
     def key(self) -> tuple[BanKind, str]:
         return key_of(self.kind, self.target)
