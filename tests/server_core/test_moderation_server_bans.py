@@ -144,3 +144,12 @@ def test_a_malformed_address_is_refused_not_taken_for_an_account() -> None:
         "10.0.0.0/33 is not a valid IP address or network (e.g. 10.0.0.1, 10.0.0.0/8)"
     )
     assert len(core.moderation.server_bans) == 0
+
+
+def test_an_ipv6_target_written_with_a_leading_zero() -> None:
+    core, admin = _oper_core()
+    admin.send("UBAN ADD 0::1 REASON :loopback six", "UBAN DEL 0::1")
+    assert _notices(admin) == [
+        "Server ban on address ::1 permanently: loopback six",
+        "Removed the server ban on address ::1",
+    ]

@@ -70,6 +70,8 @@ async def test_unban_of_someone_who_left_lifts_what_a_ban_could_have_named() -> 
         ("/uban list", ("send_raw", "UBAN LIST")),
         ("/uban del 10.0.0.0/8", ("send_raw", "UBAN DEL 10.0.0.0/8")),
         ("/uban add 10.0.0.9", ("send_raw", "UBAN ADD 10.0.0.9")),
+        ("/uban add ::1 test", ("send_raw", "UBAN ADD 0::1 REASON :test")),
+        ("/uban del ::ffff:10.0.0.1", ("send_raw", "UBAN DEL 0::ffff:10.0.0.1")),
         (
             "/uban add mallory 1d sock puppet",
             ("send_raw", "UBAN ADD mallory DURATION 1d REASON :sock puppet"),

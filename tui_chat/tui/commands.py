@@ -490,7 +490,7 @@ async def _kick(args: list[str], rest: str, ctx: CommandContext) -> None:
 @_command(
     "ban",
     "[#room] <nick|mask> [duration]",
-    "Ban someone from the room (by account and address if logged in), for a while if given (operators)",
+    "Ban someone (by account and address if logged in), for a while if given (operators)",
     ("b",),
 )
 async def _ban(args: list[str], rest: str, ctx: CommandContext) -> None:
@@ -614,10 +614,10 @@ async def _uban(args: list[str], rest: str, ctx: CommandContext) -> None:
         await ctx.session.send_raw("UBAN LIST")
     elif sub == "del":
         _need(args, 2, 2)
-        await ctx.session.send_raw(f"UBAN DEL {args[1]}")
+        await ctx.session.send_raw(f"UBAN DEL {_middle(args[1])}")
     elif sub == "add":
         _need(args, 2)
-        line = f"UBAN ADD {args[1]}"
+        line = f"UBAN ADD {_middle(args[1])}"
         skip = 2
         if len(args) > 2 and parse_duration(args[2]) is not None:
             line += f" DURATION {args[2]}"
@@ -626,6 +626,11 @@ async def _uban(args: list[str], rest: str, ctx: CommandContext) -> None:
         await ctx.session.send_raw(f"{line} REASON :{reason}" if reason else line)
     else:
         raise UsageError()
+
+
+def _middle(target: str) -> str:
+    """A UBAN target fit for the middle of a line: `::1` would start the trailing part."""
+    return "0" + target if target.startswith(":") else target
 
 
 @_command("ignore", "[nick|mask]", "Hide someone's messages (this session); alone, list them")
