@@ -147,7 +147,7 @@ def test_a_malformed_address_is_refused_not_taken_for_an_account() -> None:
 
 
 def test_an_ipv6_target_written_with_a_leading_zero() -> None:
-    core, admin = _oper_core()
+    _core, admin = _oper_core()
     admin.send("UBAN ADD 0::1 REASON :loopback six", "UBAN DEL 0::1")
     assert _notices(admin) == [
         "Server ban on address ::1 permanently: loopback six",
