@@ -49,6 +49,9 @@ log = logging.getLogger("tui_chat.server")
 # Why REGISTER could not start (standard-replies codes of account-registration).
 ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
 TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+# The stored verifier of an account no password opens: the host's own
+# (handlers/host_account.py), logged in to by the host's key only.
+NO_PASSWORD = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,10 @@ class Account:
     password: str
     scram: str | None
     created_ms: int
+
+    @property
+    def has_password(self) -> bool:
+        return self.password != NO_PASSWORD
 
 
 def address_of(client: Client) -> str:
@@ -109,6 +116,9 @@ class Accounts:
         # memory only, so a restart forgets them.
         self._known: dict[str, deque[str]] = {}
         self._known_max = config.known_login_addresses
+        # Folded account -> when it last logged in (server clock), since the
+        # server started: shown by NickServ INFO, never stored.
+        self.last_login: dict[str, float] = {}
         # Seeds the made-up SCRAM salts of unknown users (scram.py).
         self.secret = secrets.token_bytes(32)
         # Per connection: its SASL exchange under way, whether a password
@@ -137,21 +147,21 @@ class Accounts:
         return key in self.by_key or key in self._reserved
 
     def create(
-        self, name: str, password: str, email: str | None, done: Callable[[Account | None], None]
+        self,
+        name: str,
+        password: str | None,
+        email: str | None,
+        done: Callable[[Account | None], None],
     ) -> str | None:
         """Start creating `name`; `done(account or None)` on the loop once stored.
 
+        `password` None makes an account no password opens (`NO_PASSWORD`).
         Returns a reason code when it cannot start: ACCOUNT_EXISTS, or
         TEMPORARILY_UNAVAILABLE when the KDF pool is full.
         """
         if self.taken(name):
             return ACCOUNT_EXISTS
         key = casefold(name)
-        with_scram = self.scram
-
-        def hash_password() -> tuple[str, str | None]:
-            scram = make_scram_verifier(password) if with_scram else None
-            return make_password_verifier(password), scram
 
         def hashed(verifiers: tuple[str, str | None] | None) -> None:
             if verifiers is None:
@@ -162,10 +172,90 @@ class Accounts:
             self._insert(key, account, email, done)
 
         self._reserved.add(key)
-        if not self.pool.run(hash_password, hashed):
+        if password is None:
+            hashed((NO_PASSWORD, None))
+        elif not self._hash(password, hashed):
             self._reserved.discard(key)
             return TEMPORARILY_UNAVAILABLE
         return None
+
+    def _hash(self, password: str, done: Callable[[tuple[str, str | None] | None], None]) -> bool:
+        """Make `password`'s verifiers (scrypt, and SCRAM when on) on the pool; False if full."""
+        with_scram = self.scram
+
+        def hash_password() -> tuple[str, str | None]:
+            scram = make_scram_verifier(password) if with_scram else None
+            return make_password_verifier(password), scram
+
+        return self.pool.run(hash_password, done)
+
+    def set_password(
+        self, account: Account, password: str | None, done: Callable[[Account | None], None]
+    ) -> bool:
+        """Replace `account`'s verifiers (both: an old SCRAM key must stop working).
+
+        `password` None leaves it without one (`NO_PASSWORD`). `done(account
+        or None)` on the loop once stored; False when the KDF pool is full.
+        """
+        key = casefold(account.name)
+
+        def hashed(verifiers: tuple[str, str | None] | None) -> None:
+            if verifiers is None:
+                done(None)
+                return
+            password_, scram = verifiers
+
+            def update(conn: sqlite3.Connection) -> None:
+                conn.execute(
+                    "UPDATE accounts SET password = ?, scram = ? WHERE key = ?",
+                    (password_, scram, key),
+                )
+
+            def committed(result: StoreResult) -> None:
+                current = self.by_key.get(key)
+                if result.status is not StoreStatus.STORED or current is None:
+                    log.error("accounts: could not store %s's password: %s", key, result.error)
+                    done(None)
+                    return
+                changed = self.by_key[key] = replace(current, password=password_, scram=scram)
+                done(changed)
+
+            self._apply(update, committed, done)
+
+        if password is None:
+            hashed((NO_PASSWORD, None))
+            return True
+        return self._hash(password, hashed)
+
+    def drop(self, account: Account, done: Callable[[bool], None]) -> None:
+        """Delete `account` (its nick is free again); `done(dropped)` on the loop."""
+        key = casefold(account.name)
+
+        def delete(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM accounts WHERE key = ?", (key,))
+
+        def committed(result: StoreResult) -> None:
+            if result.status is not StoreStatus.STORED:
+                log.error("accounts: could not drop %s: %s", account.name, result.error)
+                done(False)
+                return
+            self.by_key.pop(key, None)
+            self._known.pop(key, None)
+            self.last_login.pop(key, None)
+            done(True)
+
+        self._apply(delete, committed, lambda _: done(False))
+
+    def _apply(
+        self,
+        change: Callable[[sqlite3.Connection], None],
+        committed: Callable[[StoreResult], None],
+        stopping: Callable[[None], None],
+    ) -> None:
+        try:
+            self._writer.apply(change, committed)
+        except RuntimeError:  # the writer closed: the server is stopping
+            stopping(None)
 
     def _insert(
         self, key: str, account: Account, email: str | None, done: Callable[[Account | None], None]
@@ -212,12 +302,23 @@ class Accounts:
             if scram is None:
                 return
 
+            # Only for the password it was made from: one changed meanwhile
+            # (set_password) must not get the old one's key.
             def update(conn: sqlite3.Connection) -> None:
-                conn.execute("UPDATE accounts SET scram = ? WHERE key = ?", (scram, key))
+                conn.execute(
+                    "UPDATE accounts SET scram = ?"
+                    " WHERE key = ? AND scram IS NULL AND password = ?",
+                    (scram, key, account.password),
+                )
 
             def committed(result: StoreResult) -> None:
                 current = self.by_key.get(key)
-                if result.status is StoreStatus.STORED and current is not None:
+                if (
+                    result.status is StoreStatus.STORED
+                    and current is not None
+                    and current.scram is None
+                    and current.password == account.password
+                ):
                     self.by_key[key] = replace(current, scram=scram)
 
             with contextlib.suppress(RuntimeError):  # the writer closed: stopping
@@ -239,7 +340,8 @@ class Accounts:
         return failures
 
     def logged_in(self, client: Client, name: str) -> None:
-        """Remember `client`'s address as one the owner of `name` uses."""
+        """Remember when, and `client`'s address as one the owner of `name` uses."""
+        self.last_login[casefold(name)] = self._clock()
         if self._known_max <= 0:
             return
         known = self._known.setdefault(casefold(name), deque(maxlen=self._known_max))
