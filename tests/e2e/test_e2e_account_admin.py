@@ -155,7 +155,8 @@ async def test_operator_registers_lists_and_inspects(
     boss = await operator(connect, address)
     await says(boss, "NS SAREGISTER hal two words", "Registered hal")
     await says(boss, "NS SAREGISTER hal two words", "already exists")
-    await says(boss, "NS SAREGISTER #bad password1", "not a valid nick")
+    await says(boss, "NS SAREGISTER #bad password1", "not a nick anyone can keep")
+    await says(boss, "NS SAREGISTER guest123 password1", "not a nick anyone can keep")
     await says(boss, "NS SAREGISTER ivy ivy password", "Registered ivy")
     assert await logs_in(connect, address, "hal", "two words") == "903"
     await boss.send("NS LIST")
@@ -202,3 +203,28 @@ async def test_admin_changes_reach_the_file(
     from tui_chat.server.accounts.verifiers import check_password
 
     assert check_password(NEW_PASSWORD, rows["lee"])
+
+
+async def test_a_guest_nick_cannot_be_registered(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """QA F19: a temporary Guest nick must not become an account (nor Guest12 GUEST12)."""
+    address = start(start_server)
+    owner = await register_account(connect, address, "mia")
+    await owner.send("QUIT")
+    await owner.closed()
+    # Renamed to a guest for holding someone's nick, then trying to keep the guest name.
+    squatter = await connect(address)
+    burst = await squatter.register("mia", caps=["draft/account-registration"])
+    guest = burst[-1].params[0]
+    assert guest.startswith("Guest")
+    for name in ("*", guest, guest.upper()):
+        if name != "*":
+            await squatter.send(f"NICK {name}")
+        await squatter.send(f"REGISTER {name} * :{PASSWORD}")
+        refused = await squatter.expect("FAIL")
+        assert refused.params[:2] == ["REGISTER", "BAD_ACCOUNT_NAME"], refused.serialize()
+        assert "temporary guest nick" in refused.params[-1]
+    # A name that only starts like one is fine.
+    await squatter.send("NICK Guestbook", f"REGISTER * * :{PASSWORD}")
+    assert (await squatter.expect("REGISTER")).params[:2] == ["SUCCESS", "Guestbook"]

@@ -41,7 +41,7 @@ from tui_chat.server.handlers.nickserv import (
     is_service,
     subcommand,
 )
-from tui_chat.server.handlers.registration import change_nick, guest_nick
+from tui_chat.server.handlers.registration import change_nick, guest_nick, is_guest_nick
 from tui_chat.server.handlers.sasl import BUSY_TEXT, count_failure, login_with_password
 
 if TYPE_CHECKING:
@@ -237,8 +237,8 @@ def saregister(core: ServerCore, client: Client, rest: str) -> None:
     if not password:
         answer(core, client, "Usage: SAREGISTER <account> <password>")
         return
-    if not valid_nick(name, core.config.nicklen) or is_service(name):
-        answer(core, client, f"{name} is not a valid nick, so it cannot be an account name")
+    if not valid_nick(name, core.config.nicklen) or is_service(name) or is_guest_nick(name):
+        answer(core, client, f"{name} is not a nick anyone can keep, so it cannot be an account")
         return
     if _weak(core, client, password):
         return

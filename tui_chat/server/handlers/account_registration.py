@@ -21,6 +21,7 @@ from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message
 from tui_chat.server.accounts.registry import ACCOUNT_EXISTS, address_of
 from tui_chat.server.handlers import command
+from tui_chat.server.handlers.registration import is_guest_nick
 from tui_chat.server.handlers.sasl import BUSY_TEXT, resume_registration
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ def _refusal(core: ServerCore, client: Client, name: str, password: str) -> Refu
         return "NEED_NICK", "*", "Choose a nick (NICK) before registering it"
     if casefold(name) != client.folded:
         text = "The account name must be your current nick; change nick first"
+        return "BAD_ACCOUNT_NAME", name, text
+    if is_guest_nick(name):
+        text = f"{name} is a temporary guest nick; /nick <name> first, then register that"
         return "BAD_ACCOUNT_NAME", name, text
     if client in accounts.busy:
         return UNAVAILABLE, name, "Your previous request is still being handled"

@@ -74,6 +74,7 @@ DEFAULT_USERNAME = "user"
 # registered nick: "Guest" and a random number below GUEST_NICK_NUMBERS.
 GUEST_NICK_TEMPLATE = "Guest{number}"
 GUEST_NICK_NUMBERS = 100_000
+GUEST_NICK_PREFIX = GUEST_NICK_TEMPLATE.partition("{")[0]
 BANNED_NICK_CHANGE_TEXT = "Cannot change nickname while banned or muted on channel"
 NICK_OWNED_TEXT = "Nickname is registered to an account; log in to that account to use it"
 
@@ -225,6 +226,15 @@ def _reclaim(core: ServerCore, client: Client, holder: Client, folded: str) -> b
     core.notice(holder, f"The nick {old} was taken back by its owner; you are now {guest}")
     log.info("nick %s taken back from %s by its owner", old, holder.host)
     return True
+
+
+def is_guest_nick(nick: str) -> bool:
+    """Whether `nick` has the shape of a guest nick ("Guest" and digits, any case).
+
+    Such a name is temporary by design, so it can never be an account.
+    """
+    prefix, digits = nick[: len(GUEST_NICK_PREFIX)], nick[len(GUEST_NICK_PREFIX) :]
+    return casefold(prefix) == casefold(GUEST_NICK_PREFIX) and digits.isascii() and digits.isdigit()
 
 
 def guest_nick(core: ServerCore) -> str:
