@@ -69,6 +69,10 @@ class ServerConfig:
     # SCRAM-SHA-256 keeps a PBKDF2 verifier beside the scrypt one, which is
     # weaker against a stolen database: opt-in (docs/security.md, Accounts).
     sasl_scram: bool = False
+    # The secret `tui-chat host`'s own app sends as PASS: its nick is then
+    # its account, created or taken back (handlers/host_account.py). None:
+    # no connection is the host's.
+    host_key: str | None = None
     min_password_length: int = limits.MIN_PASSWORD_LENGTH
     kdf_workers: int = limits.KDF_WORKERS
     kdf_max_queued: int = limits.KDF_MAX_QUEUED

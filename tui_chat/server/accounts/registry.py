@@ -127,6 +127,11 @@ class Accounts:
         self.sessions: dict[Client, SaslSession] = {}
         self.busy: set[Client] = set()
         self.failures: dict[Client, int] = {}
+        # Connections that gave the host's key (handlers/host_account.py),
+        # until registration claims their nick; a line each is told after
+        # its welcome.
+        self.host_connections: set[Client] = set()
+        self.after_welcome: dict[Client, str] = {}
         log.debug("accounts: %d loaded", len(self.by_key))
 
     @property
@@ -354,6 +359,8 @@ class Accounts:
         self.sessions.pop(client, None)
         self.busy.discard(client)
         self.failures.pop(client, None)
+        self.host_connections.discard(client)
+        self.after_welcome.pop(client, None)
 
     def prune(self, now: float) -> None:
         self.throttle.prune(now)

@@ -17,6 +17,7 @@ session of the same account keeps it (433).
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import string
 from typing import TYPE_CHECKING
@@ -138,6 +139,12 @@ def pass_(core: ServerCore, client: Client, msg: Message) -> None:
         return
     password = core.config.password
     client.pass_ok = password is not None and msg.params[0] == password
+    key = core.config.host_key
+    if key is not None and hmac.compare_digest(msg.params[0].encode(), key.encode()):
+        # The host's own app (handlers/host_account.py); it passes any server password.
+        client.pass_ok = True
+        if core.accounts is not None:
+            core.accounts.host_connections.add(client)
 
 
 @command("NICK", registered=False)
@@ -291,6 +298,12 @@ def try_register(core: ServerCore, client: Client) -> None:
         return  # a server ban (UBAN) on its mask or account
     if not abort_on_registration(core, client):
         return  # a password is being checked; its result calls us again
+    if core.accounts is not None and client in core.accounts.host_connections:
+        # Imported here: host_account imports this module (through account_admin).
+        from tui_chat.server.handlers.host_account import claim_host_nick
+
+        if not claim_host_nick(core, client):
+            return  # the host's account is being stored; that calls us again
     owned = owned_by_other(core, client, client.nick)
     if owned is not None:
         guest = guest_nick(core)
@@ -312,6 +325,9 @@ def try_register(core: ServerCore, client: Client) -> None:
             f" If it is yours, log in: SASL in your client's settings, or"
             f" /msg NickServ identify {owned.name} <password>; then /nick {owned.name}",
         )
+    told = core.accounts.after_welcome.pop(client, None) if core.accounts is not None else None
+    if told is not None:
+        core.notice(client, told)
     if cfg.default_room:
         join_channel(core, client, cfg.default_room, None)
 
