@@ -333,6 +333,8 @@ def chat_app(
             host,
             port,
             nick,
+            # `host`'s own server knows its OPER password as the host key.
+            password=oper[1] if oper is not None else None,
             tls=tls,
             rooms=rooms,
             oper=oper,
@@ -372,7 +374,11 @@ def start_host_server(
     from tui_chat.server.thread import ServerThread
 
     oper = (HOST_OPER_NAME, secrets.token_urlsafe(HOST_OPER_PASSWORD_BYTES))
-    config = ServerConfig(operators=dict([oper]), history_db=history_db, sasl_scram=scram)
+    # The OPER password is also the host key: sent as PASS, it makes the
+    # host's nick its own account (server/handlers/host_account.py).
+    config = ServerConfig(
+        operators=dict([oper]), history_db=history_db, sasl_scram=scram, host_key=oper[1]
+    )
     server = ServerThread(config, host, port, ssl_context=ssl_context)
     return server, server.start(), oper
 
