@@ -913,6 +913,8 @@ class ChatApp(App[None]):
     @on(Input.Submitted, "#input")
     async def _submitted(self, event: Input.Submitted) -> None:
         # ChatInput already emptied itself and kept the line in its history.
+        # What you send or ask for is what you want to see next, as in irssi.
+        self.action_log_end()
         await commands.execute(event.value, self)
 
     @on(ChatInput.MultiLinePaste)
@@ -921,6 +923,7 @@ class ChatApp(App[None]):
         target = self.current_target
         if not lines:
             return
+        self.action_log_end()
         if target is None:
             self.show_error("Pasted text needs a room or a private conversation to go to.")
             return
@@ -973,6 +976,8 @@ class ChatApp(App[None]):
         target, older, now = window.target, window.older, time.monotonic()
         if target is None or self._session is None or older.exhausted or older.loading(now):
             return
+        if not self._logs[window.key].older_page_fits():
+            return
         older.ask(now)
         before = older.oldest or datetime.now(UTC)
         self.run_worker(self._fetch_older(window, target, before), group="history")
@@ -1010,6 +1015,14 @@ class ChatApp(App[None]):
     @on(ChatInput.JumpToEnd)
     def action_log_end(self) -> None:
         self._logs[self.current_key].jump_to_end()
+
+    @on(ChatInput.JumpToStart)
+    def action_log_start(self) -> None:
+        log = self._logs[self.current_key]
+        if log.scroll_y <= 0:
+            self._load_older()
+        else:
+            log.jump_to_start()
 
     def action_query(self, nick: str) -> None:
         if casefold(nick) != casefold(self.nick) and not is_channel(nick):
