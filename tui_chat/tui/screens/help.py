@@ -24,11 +24,13 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Tab / Shift+Tab", "complete nick, #room or /command"),
     ("Up / Down", "input history"),
     ("PageUp / PageDown", "scroll the log; PageUp at the top loads older messages"),
-    ("End", "jump to the newest message"),
+    ("Home", "jump to the oldest message kept (in an empty input); older ones load from there"),
+    ("End", "jump to the newest message (in an empty input)"),
     ("F1", "this help"),
     ("F2", "command palette: themes, screenshots"),
     ("Ctrl+Q", "quit"),
     ("click", "a room to switch, a nick to talk privately, a link to open it"),
+    ("drag, then Ctrl+C", "select text in the log; Ctrl+C copies it"),
 )
 
 
