@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui_chat.tui.widgets.log_layout import RowLayout
-from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
+from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler, undated
 
 STYLER = LineStyler("%H:%M")
 WHEN = datetime(2026, 11, 24, 9, 30)
@@ -42,6 +42,21 @@ def test_the_cap_drops_the_oldest_and_says_how_many_rows_went() -> None:
     assert layout.append(said(10)) == first
     assert layout.entries[0].plain.split("│ ")[1].startswith("line 1 ")
     assert layout.top(0) == 0 and layout.row_count == sum(said(n).height(80) for n in range(1, 11))
+
+
+def test_a_head_stays_on_top_of_the_capped_messages() -> None:
+    layout = layout_of(10, 40, cap=10)
+    head = undated("Older messages are not kept " * 3, layout.entries[0])
+    assert layout.full and layout.put_head(head) == head.height(40) > 1
+    assert layout.put_head(head) == 0
+    for number in range(10, 25):
+        assert layout.append(said(number)) == said(number - 10).height(40)
+    assert layout.full and len(layout.entries) == 11 and layout.entries[0] is head
+    heights = [head.height(40), *(said(n).height(40) for n in range(15, 25))]
+    assert rows(layout) == [(sum(heights[:i]), heights[i]) for i in range(11)]
+    assert layout.prepend([said(0)]) == 0
+    layout.clear()
+    assert not layout.headed and not layout.full
 
 
 def test_a_new_width_counts_the_newest_now_and_the_rest_in_slices() -> None:

@@ -50,6 +50,9 @@ class ChatInput(Input):
     class JumpToEnd(Message):
         """End pressed with the cursor already at the end: show the newest messages."""
 
+    class JumpToStart(Message):
+        """Home pressed with the cursor already at the start: show the oldest messages kept."""
+
     def __init__(self, source: CompletionSource, history: InputHistory, **kwargs: object) -> None:
         super().__init__(placeholder="Type a message, or /help", **kwargs)  # type: ignore[arg-type]
         self.source = source
@@ -77,6 +80,11 @@ class ChatInput(Input):
         text = self.history.next()
         if text is not None:
             self._show(text)
+
+    def action_home(self, select: bool = False) -> None:
+        if not select and self.cursor_position == 0:
+            self.post_message(self.JumpToStart())
+        super().action_home(select)
 
     def action_end(self, select: bool = False) -> None:
         if not select and self.cursor_position == len(self.value):

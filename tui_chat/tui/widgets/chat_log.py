@@ -12,7 +12,8 @@ drawing every entry, and memory holds entries, not screens of rendered text.
 While the reader is scrolled up, new lines are added without moving the
 view and counted in `unseen`; scrolling back to the end clears the count.
 Scrolling up to the top posts `ReachedTop`, and `prepend` puts an older page
-above the kept entries without moving the text under the reader.
+above the kept entries without moving the text under the reader. A log that
+holds its cap has no room for a page: its first line says so instead.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from textual.strip import Strip
 
 from tui_chat.config import DEFAULT_SCROLLBACK_LINES
 from tui_chat.tui.widgets.log_layout import RowLayout
-from tui_chat.tui.widgets.message_lines import ChatLine
+from tui_chat.tui.widgets.message_lines import ChatLine, undated
 
 __all__ = ["COUNT_SLICE_SECONDS", "DRAWN_ENTRIES_CACHED", "ChatLog", "LogRows"]
 
@@ -140,6 +141,23 @@ class ChatLog(ScrollView, can_focus=True):
         self._trimmed -= self._layout.prepend(lines)
         self._sync_soon()
         return len(self._layout.entries) - kept
+
+    def older_page_fits(self) -> bool:
+        """Whether an older page has room above the kept entries.
+
+        When it has not (the log holds its cap), the first line says that
+        older messages are not kept here.
+        """
+        layout = self._layout
+        if not layout.full:
+            return True
+        if layout.entries and not layout.headed:
+            text = f"Older messages are not kept in this window (limit {layout.cap:,})"
+            # Shown where the reader is, at the top: the view does not follow
+            # the text down as it does for a page.
+            layout.put_head(undated(text, layout.entries[0]))
+            self._sync_soon()
+        return False
 
     def clear(self) -> ChatLog:
         self._layout.clear()
@@ -301,7 +319,7 @@ class ChatLog(ScrollView, can_focus=True):
         # Only the reader's own way up: a view put back inside a log that
         # shrank or grew taller (emptied, shown after being hidden) comes
         # from past the end, and is no reason to ask for an older page.
-        if new_value <= 0 < old_value <= self.max_scroll_y:
+        if new_value <= 0 < old_value <= self.max_scroll_y and self.older_page_fits():
             self.post_message(self.ReachedTop(self))
         self.following = new_value >= self.max_scroll_y
         if self.following:
@@ -311,6 +329,10 @@ class ChatLog(ScrollView, can_focus=True):
         self.following = True
         self._set_unseen(0)
         self.scroll_end(animate=False)
+
+    def jump_to_start(self) -> None:
+        """Show the oldest entry kept; scrolling there asks for an older page as usual."""
+        self.scroll_home(animate=False, immediate=True)
 
     def _set_unseen(self, count: int) -> None:
         if count != self.unseen:

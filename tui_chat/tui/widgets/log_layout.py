@@ -9,6 +9,9 @@ the older ones keep their rows at the old width, as an estimate, until
 
 Rows are numbered since the log began, older pages below zero, so dropping
 the oldest entry or adding a new one changes no other entry's number.
+
+A full log may have a head: a first line that is no message (it says older
+ones are not kept) and stays on top while the cap drops messages under it.
 """
 
 from __future__ import annotations
@@ -25,10 +28,14 @@ __all__ = ["RowLayout"]
 
 class RowLayout:
     def __init__(self, max_entries: int | None) -> None:
-        self.entries: deque[ChatLine] = deque(maxlen=max_entries)
+        # The cap counts messages: a head is kept on top of them.
+        self.cap = max_entries
+        self.entries: deque[ChatLine] = deque()
         # The row each entry starts at; `_end` is the row after the newest.
-        self._tops: deque[int] = deque(maxlen=max_entries)
+        self._tops: deque[int] = deque()
         self._end = 0
+        # True while entries[0] is the head, not a message.
+        self.headed = False
         # Columns rows are counted at; 0 (one row each) until the log is shown.
         self.width = 0
         # The oldest `stale` entries have rows counted at an earlier width.
@@ -58,16 +65,43 @@ class RowLayout:
     def _rows_of(self, line: ChatLine) -> int:
         return line.height(self.width) if self.width else 1
 
+    @property
+    def full(self) -> bool:
+        return self.cap is not None and len(self.entries) - self.headed >= self.cap
+
     def append(self, line: ChatLine) -> int:
         """Add the newest entry; returns the rows the cap dropped off the top."""
         dropped = 0
-        if len(self.entries) == self.entries.maxlen:
-            dropped = self.height(0)
-            self.stale = max(0, self.stale - 1)
+        if self.full:
+            dropped = self._drop_oldest()
         self.entries.append(line)
         self._tops.append(self._end)
         self._end += self._rows_of(line)
         return dropped
+
+    def _drop_oldest(self) -> int:
+        """Drop the oldest message (under the head, if any); the rows it took."""
+        oldest = int(self.headed)
+        dropped = self.height(oldest)
+        if self.stale > oldest:
+            self.stale -= 1
+        if self.headed:
+            # The head moves down onto the next message, as tall as it was.
+            head_rows = self.height(0)
+            del self.entries[1]
+            del self._tops[1]
+            self._tops[0] = self._start(1) - head_rows
+        else:
+            self.entries.popleft()
+            self._tops.popleft()
+        return dropped
+
+    def put_head(self, line: ChatLine) -> int:
+        """Put `line` on top as the head (once); the rows added above the messages."""
+        if self.headed:
+            return 0
+        self.headed = True
+        return self.prepend([line], room=1)
 
     def replace(self, old: ChatLine, new: ChatLine) -> int | None:
         """Put `new` where `old` is; its index, or None if `old` is gone."""
@@ -83,10 +117,10 @@ class RowLayout:
         self._end += moved
         return index
 
-    def prepend(self, lines: Sequence[ChatLine]) -> int:
+    def prepend(self, lines: Sequence[ChatLine], room: int | None = None) -> int:
         """Put older entries above, as many as the cap leaves room for; the rows added."""
-        cap = self.entries.maxlen
-        room = len(lines) if cap is None else max(0, cap - len(self.entries))
+        if room is None:
+            room = len(lines) if self.cap is None else max(0, self.cap - len(self.entries))
         taken = lines[len(lines) - room :] if room else []
         start = self._tops[0] if self._tops else self._end
         top = start
@@ -101,6 +135,7 @@ class RowLayout:
         self.entries.clear()
         self._tops.clear()
         self.stale = 0
+        self.headed = False
 
     def set_width(self, width: int, keep: int) -> None:
         """Count rows at `width` from entry `keep` to the newest; older ones go stale."""
@@ -112,7 +147,7 @@ class RowLayout:
             tops[index] = row
             row += self._rows_of(self.entries[index])
         self._end = row
-        self._tops = deque(tops, maxlen=self._tops.maxlen)
+        self._tops = deque(tops)
 
     def count_stale(self, seconds: float | None = None) -> int:
         """Count stale entries at the width, newest first, for at most `seconds` (None: all).
@@ -135,6 +170,6 @@ class RowLayout:
         shift = top - old_top
         for index in range(counted):
             tops[index] += shift
-        self._tops = deque(tops, maxlen=self._tops.maxlen)
+        self._tops = deque(tops)
         self.stale = counted
         return -shift

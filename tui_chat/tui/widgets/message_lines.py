@@ -38,6 +38,7 @@ __all__ = [
     "Palette",
     "irc_text",
     "nick_colour",
+    "undated",
     "visible",
     "wrapped_rows",
 ]
@@ -202,6 +203,14 @@ class ChatLine:
         rows = self.body.wrap(console, room) or [Text()]
         for number, row in enumerate(rows):
             yield Text.assemble(prefix if number == 0 else pad, row)
+
+
+def undated(text: str, under: ChatLine) -> ChatLine:
+    """A dim note about the log itself, with no time, its columns lined up with `under`."""
+    stamp = Text(" " * under.stamp.cell_len)
+    column = Text(EVENT_MARK, style=under.rule_style)
+    body = Text(text, style=f"{under.rule_style} italic")
+    return ChatLine(stamp, column, body, under.column_width, under.rule_style)
 
 
 class LineStyler:
