@@ -694,6 +694,51 @@ async def _login(args: list[str], rest: str, ctx: CommandContext) -> None:
     ctx.log_in(args[0] if args else None)
 
 
+@_command(
+    "password",
+    "<current|*> <new>",
+    "Change your account's password (* when it has none, as the host's)",
+    ("passwd",),
+    secret=True,
+)
+async def _password(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 2, 2)
+    # NS, not PRIVMSG NickServ: no echo-message copy of a password comes back.
+    await ctx.session.send_raw(f"NS PASSWD {args[0]} {args[1]}")
+
+
+# /account subcommand -> (NickServ command, least and most arguments).
+_ACCOUNT_SUBCOMMANDS = {
+    "info": ("INFO", 0, 1),
+    "list": ("LIST", 0, 1),
+    "reset": ("SAPASSWD", 2, None),
+    "register": ("SAREGISTER", 2, None),
+}
+
+
+@_command(
+    "account",
+    "info [name] | list [mask] | drop <name> [password] | reset|register <name> <password>",
+    "Your account, or anyone's (server operators): drop without a password is an operator's",
+    secret=True,
+)
+async def _account(args: list[str], rest: str, ctx: CommandContext) -> None:
+    _need(args, 1)
+    sub, words = args[0].lower(), args[1:]
+    if sub == "drop":
+        _need(words, 1)
+        # With your password it drops your own account; without, an operator's SADROP.
+        password = _text_after(rest, 2)
+        line = f"DROP {words[0]} {password}" if password else f"SADROP {words[0]}"
+    elif sub in _ACCOUNT_SUBCOMMANDS:
+        nickserv, least, most = _ACCOUNT_SUBCOMMANDS[sub]
+        _need(words, least, most)
+        line = " ".join((nickserv, *words[:1], _text_after(rest, 2))).rstrip()
+    else:
+        raise UsageError()
+    await ctx.session.send_raw(f"NS {line}")
+
+
 @_command("quote", "<raw IRC line>", "Send a line to the server as it is", ("raw",))
 async def _quote(args: list[str], rest: str, ctx: CommandContext) -> None:
     _need(args, 1)
