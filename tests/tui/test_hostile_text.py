@@ -28,7 +28,7 @@ from tui_chat.client.events import (
 )
 from tui_chat.tui.screens.confirm import ConfirmScreen
 from tui_chat.tui.widgets.chat_log import ChatLog
-from tui_chat.tui.widgets.message_lines import visible
+from tui_chat.tui.widgets.message_lines import MAX_COMBINING_MARKS, visible
 from tui_chat.tui.widgets.status_line import StatusLine
 from tui_chat.tui.widgets.topic_line import TopicLine
 
@@ -93,3 +93,19 @@ async def test_a_room_name_that_looks_like_markup_is_shown_as_it_is() -> None:
         await pilot.pause()
         label = app.screen.query_one(Label)
         assert room in str(label.render())
+
+
+def test_text_that_reorders_or_hides_itself_is_shown_by_name() -> None:
+    # QA F20: a bidi override made "evil" read backwards in a bidi terminal.
+    assert visible("rtl \u202eevil\u202c end") == "rtl <U+202E>evil<U+202C> end"
+    assert visible("a\u2066b\u2069\u200b\u200f\u2028\ufeffc") == (
+        "a<U+2066>b<U+2069><U+200B><U+200F><U+2028><U+FEFF>c"
+    )
+    # Joiners make one emoji of several, and belong to some scripts.
+    assert visible("👨\u200d👩\u200d👧 \u200c") == "👨\u200d👩\u200d👧 \u200c"
+
+
+def test_a_pile_of_combining_marks_is_cut_short() -> None:
+    zalgo = "e" + "\u0301" * 50 + " x"
+    assert visible(zalgo) == "e" + "\u0301" * MAX_COMBINING_MARKS + " x"
+    assert visible("re\u0301sume\u0301") == "re\u0301sume\u0301"

@@ -29,6 +29,7 @@ __all__ = [
     "GAP_MARK",
     "JOIN_MARK",
     "LEAVE_MARK",
+    "MAX_COMBINING_MARKS",
     "NARROW_LOG_WIDTH",
     "NARROW_NICK_COLUMN_WIDTH",
     "NICK_COLUMN_WIDTH",
@@ -80,19 +81,43 @@ RULE = " │ "
 # What a terminal would obey rather than show (C0 controls, DEL, C1 controls:
 # clear the screen, retitle it, move the cursor) as visible stand-ins: the
 # Unicode control pictures, a space for a tab, U+FFFD for the C1 codes.
+# Characters that reorder or hide text are named instead ("<U+202E>"): bidi
+# overrides and isolates would show someone's words in another order
+# (Trojan Source), zero-width spaces, marks and line separators make
+# invisible text. ZWJ and ZWNJ stay: emoji sequences and scripts need them.
 # IRC formatting codes are consumed before this, by parse_formatting.
+_HIDDEN_CHARACTERS = (
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    0x200B,
+    0x200E,
+    0x200F,
+    0x2028,
+    0x2029,
+    0xFEFF,
+)
 _CONTROL_PICTURES = (
     {code: chr(0x2400 + code) for code in range(0x20)}
     | {ord("\t"): " ", 0x7F: "\u2421"}
     | {code: "\ufffd" for code in range(0x80, 0xA0)}
+    | {code: f"<U+{code:04X}>" for code in _HIDDEN_CHARACTERS}
 )
+# Combining marks kept on one character: more stack over the rows around it
+# ("Zalgo" text); real scripts use two or three.
+MAX_COMBINING_MARKS = 4
+_COMBINING_MARK = "[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_COMBINING_RUN = re.compile(f"({_COMBINING_MARK}{{{MAX_COMBINING_MARKS}}}){_COMBINING_MARK}+")
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]}]")
 
 
 def visible(text: str) -> str:
-    """`text` with every control character shown, none left for the terminal to act on."""
-    return text.translate(_CONTROL_PICTURES)
+    """`text` with every control character shown, none left for the terminal to act on.
+
+    Also no hidden reordering or invisible characters, and at most
+    MAX_COMBINING_MARKS combining marks on one character.
+    """
+    return _COMBINING_RUN.sub(r"\1", text.translate(_CONTROL_PICTURES))
 
 
 def irc_text(text: str, base: Style | str = "") -> Text:
