@@ -161,9 +161,11 @@ async def test_operator_registers_lists_and_inspects(
     assert await logs_in(connect, address, "hal", "two words") == "903"
     await boss.send("NS LIST")
     got: list[Message] = []
-    await boss.expect(lambda m: from_nickserv(m) and "accounts match" in m.params[-1], skipped=got)
+    await boss.expect(
+        lambda m: from_nickserv(m) and "Accounts matching" in m.params[-1], skipped=got
+    )
     assert [m.params[-1] for m in got if from_nickserv(m)] == ["hal", "ivy"]
-    await says(boss, "NS LIST h*", "1 accounts match h*")
+    await says(boss, "NS LIST h*", "Accounts matching h*: 1")
     await boss.send("NS INFO hal")
     lines: list[Message] = []
     await boss.expect(

@@ -60,7 +60,7 @@ async def test_host_takes_back_a_nick_registered_while_away(
     assert next(m for m in burst if m.command == "001").params[0] == "hostie"
     assert next(m for m in burst if m.command == "900").params[2] == "hostie"
     (told,) = notices_about_password(burst)
-    assert "registered with a password" in told and "PASSWD *" in told
+    assert "registered with a password" in told and "/password *" in told
     await squatter.expect_numeric("901")
     await squatter.expect(lambda m: from_nickserv(m) and "host took back" in m.params[-1])
     assert await logs_in(connect, address, "hostie", "squatterpw1") == "904"

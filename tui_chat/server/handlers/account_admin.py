@@ -292,8 +292,8 @@ def list_(core: ServerCore, client: Client, rest: str) -> None:
     shown = names[: core.config.max_query_replies]
     for name in shown:
         answer(core, client, name)
-    more = f" ({len(shown)} shown)" if len(shown) < len(names) else ""
-    answer(core, client, f"{len(names)} accounts match {mask}{more}")
+    more = f", the first {len(shown)} shown" if len(shown) < len(names) else ""
+    answer(core, client, f"Accounts matching {mask}: {len(names)}{more}")
 
 
 @subcommand("HELP", usage="HELP")

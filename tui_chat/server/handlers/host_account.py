@@ -87,8 +87,8 @@ def _take_over(core: ServerCore, client: Client, account: Account, stored: Store
                 f"Your nick {account.name} had been registered with a password"
                 f" ({iso_time(account.created_ms / 1000)}), by someone else while you were"
                 " away or by you. You are the host, so it is yours: that password no longer"
-                " works and its other sessions were logged out. To log in from elsewhere,"
-                " give it a password: /msg NickServ PASSWD * <new password>"
+                " works and its other sessions were logged out. To log in to it from"
+                " elsewhere too, give it a password: /password * <new password>"
             )
         stored(claimed)
 
