@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,8 @@ def version() -> None:
 SERVE_LOG_LEVELS = ("debug", "info", "warning", "error")
 # `--flood-exempt none`: trust no network (behind a tunnel or reverse proxy).
 NO_NETWORKS = "none"
+# Where `serve --oper NAME` reads the operator's password (never a flag: ps shows those).
+OPER_PASSWORD_ENV = "TUI_CHAT_OPER_PASSWORD"
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -171,6 +174,14 @@ def serve(
             "one, weaker if the database is stolen (docs/security.md).",
         ),
     ] = False,
+    oper: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help=f"An operator name for OPER (drops accounts, resets passwords, bans); its "
+            f"password comes from ${OPER_PASSWORD_ENV}, or is asked for.",
+        ),
+    ] = None,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
@@ -187,6 +198,7 @@ def serve(
             history_db=db if db is not None else default_history_db(plain_port),
             flood_exempt=_trusted_networks(flood_exempt),
             sasl_scram=scram,
+            operators=_operator(oper),
         )
     except ValueError as exc:
         _fail(f"bad --flood-exempt: {exc}", 2)
@@ -238,6 +250,25 @@ def serve(
         _fail(str(exc))
     if not stopped_cleanly:
         _fail("the server stopped unexpectedly (see the log above)")
+
+
+def _operator(name: str | None) -> dict[str, str]:
+    """`--oper NAME` with its password from the environment or a prompt (never an argument)."""
+    if name is None:
+        return {}
+    if not name or " " in name:
+        _fail(f"bad --oper name {name!r}: one word", 2)
+    password = os.environ.get(OPER_PASSWORD_ENV)
+    if password is None:
+        import getpass
+
+        try:
+            password = getpass.getpass(f"OPER password for {name}: ")
+        except (EOFError, KeyboardInterrupt):
+            _fail(f"no OPER password: set ${OPER_PASSWORD_ENV} or type it", 2)
+    if not password:
+        _fail("the OPER password is empty", 2)
+    return {name: password}
 
 
 def _trusted_networks(given: list[str] | None) -> list[str]:

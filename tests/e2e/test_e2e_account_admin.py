@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from e2e.conftest import Address, Connect, StartServer
 from e2e.ircpeer import IrcPeer, match
@@ -14,6 +17,8 @@ from e2e.test_e2e_accounts import (
     scram_login,
     start_negotiation,
 )
+from e2e.test_e2e_serve_cli import finish, start_serve
+from tui_chat.cli import OPER_PASSWORD_ENV
 from tui_chat.irc.message import Message
 
 OPER = ("boss", "oper secret")
@@ -230,3 +235,26 @@ async def test_a_guest_nick_cannot_be_registered(
     # A name that only starts like one is fine.
     await squatter.send("NICK Guestbook", f"REGISTER * * :{PASSWORD}")
     assert (await squatter.expect("REGISTER")).params[:2] == ["SUCCESS", "Guestbook"]
+
+
+async def test_serve_oper_can_use_the_operator_tools(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`serve --oper NAME` with the password from the environment: NickServ SAREGISTER works."""
+    monkeypatch.setenv(OPER_PASSWORD_ENV, "env secret")
+    proc, address, _ = await start_serve("--oper", "admin", "--db", str(tmp_path / "s.sqlite3"))
+    try:
+        admin = await IrcPeer.connect(address)
+        await admin.register("admin")
+        await admin.request("OPER admin :env secret", "381")
+        await says(admin, "NS SAREGISTER nora norapass1", "Registered nora")
+        await admin.request("OPER admin :wrong", "464")
+        proc.send_signal(signal.SIGTERM)
+        await admin.closed()
+        await admin.close()
+    except BaseException:
+        proc.kill()
+        raise
+    code, log = await finish(proc)
+    assert code == 0, log
+    assert "env secret" not in log and "operator admin registered the account nora" in log
