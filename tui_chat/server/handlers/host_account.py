@@ -37,7 +37,8 @@ Stored = Callable[["Account | None"], None]
 
 
 def claim_host_nick(core: ServerCore, client: Client) -> bool:
-    """Log the host's connection in to its nick's account; False while the store works.
+    """Log the host's connection in to its nick's account; False while the store works
+    (or if the login closed the connection).
 
     True for any other connection, and for the host once it is done (or
     already logged in: an explicit login is its choice).
@@ -52,7 +53,7 @@ def claim_host_nick(core: ServerCore, client: Client) -> bool:
     account = accounts.find(name)
     if account is not None and not account.has_password:
         core.set_account(client, account.name)
-        return True
+        return not client.gone  # an account ban (UBAN) closes it
 
     def stored(claimed: Account | None) -> None:
         accounts.busy.discard(client)
