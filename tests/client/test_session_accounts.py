@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -85,7 +86,7 @@ async def test_guest_renamed_then_login_takes_the_nick_back(accounts_server: Add
         assert renamed.wanted == "alice" and renamed.guest.startswith("Guest")
         await again.session.login("alice", "wrong password")
         failed = await again.events.wait(LoginFailed)
-        assert failed.reason == "Could not log in: wrong account name or password"
+        assert failed.reason == "Could not log in: invalid account or password"
         assert again.session.state.account is None
         await again.session.login("alice", PASSWORD)
         await again.events.wait(AccountChanged, lambda e: e.is_self and e.account == "alice")
@@ -95,13 +96,19 @@ async def test_guest_renamed_then_login_takes_the_nick_back(accounts_server: Add
 
 
 async def refused_while_connecting(address: Address) -> None:
-    """A login with a wrong password while connecting ends the session with a sentence."""
+    """A wrong password while connecting is said, and we go on as a guest."""
     async with running(options(address, "alice", sasl=("alice", "nope nope"))) as run:
-        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
-        assert final.detail == "Could not log in: wrong account name or password"
+        refused = await run.events.wait(LoginFailed)
+        assert refused.while_connecting
+        assert refused.reason == "Could not log in: invalid account or password"
+        renamed = await run.events.wait(GuestRenamed)
+        assert renamed.wanted == "alice"
+        welcome = await run.events.wait(Registered)
+        assert welcome.nick == renamed.guest and welcome.account is None
+        assert not run.events.of(ConnectionStateChanged, lambda e: e.fatal)
 
 
-async def test_a_wrong_remembered_password_stops_with_a_sentence(accounts_server: Address) -> None:
+async def test_a_wrong_remembered_password_goes_on_as_a_guest(accounts_server: Address) -> None:
     async with running(options(accounts_server, "alice")) as owner:
         await register(owner)
     await refused_while_connecting(accounts_server)
@@ -135,3 +142,28 @@ async def test_others_see_accounts_in_the_member_list(accounts_server: Address) 
                 MembersChanged,
                 lambda e: any(m.nick == "bob" and m.account == "bob" for m in e.members),
             )
+
+
+async def test_an_account_older_than_scram_logs_in_by_plain_once(tmp_path: Path) -> None:
+    """The server turned SCRAM on after the account was made: it has no SCRAM key yet."""
+    store = str(tmp_path / "chat.db")
+    async for address in start(ServerConfig(history_db=store)):
+        async with running(options(address, "alice")) as owner:
+            await register(owner)
+    async for address in start(ServerConfig(history_db=store, sasl_scram=True)):
+        for _ in range(2):  # PLAIN the first time, SCRAM (now it has a key) the next
+            async with running(options(address, "alice", sasl=("alice", PASSWORD))) as run:
+                welcome = await run.events.wait(Registered)
+                assert (welcome.nick, welcome.account) == ("alice", "alice")
+                assert not run.events.of(LoginFailed)
+
+
+async def test_a_refused_login_leaves_no_password_for_a_later_900(accounts_server: Address) -> None:
+    """A wrong /login, then a REGISTER typed by hand: reconnects use the REGISTER's password."""
+    async with running(options(accounts_server, "alice")) as alice:
+        await alice.events.wait(Registered)
+        await alice.session.login("nobody", "wrong password")
+        await alice.events.wait(LoginFailed)
+        await alice.session.send_raw(f"REGISTER * * :{PASSWORD}")
+        await alice.events.wait(AccountChanged, lambda e: e.is_self and e.account == "alice")
+        assert alice.session.credentials == ("alice", PASSWORD)

@@ -101,6 +101,13 @@ class SessionLink(Protocol):
     def logged_in(self, account: str) -> None:
         """A login or REGISTER after connecting succeeded."""
 
+    def login_refused(self) -> None:
+        """A login or REGISTER after connecting failed: its password is no use."""
+
+    def off_loop(self, work: Callable[[], bytes], then: Callable[[bytes], None]) -> None:
+        """Run slow `work` away from the event loop, then `then(result)` back on it,
+        unless this connection has ended by then."""
+
     def fatal(self, sentence: str) -> None: ...
     def server_error(self, text: str) -> None: ...
     def schedule_flush(self) -> None:
@@ -246,28 +253,49 @@ class Dispatcher:
         self.state.offered_caps = dict(self._registration.offered)
 
     def _on_authenticate(self, msg: Message) -> None:
-        if self._login is not None:
-            for line in self._login.on_authenticate(msg.param(0)):
-                self._link.send(line)
-            return
-        self._registration_lines(self._registration.on_authenticate(msg))
+        login = self._login if self._login is not None else self._registration.login
+        if login is not None:
+            self._answer_login(login, login.on_authenticate(msg.param(0)))
+
+    def _answer_login(self, login: SaslLogin, lines: list[Message]) -> None:
+        for line in lines:
+            self._link.send(line)
+        derivation = login.derivation
+        if derivation is not None:
+            # Up to a million PBKDF2 rounds: never on the loop the UI runs on.
+            self._link.off_loop(
+                derivation.derive, lambda key: self._answer_login(login, login.key_derived(key))
+            )
 
     def _on_sasl_result(self, msg: Message) -> None:
-        login, self._login = self._login, None
-        if login is not None:
-            problem = login.verdict(msg.command)
+        login = self._login if self._login is not None else self._registration.login
+        if login is None or not login.running:
+            if msg.command in SASL_SUCCESS:
+                self._on_other_numeric(msg)
+            return
+        if login.can_fall_back(msg.command) and not self.state.plain_fallback_tried:
+            # An account made before the server offered SCRAM has no SCRAM key
+            # until it logs in with PLAIN once (the server adds it then).
+            self.state.plain_fallback_tried = True
+            self._link.send(login.fall_back())
+            return
+        if login is self._login:
+            self._login = None
+            problem = login.verdict(msg.command, msg.param(1))
             if problem is None:
                 self._on_other_numeric(msg)
             else:
+                self._link.login_refused()
                 self._link.emit(LoginFailed(problem, code=msg.command))
             return
-        self._registration_lines(self._registration.on_sasl_result(msg.command))
+        self._registration_lines(self._registration.on_sasl_result(msg.command, msg.param(1)))
         if msg.command in SASL_SUCCESS:
             self._on_other_numeric(msg)
 
     def start_login(self, account: str, password: str, allow_plain: bool) -> None:
         """Log in now that we are connected (SASL 3.2); the result comes as events."""
         if "sasl" not in self.state.caps:
+            self._link.login_refused()
             self._link.emit(LoginFailed("This server has no accounts to log in to (no SASL)"))
             return
         if self._login is not None:
@@ -278,15 +306,19 @@ class Dispatcher:
                 account, password, self.state.offered_caps.get("sasl", ""), allow_plain
             )
         except LoginRefusedError as exc:
+            self._link.login_refused()
             self._link.emit(LoginFailed(str(exc)))
             return
         self._login = login
         self._link.send(login.start())
 
     def _registration_lines(self, lines: list[Message]) -> None:
-        if self._registration.failure is not None:
-            self._link.fatal(self._registration.failure)
-            return
+        problem = self._registration.take_login_problem()
+        if problem is not None:
+            # Like other clients, we go on without the login: the server may
+            # give us a guest name, and the user can log in later (/login).
+            sentence, code = problem
+            self._link.emit(LoginFailed(sentence, code=code, while_connecting=True))
         for line in lines:
             self._link.send(line)
 
@@ -845,6 +877,8 @@ class Dispatcher:
             # FAIL PRIVMSG <code> <target> :text (e.g. MESSAGE_NOT_STORED).
             self._link.emit(self._refused(reply, msg.param(2)))
         elif msg.command == "FAIL":
+            if msg.param(0).upper() == "REGISTER":
+                self._link.login_refused()
             self._link.emit(reply)
         else:
             self._link.emit(ServerInfo(reply.text, code=reply.code))

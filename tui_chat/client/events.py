@@ -76,10 +76,15 @@ class AccountRegistered(Event):
 
 @dataclass(frozen=True, slots=True)
 class LoginFailed(Event):
-    """A login after connecting (/login) was refused or could not start; `reason` says why."""
+    """A login was refused or could not start; `reason` says why.
+
+    `while_connecting`: it was the login made while connecting (a remembered
+    login, or --account); the connection then goes on without it.
+    """
 
     reason: str
     code: str = ""
+    while_connecting: bool = False
 
 
 @dataclass(frozen=True, slots=True)

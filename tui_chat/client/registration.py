@@ -113,8 +113,9 @@ class Registration:
         self._credentials = sasl
         self._allow_plain = allow_plain
         self.login: SaslLogin | None = None
-        # Why registration cannot go on (set when logging in is impossible or refused).
-        self.failure: str | None = None
+        # (sentence, code) of a login that could not start or was refused,
+        # until taken: registration goes on without it (take_login_problem).
+        self._login_problem: tuple[str, str] | None = None
 
     def opening_lines(self) -> list[Message]:
         lines = [Message("CAP", ["LS", "302"])]
@@ -138,8 +139,8 @@ class Registration:
             if more:
                 return []
             wanted = set(self.offered) & WANTED_CAPS
-            if self._credentials is not None and not self._start_login():
-                return []
+            if self._credentials is not None:
+                self._start_login()
             reqs = req_lines(wanted)
             if ACCOUNT_REGISTRATION_CAP in self.offered:
                 reqs.append(Message("CAP", ["REQ", ACCOUNT_REGISTRATION_CAP]))
@@ -152,8 +153,8 @@ class Registration:
                 self.enabled |= {cap for cap in caps if not cap.startswith("-")}
                 self.enabled -= {cap[1:] for cap in caps if cap.startswith("-")}
             elif "sasl" in caps and self.login is not None:
-                self.failure = "Could not log in: the server refused to start a login"
-                return []
+                self.login = None
+                self._login_problem = ("Could not log in: the server refused to start a login", "")
             if more:
                 return []
             self._pending_reqs = max(0, self._pending_reqs - 1)
@@ -169,34 +170,32 @@ class Registration:
                 self.offered.pop(cap, None)
         return []
 
-    def _start_login(self) -> bool:
-        """Pick the login for our credentials; False (and `failure`) when there is none."""
+    def _start_login(self) -> None:
+        """Pick the login for our credentials, or note why there is none."""
         assert self._credentials is not None
         if "sasl" not in self.offered:
-            self.failure = "Could not log in: this server offers no password login"
-            return False
+            self._login_problem = ("Could not log in: this server offers no password login", "")
+            return
         try:
             self.login = choose_login(
                 *self._credentials, self.offered["sasl"], allow_plain=self._allow_plain
             )
         except LoginRefusedError as exc:
-            self.failure = str(exc)
-            return False
-        return True
+            self._login_problem = (str(exc), "")
 
-    def on_authenticate(self, msg: Message) -> list[Message]:
-        if self.login is None:
-            return []
-        return self.login.on_authenticate(msg.param(0))
+    def take_login_problem(self) -> tuple[str, str] | None:
+        """(sentence, code) of the login that failed since the last call, if one did."""
+        problem, self._login_problem = self._login_problem, None
+        return problem
 
-    def on_sasl_result(self, code: str) -> list[Message]:
-        """After a SASL numeric: CAP END once logged in, or `failure` set."""
+    def on_sasl_result(self, code: str, server_text: str = "") -> list[Message]:
+        """After a SASL numeric: CAP END, logged in or not (a refusal is kept to be taken)."""
         if self.login is None or not self.login.running:
             return []
-        problem = self.login.verdict(code) if code in (*SASL_FAILURES, *SASL_SUCCESS) else None
-        if problem is not None:
-            self.failure = problem
-            return []
+        if code in (*SASL_FAILURES, *SASL_SUCCESS):
+            problem = self.login.verdict(code, server_text)
+            if problem is not None:
+                self._login_problem = (problem, code)
         return self._end() if self._pending_reqs == 0 else []
 
     def _end(self) -> list[Message]:

@@ -11,7 +11,15 @@ the password never crosses the wire, and the server must prove that it
 knows it too. We fail closed: a server signature that does not match, or a
 success without one, is a failed login. PLAIN sends the password itself, so
 `choose_login` refuses it on an unencrypted link to another machine unless
-the user allowed that.
+the user allowed that. When PLAIN is allowed too, a refused SCRAM login may
+be tried once more with PLAIN (`fall_back`): an account made before its
+server turned SCRAM on has no SCRAM key until its next PLAIN login.
+
+SCRAM's key derivation (PBKDF2, up to a million rounds) is slow, so it does
+not run inside `on_authenticate`: the login then answers nothing and holds
+a `KeyDerivation` in `derivation`; the caller runs `derive()` where it
+likes (the session: a worker thread) and hands the key to `key_derived`,
+which returns the answer to send.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from tui_chat.irc.message import Message
@@ -39,6 +49,7 @@ __all__ = [
     "MAX_SCRAM_ITERATIONS",
     "SASL_FAILURES",
     "SASL_SUCCESS",
+    "KeyDerivation",
     "LoginRefusedError",
     "Mechanism",
     "SaslLogin",
@@ -47,9 +58,9 @@ __all__ = [
     "plain_allowed",
 ]
 
-# A server asking for more PBKDF2 rounds than this is refused: the rounds run
-# on the app's loop, and a hostile server could otherwise freeze it (1M rounds
-# take about half a second; RFC 7677 asks for at least 4096).
+# A server asking for more PBKDF2 rounds than this is refused: a hostile
+# server could otherwise keep a core busy for minutes (1M rounds take about
+# half a second; RFC 7677 asks for at least 4096).
 MAX_SCRAM_ITERATIONS = 1_000_000
 # The longest challenge we collect from AUTHENTICATE pieces, in base64 bytes.
 MAX_CHALLENGE = 8 * CHUNK_SIZE
@@ -61,6 +72,10 @@ SASL_FAILURES: dict[str, str] = {
     "906": "Could not log in: the login was aborted",
     "908": "Could not log in: the server does not accept this kind of login",
 }
+# The standard texts of 904 (and their variants): they say nothing more than
+# the code, so the code's own sentence is shown. Anything else the server
+# says (a lock-out, "try again in 30 seconds") is shown as it says it.
+_GENERIC_FAILURE_PREFIXES = ("sasl authentication failed", "authentication failed")
 PLAIN = "PLAIN"
 SCRAM_SHA_256 = "SCRAM-SHA-256"
 # Hosts whose traffic never leaves this machine: PLAIN is fine there.
@@ -71,10 +86,29 @@ class LoginRefusedError(Exception):
     """Logging in is impossible or unsafe here; `str()` is a sentence for the user."""
 
 
+@dataclass(frozen=True)
+class KeyDerivation:
+    """PBKDF2 rounds a mechanism needs before it can answer (slow: run `derive` off the loop)."""
+
+    password: bytes
+    salt: bytes
+    iterations: int
+    # Turns the derived key into the answer to send (None aborts the login).
+    finish: Callable[[bytes], bytes | None]
+
+    def derive(self) -> bytes:
+        return hashlib.pbkdf2_hmac("sha256", self.password, self.salt, self.iterations)
+
+
+# What a mechanism answers a challenge with: bytes to send, a key to derive
+# first, or None to abort the login.
+Answer = bytes | KeyDerivation | None
+
+
 class Mechanism(Protocol):
     name: str
 
-    def step(self, challenge: bytes) -> bytes | None:
+    def step(self, challenge: bytes) -> Answer:
         """Our answer to one server challenge; None aborts the login."""
 
     @property
@@ -90,7 +124,7 @@ class Plain:
         self._account = account
         self._password = password
 
-    def step(self, challenge: bytes) -> bytes | None:
+    def step(self, challenge: bytes) -> Answer:
         if challenge:
             return None  # PLAIN expects no data
         return f"\0{self._account}\0{self._password}".encode()
@@ -107,6 +141,9 @@ class ScramSha256:
         self._password = saslprep(password).encode()
         self._nonce = nonce or secrets.token_urlsafe(24)
         self._client_first_bare = f"n={name},r={self._nonce}".encode()
+        # The server's first message and its nonce (ours extended), once it came.
+        self._server_first: bytes | None = None
+        self._full_nonce = ""
         self._expected_signature: bytes | None = None
         self._verified = False
         # Why the exchange stopped, when it was our side that stopped it.
@@ -116,21 +153,21 @@ class ScramSha256:
     def server_verified(self) -> bool:
         return self._verified
 
-    def step(self, challenge: bytes) -> bytes | None:
+    def step(self, challenge: bytes) -> Answer:
         try:
-            if self._expected_signature is None and not challenge:
+            if self._server_first is None and not challenge:
                 return self._GS2_HEADER + self._client_first_bare
-            if self._expected_signature is None:
-                return self._client_final(challenge)
-            if not self._verified:
+            if self._server_first is None:
+                return self._derivation(challenge)
+            if self._expected_signature is not None and not self._verified:
                 return self._check_server_final(challenge)
         except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
             self.problem = f"the server's answer made no sense ({exc})"
             return None
-        self.problem = "the server kept asking after it had proved itself"
+        self.problem = "the server asked for more than SCRAM needs"
         return None
 
-    def _client_final(self, server_first: bytes) -> bytes | None:
+    def _derivation(self, server_first: bytes) -> KeyDerivation:
         attrs = scram_attributes(server_first.decode("utf-8"))
         if "m" in attrs:
             raise ValueError("it asks for an extension we do not know")
@@ -140,7 +177,12 @@ class ScramSha256:
             raise ValueError("it did not extend our nonce")
         if not salt or not 1 <= iterations <= MAX_SCRAM_ITERATIONS:
             raise ValueError(f"{iterations} rounds is outside 1..{MAX_SCRAM_ITERATIONS}")
-        salted = hashlib.pbkdf2_hmac("sha256", self._password, salt, iterations)
+        self._server_first, self._full_nonce = server_first, nonce
+        return KeyDerivation(self._password, salt, iterations, self._client_final)
+
+    def _client_final(self, salted: bytes) -> bytes:
+        assert self._server_first is not None
+        server_first, nonce = self._server_first, self._full_nonce
         client_key = hmac.digest(salted, b"Client Key", "sha256")
         stored_key = hashlib.sha256(client_key).digest()
         channel_binding = base64.b64encode(self._GS2_HEADER).decode()
@@ -187,9 +229,11 @@ def choose_login(account: str, password: str, sasl_value: str, allow_plain: bool
     offered = _mechanisms(sasl_value)
     if offered is not None and SCRAM_SHA_256 in offered:
         try:
-            return SaslLogin(ScramSha256(account, password))
+            scram = ScramSha256(account, password)
         except ValueError as exc:
             raise LoginRefusedError(f"Could not log in: the account or password {exc}") from None
+        fallback = Plain(account, password) if PLAIN in offered and allow_plain else None
+        return SaslLogin(scram, fallback)
     if offered is not None and PLAIN not in offered:
         raise LoginRefusedError("Could not log in: the server offers no password login we know")
     if not allow_plain:
@@ -201,22 +245,47 @@ def choose_login(account: str, password: str, sasl_value: str, allow_plain: bool
     return SaslLogin(Plain(account, password))
 
 
-class SaslLogin:
-    """One AUTHENTICATE exchange: chunking, base64, and the verdict."""
+def _failure_text(code: str, server_text: str) -> str:
+    """The sentence for a refused login: the server's own words when they say more."""
+    sentence = SASL_FAILURES.get(code, f"Could not log in (error {code})")
+    if code != "904":
+        return sentence
+    said = server_text.strip()
+    for prefix in _GENERIC_FAILURE_PREFIXES:
+        if said.lower().startswith(prefix):
+            said = said[len(prefix) :].lstrip(" :.-")
+            break
+    if not said:
+        return sentence
+    if not said[1:2].isupper():
+        said = said[:1].lower() + said[1:]
+    return f"Could not log in: {said}"
 
-    def __init__(self, mechanism: Mechanism) -> None:
+
+class SaslLogin:
+    """One AUTHENTICATE exchange: chunking, base64, and the verdict.
+
+    `fallback` (PLAIN after SCRAM) is a second mechanism `fall_back` may
+    switch to once, after the first was refused.
+    """
+
+    def __init__(self, mechanism: Mechanism, fallback: Mechanism | None = None) -> None:
         self.mechanism = mechanism
+        self._fallback = fallback
         self._challenge = ChunkCollector(MAX_CHALLENGE)
         self.running = False
+        # A key the mechanism waits for (see the module docstring).
+        self.derivation: KeyDerivation | None = None
 
     def start(self) -> Message:
         self.running = True
+        self.derivation = None
         self._challenge.clear()
         return Message("AUTHENTICATE", [self.mechanism.name])
 
     def on_authenticate(self, param: str) -> list[Message]:
         """Our answer to one `AUTHENTICATE <piece>`, once the challenge is whole."""
-        if not self.running:
+        if not self.running or self.derivation is not None:
             return []
         try:
             challenge = self._challenge.feed(param)
@@ -224,14 +293,37 @@ class SaslLogin:
             return [Message("AUTHENTICATE", ["*"])]
         if challenge is None:
             return []  # more pieces follow
-        answer = self.mechanism.step(challenge)
+        return self._answer(self.mechanism.step(challenge))
+
+    def key_derived(self, key: bytes) -> list[Message]:
+        """The answer that waited for `derivation`, now that its key is here."""
+        derivation, self.derivation = self.derivation, None
+        if derivation is None or not self.running:
+            return []
+        return self._answer(derivation.finish(key))
+
+    def _answer(self, answer: Answer) -> list[Message]:
+        if isinstance(answer, KeyDerivation):
+            self.derivation = answer
+            return []
         if answer is None:
             return [Message("AUTHENTICATE", ["*"])]
         return [Message("AUTHENTICATE", [piece]) for piece in encode_chunks(answer)]
 
-    def verdict(self, code: str) -> str | None:
+    def can_fall_back(self, code: str) -> bool:
+        """Whether a refusal (`code`) may be retried with the fallback mechanism."""
+        return code == "904" and self._fallback is not None
+
+    def fall_back(self) -> Message:
+        """Switch to the fallback mechanism (once) and start it."""
+        assert self._fallback is not None
+        self.mechanism, self._fallback = self._fallback, None
+        return self.start()
+
+    def verdict(self, code: str, server_text: str = "") -> str | None:
         """After 903/907/90x: None when logged in, else why not. Ends the exchange."""
         self.running = False
+        self.derivation = None
         if code in SASL_SUCCESS and not self.mechanism.server_verified:
             return "Could not log in: the server never proved it knows your password"
         if code in SASL_SUCCESS:
@@ -239,4 +331,4 @@ class SaslLogin:
         problem = getattr(self.mechanism, "problem", None)
         if problem and code == "906":
             return f"Could not log in: {problem}"
-        return SASL_FAILURES.get(code, f"Could not log in (error {code})")
+        return _failure_text(code, server_text)

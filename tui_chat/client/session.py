@@ -600,6 +600,9 @@ class ClientSession:
 
     def logged_in(self, account: str) -> None:
         offered, self._offered_credentials = self._offered_credentials, None
+        fold = self._state.fold
+        if offered is not None and offered[0] is not None and fold(offered[0]) != fold(account):
+            offered = None  # someone else's 900: not the attempt we made
         if offered is not None:
             # Reconnects log in too, or the nick would go to a guest again.
             self._credentials = (account, offered[1])
@@ -610,6 +613,20 @@ class ClientSession:
             # Logged in at last: take back the nick a guest rename took.
             asked.add(self._state.fold(wanted))
             self.send(Message("NICK", [wanted]))
+
+    def login_refused(self) -> None:
+        # A later 900 (a REGISTER typed by hand, say) must not pair with this password.
+        self._offered_credentials = None
+
+    def off_loop(self, work: Callable[[], bytes], then: Callable[[bytes], None]) -> None:
+        dispatcher = self._dispatcher
+
+        async def run() -> None:
+            result = await asyncio.to_thread(work)
+            if dispatcher is not None and self._dispatcher is dispatcher:
+                then(result)
+
+        self._spawn(run())
 
     def schedule_flush(self) -> None:
         # Runs once the read loop waits for data, i.e. after the whole chunk.
@@ -961,4 +978,11 @@ class ClientSession:
         if self._writer is None:
             self.emit(ErrorReply("Not connected to a server right now"))
             return
+        command = msg.command.upper()
+        if command == "REGISTER" and len(msg.params) >= 3:
+            # A 900 that follows pairs with this password, not an older one.
+            account = None if msg.params[0] == "*" else msg.params[0]
+            self._offered_credentials = (account, msg.params[2], False)
+        elif command == "AUTHENTICATE":
+            self._offered_credentials = None
         await self._write(msg)

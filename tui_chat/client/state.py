@@ -128,6 +128,9 @@ class SessionState:
     seen_msgids: dict[str, RecentIds] = field(default_factory=dict)
     # `nick!user@host` masks whose messages, notices and invites are dropped.
     ignored: list[str] = field(default_factory=list)
+    # A refused SCRAM login was tried again with PLAIN: once per session, so a
+    # wrong password costs two failed logins once, not on every attempt.
+    plain_fallback_tried: bool = False
     # Most unconfirmed messages kept in `pending`.
     pending_limit: InitVar[int] = PENDING_LIMIT
     # Our messages not yet echoed back; kept across reconnects to be resent.

@@ -69,7 +69,7 @@ from tui_chat.client.events import (
 from tui_chat.client.history import HISTORY_PAGE
 from tui_chat.client.pending import IDEM_TAG
 from tui_chat.config import Settings, SettingsError
-from tui_chat.credentials import ServerLogins
+from tui_chat.credentials import ServerLogin, ServerLogins
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
 from tui_chat.tui.commands import SessionActions
@@ -217,8 +217,12 @@ class ChatApp(App[None]):
         self._held_motd: list[str] = []
         self.styler = LineStyler(settings.timestamp_format)
         self._logins = logins
-        # Whether this run connects with a remembered login (forgotten if refused).
+        # Whether this run connects with a remembered login.
         self._saved_login = False
+        # The remembered login the server refused while connecting, until the
+        # user said whether to forget it (asked once per run).
+        self._refused_login: ServerLogin | None = None
+        self._asked_to_forget = False
         # A /register or /login on its way: (account or None for our nick, password),
         # offered to be remembered once it worked.
         self._trying: tuple[str | None, str] | None = None
@@ -356,8 +360,6 @@ class ChatApp(App[None]):
             self._outage.over()
             end = " Ctrl+Q to quit." if event.fatal else ""
             self._everywhere_error(f"Disconnected: {event.detail or 'server gone'}.{end}")
-            if self._saved_login and event.detail.startswith("Could not log in"):
-                self._forget_saved_login()
         elif event.state is ConnState.CONNECTED:
             gap = self._outage.back(self._clock())
             text = "Connected." if gap is None else f"Reconnected after {gap.length}."
@@ -379,7 +381,13 @@ class ChatApp(App[None]):
                 ),
             )
         self._write_held_motd()
-        if event.can_register and event.account is None and not self._hinted:
+        self._ask_to_forget_refused_login()
+        if (
+            event.can_register
+            and event.account is None
+            and not self._hinted
+            and not self._saved_login
+        ):
             self._hinted = True
             if self._logins is None or self._read_logins(self._logins.hint_wanted):
                 self._register_hint = (
@@ -595,6 +603,8 @@ class ChatApp(App[None]):
         if not event.is_self:
             return
         self.query_one(StatusLine).account = event.account or ""
+        if event.account is not None:
+            self._refused_login = None
         trying, self._trying = self._trying, None
         if event.account is not None and trying is not None:
             self._offer_to_remember(event.account, trying[1])
@@ -607,7 +617,19 @@ class ChatApp(App[None]):
 
     def _on_LoginFailed(self, event: LoginFailed) -> None:
         self._trying = None
-        self.show_error(f"{event.reason}. /login to try again.")
+        if not event.while_connecting:
+            self.show_error(f"{event.reason}. /login to try again.")
+            return
+        saved = self._saved_login and self._logins is not None
+        reason = event.reason
+        if saved:
+            reason = reason.replace(
+                "Could not log in", "Could not log in with your saved password", 1
+            )
+        self.show_error(f"{reason}. Going on without logging in; /login to try again.")
+        if saved and event.code == "904" and not self._asked_to_forget:
+            assert self._logins is not None
+            self._refused_login = self._read_logins(self._logins.for_connecting)
 
     def _on_GuestRenamed(self, event: GuestRenamed) -> None:
         # The guest name is not ours to register: no hint to keep it.
@@ -624,6 +646,31 @@ class ChatApp(App[None]):
 
     def _password_is_private(self) -> bool:
         return self._session is None or self._session.password_is_private
+
+    def _ask_to_forget_refused_login(self) -> None:
+        """Ask whether to forget a remembered password the server refused.
+
+        Never forgotten unasked: a refusal (904) cannot tell a wrong password
+        from a lock-out after someone else's failed guesses. Asked only with
+        no prompt on screen: a guest rename's password prompt answers it
+        better (a login that works offers to replace the remembered one).
+        """
+        refused, logins = self._refused_login, self._logins
+        if refused is None or logins is None or len(self.screen_stack) > 1:
+            return
+        self._refused_login, self._asked_to_forget = None, True
+
+        def answered(forget: bool | None) -> None:
+            # Only the password refused: one remembered since then stays.
+            if forget and self._read_logins(logins.for_connecting) == refused:
+                self._forget_saved_login()
+
+        question = (
+            f"The server refused the remembered password of {refused.account} for "
+            f"{self.server_label}. It may have changed, or the account may be locked for a "
+            "while after failed logins. Forget it on this computer?"
+        )
+        self.push_screen(ConfirmScreen(question, yes="Forget it", no="Keep it"), answered)
 
     def _offer_to_remember(self, account: str, password: str) -> None:
         logins = self._logins
@@ -652,9 +699,7 @@ class ChatApp(App[None]):
         logins = self._logins
         if logins is not None and self._read_logins(logins.forget):
             self._saved_login = False
-            self.show_error(
-                "The remembered password was refused, so it is forgotten: join again, then /login."
-            )
+            self.show_info("The remembered password is forgotten: /login to log in.")
 
     def _read_logins(self, action: Callable[[], _T]) -> _T | None:
         """Run a credentials file action; a broken or unwritable file is an error line."""
