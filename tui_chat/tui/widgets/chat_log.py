@@ -41,6 +41,12 @@ __all__ = ["COUNT_SLICE_SECONDS", "DRAWN_ENTRIES_CACHED", "ChatLog", "LogRows"]
 # Entries whose drawn rows are kept for the next frames: a few screens' worth,
 # so scrolling back and forth over the same page draws nothing again.
 DRAWN_ENTRIES_CACHED = 512
+
+# One drawn row: its segments and its width in cells. Kept as segments, not
+# as a Strip: a Strip holds seven caches of its own and keeps every Strip
+# derived from it in a frame (cropped, styled, given offsets), about 40
+# objects per row for the garbage collector to walk through, again and again.
+_DrawnRow = tuple[tuple[Segment, ...], int]
 # Seconds of counting rows at a new width between keys and frames: 5,000
 # entries that wrap take about 60 ms to count, 100,000 about 1.2 s.
 COUNT_SLICE_SECONDS = 0.004
@@ -108,7 +114,9 @@ class ChatLog(ScrollView, can_focus=True):
         self._layout = RowLayout(max_lines)
         # Entries drawn at `_width` lately, by id() (ChatLine holds Text, so
         # it has no hash); the entry itself is kept to tell a reused id.
-        self._drawn: LRUCache[int, tuple[ChatLine, list[Strip]]] = LRUCache(DRAWN_ENTRIES_CACHED)
+        self._drawn: LRUCache[int, tuple[ChatLine, list[_DrawnRow]]] = LRUCache(
+            DRAWN_ENTRIES_CACHED
+        )
         # Rows taken off above the view (the cap) or put there (older pages,
         # counting at a new width) since the view last moved.
         self._trimmed = 0
@@ -192,16 +200,19 @@ class ChatLog(ScrollView, can_focus=True):
         if drawn is None or drawn[0] is not line:
             drawn = line, self._draw(line, layout.height(index))
             self._drawn[id(line)] = drawn
-        return drawn[1][y - layout.top(index)]
+        segments, cells = drawn[1][y - layout.top(index)]
+        # A new Strip each time: what a frame derives from it dies with it.
+        return Strip(segments, cells)
 
-    def _draw(self, line: ChatLine, height: int) -> list[Strip]:
+    def _draw(self, line: ChatLine, height: int) -> list[_DrawnRow]:
         width = self._layout.width
         console = self.app.console
         segments = console.render(line, console.options.update_width(width))
-        strips = [Strip(row) for row in Segment.split_lines(segments)]
+        rows = [(tuple(row), Segment.get_line_length(row)) for row in Segment.split_lines(segments)]
         # The count and the drawing agree (ChatLine.height is Rich's own
         # wrap) except for an entry still counted at an earlier width.
-        return (strips + [Strip.blank(width)] * height)[:height]
+        blank = ((Segment(" " * width),), width)
+        return (rows + [blank] * height)[:height]
 
     def render_line(self, y: int) -> Strip:
         row = round(self.scroll_y) + y
