@@ -35,11 +35,11 @@ async def test_account_commands_send_nickserv_lines(line: str, sent: str) -> Non
     [
         ("/password onlyone", "/password <current|*> <new>"),
         ("/password a b c", "/password <current|*> <new>"),
-        ("/account", "/account info"),
-        ("/account frob x", "/account info"),
-        ("/account reset bob", "/account info"),
-        ("/account drop", "/account info"),
-        ("/account info a b", "/account info"),
+        ("/account", "/account <info|list|drop|reset|register>"),
+        ("/account frob x", "/account <info|list|drop|reset|register>"),
+        ("/account reset bob", "/account <info|list|drop|reset|register>"),
+        ("/account drop", "/account <info|list|drop|reset|register>"),
+        ("/account info a b", "/account <info|list|drop|reset|register>"),
     ],
 )
 async def test_wrong_arguments_show_the_usage(line: str, usage: str) -> None:
