@@ -90,7 +90,8 @@ async def test_register_remember_and_be_logged_in_next_time(port: int) -> None:
         assert again.nick == "alice" and not shows(again, HINT)
 
 
-async def test_guest_rename_then_log_in_takes_the_nick_back(port: int) -> None:
+@pytest.mark.parametrize("by_nickserv", [False, True])
+async def test_guest_rename_then_log_in_takes_the_nick_back(port: int, by_nickserv: bool) -> None:
     owner = app_for(port)
     async with owner.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: owner.current_key == "#lobby")
@@ -107,11 +108,17 @@ async def test_guest_rename_then_log_in_takes_the_nick_back(port: int) -> None:
         await type_password(pilot, "wrong password")
         await until(pilot, lambda: shows(guest, "invalid account or password"))
         assert guest.nick.startswith("Guest") and account_of(guest) == ""
-        await pilot.press(*"/login alice", "enter")
-        await until(pilot, lambda: isinstance(guest.screen, PasswordPrompt))
-        await type_password(pilot, PASSWORD)
+        if by_nickserv:
+            # What the server's guest notice suggests: done as our own login (SASL).
+            await pilot.press(*f"/msg NickServ IDENTIFY alice {PASSWORD}", "enter")
+        else:
+            await pilot.press(*"/login alice", "enter")
+            await until(pilot, lambda: isinstance(guest.screen, PasswordPrompt))
+            await type_password(pilot, PASSWORD)
         await until(pilot, lambda: guest.nick == "alice" and account_of(guest) == "alice")
         await answer(pilot, "n")
+        assert guest.windows.get("NickServ") is None
+        assert not any(PASSWORD in line for line in guest.query_one(ChatInput).history.entries)
         assert "alice" in guest.query_one(StatusLine).render().plain
 
 

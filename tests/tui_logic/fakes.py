@@ -19,6 +19,8 @@ class FakeState:
     rooms: dict[str, FakeRoom] = field(default_factory=dict)
     isupport: Isupport = field(default_factory=Isupport)
     ignored: list[str] = field(default_factory=list)
+    caps: set[str] = field(default_factory=set)
+    offered_caps: dict[str, str] = field(default_factory=dict)
 
 
 class RecordingSession:
@@ -70,8 +72,8 @@ class FakeContext:
     def register_account(self, password: str | None) -> None:
         self.app_calls.append(("register_account", password))
 
-    def log_in(self, account: str | None) -> None:
-        self.app_calls.append(("log_in", account))
+    def log_in(self, account: str | None, password: str | None = None) -> None:
+        self.app_calls.append(("log_in", account, password))
 
     def stop_register_hint(self) -> None:
         self.app_calls.append(("stop_register_hint",))

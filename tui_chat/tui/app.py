@@ -933,10 +933,15 @@ class ChatApp(App[None]):
         )
         self.push_screen(prompt, self._register_with)
 
-    def log_in(self, account: str | None) -> None:
+    def log_in(self, account: str | None, password: str | None = None) -> None:
         if self._session is None:
             self.show_error("Not connected yet.")
             return
+        if password is not None:
+            account = account or self.nick
+            if self._password_is_private():
+                self._log_in_with(PasswordAnswer(account, password))
+                return
         prompt = PasswordPrompt(
             "Log in" if account is None else f"Log in to {account}",
             "Type the password of your account.",

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tui_chat.client.isupport import Isupport
+from tui_chat.client.registration import ACCOUNT_REGISTRATION_CAP
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.server.moderation.duration import parse_duration
 
@@ -67,6 +68,18 @@ MODES_PER_LINE = 3
 KILL_REASON = "No reason given"
 # Would end the IRC line early and let the rest be read as another command.
 _LINE_BREAKS = frozenset("\r\n\0")
+# The nick service (and its short alias): messages to it may hold passwords.
+_NICKSERV = frozenset({"nickserv", "ns"})
+# Raw commands (/quote) whose parameters may be a password.
+_SECRET_RAW_COMMANDS = frozenset({"PASS", "OPER", "AUTHENTICATE", "REGISTER", "NS", "NICKSERV"})
+# NickServ verbs the app does itself, by SASL and REGISTER, when the server can.
+_NICKSERV_LOGIN = frozenset({"IDENTIFY", "ID", "LOGIN"})
+_NICKSERV_REGISTER = "REGISTER"
+# NickServ verbs whose arguments may hold a password: never drawn in a window.
+_NICKSERV_SECRET_VERBS = _NICKSERV_LOGIN | {
+    *("REGISTER", "PASSWORD", "PASSWD", "SET", "GHOST", "RECOVER", "RELEASE", "REGAIN"),
+    *("DROP", "SAPASSWD", "SAREGISTER", "CONFIRM", "VERIFY"),
+}
 
 
 class MemberView(Protocol):
@@ -92,6 +105,10 @@ class StateView(Protocol):
     def isupport(self) -> Isupport: ...
     @property
     def ignored(self) -> list[str]: ...
+    @property
+    def caps(self) -> set[str]: ...
+    @property
+    def offered_caps(self) -> dict[str, str]: ...
 
 
 class SessionActions(Protocol):
@@ -148,8 +165,9 @@ class CommandContext(Protocol):
     def register_account(self, password: str | None) -> None:
         """Register our nick as an account (REGISTER); None asks for the password."""
 
-    def log_in(self, account: str | None) -> None:
-        """Ask for the password and log in to `account` (None: ask for it too)."""
+    def log_in(self, account: str | None, password: str | None = None) -> None:
+        """Log in to `account` (None: ask for it, or our nick when `password` is
+        given); the password is asked for unless given and the link is private."""
 
     def stop_register_hint(self) -> None:
         """Never again suggest /register on this server."""
@@ -210,11 +228,31 @@ def lookup(name: str) -> Command | None:
 
 
 def is_secret(text: str) -> bool:
-    """Whether an input line runs a command whose arguments may be a password."""
+    """Whether an input line runs a command whose arguments may be a password:
+    a secret command, a message to NickServ, a raw PASS, OPER, REGISTER..."""
     if not text.startswith("/") or text.startswith("//"):
         return False
-    command = lookup(text[1:].partition(" ")[0])
-    return command is not None and command.secret
+    name, _, rest = text[1:].partition(" ")
+    command = lookup(name)
+    if command is None:
+        return False
+    if command.name in ("msg", "query"):
+        return _raw_is_secret(f"PRIVMSG {rest}")
+    if command.name == "quote":
+        return _raw_is_secret(rest)
+    return command.secret
+
+
+def _raw_is_secret(line: str) -> bool:
+    words = line.split()
+    # Past any tags and source: the command, then its target.
+    while words and words[0][:1] in ("@", ":"):
+        words.pop(0)
+    if not words:
+        return False
+    verb = words[0].upper()
+    to_nickserv = len(words) > 1 and words[1].lower() in _NICKSERV
+    return verb in _SECRET_RAW_COMMANDS or (verb in ("PRIVMSG", "NOTICE", "SQUERY") and to_nickserv)
 
 
 def command_names() -> list[str]:
@@ -384,7 +422,35 @@ def _duration(text: str) -> str:
 @_command("msg", "<nick|#room> <text>", "Send a message to someone or a room", ("m",))
 async def _msg(args: list[str], rest: str, ctx: CommandContext) -> None:
     _need(args, 2)
-    await ctx.session.send_message(args[0], _text_after(rest, 1))
+    text = _text_after(rest, 1)
+    if args[0].lower() in _NICKSERV:
+        await _to_nickserv(args[0], text, ctx)
+        return
+    await ctx.session.send_message(args[0], text)
+
+
+async def _to_nickserv(target: str, text: str, ctx: CommandContext) -> None:
+    """IDENTIFY and REGISTER as our own login and REGISTER (SASL, no password on
+    screen); other verbs with a password, or where the server cannot, go raw
+    and are shown masked."""
+    words = text.split()
+    verb = words[0].upper()
+    state = ctx.session.state
+    if verb in _NICKSERV_LOGIN and len(words) > 1 and "sasl" in state.caps:
+        # IDENTIFY <password> is the nick's account; IDENTIFY <account> <password...>.
+        one = len(words) == 2
+        ctx.log_in(None if one else words[1], words[1] if one else _text_after(text, 2))
+        return
+    registrable = ACCOUNT_REGISTRATION_CAP in state.offered_caps
+    if verb == _NICKSERV_REGISTER and len(words) >= 2 and registrable:
+        ctx.register_account(words[1])
+        return
+    if verb not in _NICKSERV_SECRET_VERBS or len(words) == 1:
+        await ctx.session.send_message(target, text)
+        return
+    # Raw, not as a message: never drawn in a window with the password in it.
+    await ctx.session.send_raw(f"PRIVMSG {target} :{text}")
+    ctx.show_info(f"Sent to {target}: {words[0]} ********")
 
 
 @_command("query", "<nick> [text]", "Open a private conversation", ("q",))
@@ -394,7 +460,9 @@ async def _query(args: list[str], rest: str, ctx: CommandContext) -> None:
     if is_channel(nick):
         raise CommandError(f"{nick} is a room: use /join {nick}")
     ctx.open_query(nick)
-    if len(args) > 1:
+    if len(args) > 1 and nick.lower() in _NICKSERV:
+        await _to_nickserv(nick, _text_after(rest, 1), ctx)
+    elif len(args) > 1:
         await ctx.session.send_message(nick, _text_after(rest, 1))
 
 
