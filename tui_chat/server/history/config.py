@@ -32,18 +32,28 @@ BATCH_LINGER_SECONDS = 0.0
 # on power loss. The promise "a message any client received is stored" needs FULL.
 SYNCHRONOUS: Literal["FULL", "NORMAL"] = "FULL"
 # Keep channel events (JOIN, PART, KICK, QUIT, NICK, MODE) for
-# draft/event-playback. They count towards RETENTION_MAX_PER_TARGET like
-# messages (about 70 bytes each on disk); False stores messages and topics only.
+# draft/event-playback (about 70 bytes each on disk); False stores messages
+# and topics only. Events have their own retention limits below.
 KEEP_EVENTS = True
-# Messages older than this are deleted; 0 keeps them forever.
+# Messages (PRIVMSG, NOTICE) older than this are deleted; 0 keeps them forever.
 RETENTION_MAX_AGE_DAYS = 365
-# Newest messages kept per channel or private conversation; 0 means no cap.
+# Newest messages (PRIVMSG, NOTICE) kept per channel or private conversation;
+# 0 means no cap. Events never count towards it, so one member cycling nicks
+# or a flapping connection cannot push a room's messages out.
 RETENTION_MAX_PER_TARGET = 100_000
+# Events (JOIN, PART, KICK, QUIT, NICK, MODE, TOPIC) older than this are
+# deleted; 0 keeps them forever. Shorter than messages': playback of who came
+# and went matters for days, what was said for longer.
+RETENTION_EVENT_MAX_AGE_DAYS = 30
+# Newest events kept per channel; 0 means no cap. It bounds what a storm of
+# events costs (a NICK flip every half second fills it in under 2 hours, at
+# about 0.7 MB per room), and such a storm only pushes out older events.
+RETENTION_MAX_EVENTS_PER_TARGET = 10_000
 # Rows one retention step deletes in its own short transaction, so a sweep
 # never holds up message writes for more than a few milliseconds.
 RETENTION_CHUNK_ROWS = 500
 # Index entries one retention step walks while looking for the oldest message
-# a conversation keeps under `RETENTION_MAX_PER_TARGET` (about a millisecond).
+# (or event) a conversation keeps under its cap (about a millisecond).
 RETENTION_SCAN_ROWS = 2_000
 # Seconds between retention sweeps.
 RETENTION_INTERVAL_SECONDS = 60.0
@@ -65,6 +75,8 @@ class HistoryConfig:
     keep_events: bool = KEEP_EVENTS
     retention_max_age_days: float = RETENTION_MAX_AGE_DAYS
     retention_max_per_target: int = RETENTION_MAX_PER_TARGET
+    retention_event_max_age_days: float = RETENTION_EVENT_MAX_AGE_DAYS
+    retention_max_events_per_target: int = RETENTION_MAX_EVENTS_PER_TARGET
     retention_chunk_rows: int = RETENTION_CHUNK_ROWS
     retention_scan_rows: int = RETENTION_SCAN_ROWS
     retention_interval_seconds: float = RETENTION_INTERVAL_SECONDS

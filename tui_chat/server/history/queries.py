@@ -37,6 +37,7 @@ from typing import Literal
 
 from tui_chat.irc.servertime import parse_time
 from tui_chat.server.history.records import Conversation, HistoryRecord, TargetSummary
+from tui_chat.server.history.store import CHAT_ROWS
 
 __all__ = [
     "CHAT_COMMANDS",
@@ -169,7 +170,7 @@ def fetch(
     row = conn.execute("SELECT id FROM conversations WHERE key = ?", (conversation.key,)).fetchone()
     if row is None:
         return []
-    return _answer(_Scan(conn, (row[0],), _kinds(commands)), request)
+    return _answer(_Scan(conn, (row[0],), *_kinds(commands)), request)
 
 
 def fetch_all_private(
@@ -189,11 +190,20 @@ def fetch_all_private(
     ).fetchall()
     if not rows:
         return []
-    return _answer(_Scan(conn, tuple(conv for (conv,) in rows), _kinds(commands)), request)
+    return _answer(_Scan(conn, tuple(conv for (conv,) in rows), *_kinds(commands)), request)
 
 
-def _kinds(commands: Collection[str] | None) -> tuple[str, ...] | None:
-    return None if commands is None else tuple(commands)
+def _kinds(commands: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+    """SQL keeping only `commands` (all for None), and its parameters.
+
+    Messages alone are asked as CHAT_ROWS, which their own index answers: a
+    page of them is a seek plus `limit` steps however many events lie between.
+    """
+    if commands is None:
+        return "", ()
+    if set(commands) == set(CHAT_COMMANDS):
+        return f" AND {CHAT_ROWS}", ()
+    return f" AND command IN ({','.join('?' * len(commands))})", tuple(commands)
 
 
 def _answer(scan: _Scan, request: HistoryRequest) -> list[HistoryRecord]:
@@ -224,7 +234,8 @@ class _Scan:
 
     conn: sqlite3.Connection
     convs: tuple[int, ...]
-    commands: tuple[str, ...] | None
+    kinds_sql: str  # from _kinds
+    kinds: tuple[str, ...]
 
     def _in(self) -> str:
         # One id plans as `conv_id = ?`: the index gives the order, no sort.
@@ -270,9 +281,8 @@ class _Scan:
         if upper is not None:
             sql += " AND (time_ms, seq) < (?, ?)"
             params += upper
-        if self.commands is not None:
-            sql += f" AND command IN ({','.join('?' * len(self.commands))})"
-            params += self.commands
+        sql += self.kinds_sql
+        params += self.kinds
         # Walking the index from the end nearest the wanted messages keeps
         # every query a seek plus `limit` steps, whatever the table's size.
         sql += (
@@ -318,8 +328,7 @@ def fetch_targets(
     `request.limit` of them.
     """
     low, high = sorted((request.start_ms, request.end_ms))
-    kinds = _kinds(commands) or ()
-    kinds_sql = f"AND command IN ({','.join('?' * len(kinds))})" if kinds else ""
+    kinds_sql, kinds = _kinds(commands)
     keys = list(channel_keys)
     marks = ",".join("?" * len(keys))
     rows = conn.execute(

@@ -24,7 +24,9 @@ from platformdirs import user_data_dir
 from tui_chat.server.history.config import BUSY_TIMEOUT_MS
 
 __all__ = [
+    "CHAT_ROWS",
     "DEFAULT_FILENAME",
+    "EVENT_ROWS",
     "MEMORY",
     "MIGRATIONS",
     "PER_PORT_FILENAME",
@@ -151,6 +153,22 @@ ALTER TABLE messages ADD COLUMN params TEXT;
 """
 
 
+# Retention keeps messages and events apart (events never evict a message):
+# each kind walks and deletes along its own index. The planner uses a partial
+# index only for a query holding its WHERE term verbatim: CHAT_ROWS and
+# EVENT_ROWS below must stay these texts.
+_V7_KIND_INDEXES = """
+CREATE INDEX messages_chat ON messages (conv_id, time_ms, seq)
+    WHERE command IN ('PRIVMSG', 'NOTICE');
+CREATE INDEX messages_events ON messages (conv_id, time_ms, seq)
+    WHERE command NOT IN ('PRIVMSG', 'NOTICE');
+"""
+# The rows a client without draft/event-playback is sent (queries.CHAT_COMMANDS)
+# and the rest (channel events, TOPIC), as SQL the v7 indexes answer.
+CHAT_ROWS = "command IN ('PRIVMSG', 'NOTICE')"
+EVENT_ROWS = "command NOT IN ('PRIVMSG', 'NOTICE')"
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -168,6 +186,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V4_MODERATION),
     _script(_V5_PRIVATE_BY_ACCOUNT),
     _script(_V6_EVENT_PARAMS),
+    _script(_V7_KIND_INDEXES),
 ]
 
 
