@@ -15,13 +15,14 @@ from textual.strip import Strip
 
 from tui_chat.client.events import MessageReceived
 from tui_chat.tui.app import ChatApp
+from tui_chat.tui.widgets.chat_input import ChatInput
 from tui_chat.tui.widgets.chat_log import ChatLog
 from tui_chat.tui.widgets.message_lines import ChatLine, LineStyler
 
-from .fakes import make_app
+from .fakes import SessionBox, make_app
 from .test_end_to_end import SIZE as APP_SIZE
 from .test_end_to_end import WAIT, until
-from .test_pilot import in_lobby
+from .test_pilot import in_lobby, session_of
 
 WHEN = datetime(2026, 11, 24, 9, 30)
 STYLER = LineStyler("%H:%M")
@@ -305,3 +306,17 @@ async def test_ctrl_c_copies_what_was_selected_in_the_log() -> None:
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "copy this"
+
+
+async def test_typing_after_a_click_in_the_log_still_goes_to_the_input() -> None:
+    # QA F27: one click in the log took the keyboard away from the input.
+    box = SessionBox()
+    app = make_app(factory=box)
+    async with app.run_test(size=APP_SIZE) as pilot:
+        log = await bob_said_in_the_lobby(app, pilot, "some text to click on")
+        await pilot.click(log, offset=place_of(log, "text to"))
+        await pilot.press(*"still typing", "enter")
+        await until(
+            pilot, lambda: ("send_message", "#lobby", "still typing") in session_of(box).calls
+        )
+        assert app.focused is app.query_one(ChatInput)

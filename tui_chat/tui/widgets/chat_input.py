@@ -99,14 +99,19 @@ class ChatInput(Input):
         if event.key not in ("tab", "shift+tab"):
             self._completer.reset()
         bindings = self._bindings.key_to_bindings.get(event.key)
-        if bindings and event.key in _own_keys():
-            # The box's own keys (Enter, Tab, Ctrl+U...) run here, in the order
-            # keys arrived. As bindings they ran after the rest of a burst (a
-            # fast typist, tmux send-keys, SSH) was typed in: one line went
-            # out once per Enter, Tab completed the text before the burst.
+        # The box's own keys (Enter, Tab, Ctrl+U...) run here, in the order
+        # keys arrived. As bindings they ran after the rest of a burst (a
+        # fast typist, tmux send-keys, SSH) was typed in: one line went out
+        # once per Enter, Tab completed the text before the burst. One the
+        # box skips (Ctrl+C with nothing selected in it) goes on to the
+        # screen's binding: copying what is selected in the log.
+        if (
+            bindings
+            and event.key in _own_keys()
+            and await self.app.run_action(bindings[0].action, self)
+        ):
             event.stop()
             event.prevent_default()
-            await self.run_action(bindings[0].action)
             return
         await super()._on_key(event)
 

@@ -75,16 +75,16 @@ class LogRows(Sequence[Strip]):
         return self._log.row(index)
 
 
-class ChatLog(ScrollView, can_focus=True):
+# Never focused: a click in the log (to follow a link, to select text) must
+# not take the keyboard from the input. The mouse wheel, PageUp/PageDown and
+# Home/End from the input scroll it; Ctrl+C copies its selection all the same.
+class ChatLog(ScrollView, can_focus=False):
     DEFAULT_CSS: ClassVar[str] = """
     ChatLog {
         background: $surface;
         color: $foreground;
         overflow-y: scroll;
         overflow-x: hidden;
-        &:focus {
-            background-tint: $foreground 5%;
-        }
     }
     """
 
