@@ -103,3 +103,25 @@ async def test_the_host_account_survives_a_restart(connect: Connect, tmp_path: P
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT name, password, scram FROM accounts").fetchall()
     assert rows == [("hostie", "", None)]
+
+
+async def test_a_held_nick_still_gives_the_host_its_account(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """Someone holds the nick (433): the host registers as another, logged in to its own."""
+    address = start(start_server)
+    holder = await connect(address, "hostie")
+    host = await connect(address)
+    await host.send(f"PASS {HOST_KEY}", "NICK hostie", "USER h 0 * :h")
+    await host.expect_numeric("433")
+    await host.send("NICK hostie_")
+    logged = await host.expect_numeric("900")
+    assert logged.params[2] == "hostie"
+    await host.expect("001")
+    await host.send("NS INFO")
+    assert (await host.expect(from_nickserv)).params[-1] == "Account hostie"
+    # Its NICK takes the nick back from the holder, who is not logged in to it.
+    await host.send("NICK hostie")
+    await host.expect(lambda m: m.command == "NICK" and m.params == ["hostie"])
+    renamed = await holder.expect("NICK")
+    assert renamed.nick == "hostie" and renamed.params[0].startswith("Guest")

@@ -128,9 +128,10 @@ class Accounts:
         self.busy: set[Client] = set()
         self.failures: dict[Client, int] = {}
         # Connections that gave the host's key (handlers/host_account.py),
-        # until registration claims their nick; a line each is told after
-        # its welcome.
-        self.host_connections: set[Client] = set()
+        # until registration claims a nick: the first one each asked for,
+        # which a 433 may have kept from it. A line each is told after its
+        # welcome.
+        self.host_connections: dict[Client, str | None] = {}
         self.after_welcome: dict[Client, str] = {}
         log.debug("accounts: %d loaded", len(self.by_key))
 
@@ -359,7 +360,7 @@ class Accounts:
         self.sessions.pop(client, None)
         self.busy.discard(client)
         self.failures.pop(client, None)
-        self.host_connections.discard(client)
+        self.host_connections.pop(client, None)
         self.after_welcome.pop(client, None)
 
     def prune(self, now: float) -> None:

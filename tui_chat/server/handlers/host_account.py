@@ -1,9 +1,11 @@
 """The host's nick belongs to the host: `tui-chat host` is never a guest on its own server.
 
 The app `host` opens sends the server's `host_key` (ServerConfig; the cli
-uses its random OPER password) as PASS (registration.py). When that connection completes
-registration without being logged in, the server logs it in to the account
-named like its nick, with no password asked:
+uses its random OPER password) as PASS (registration.py). When that
+connection completes registration without being logged in, the server logs
+it in to the account named like the first nick it asked for (someone
+holding that nick makes it register under another, but not lose the
+account: its NICK then takes the nick back), with no password asked:
 
 - no such account: it is created without a password (`NO_PASSWORD`: only
   the host's key opens it; `NS PASSWD * <new>` gives it one);
@@ -46,10 +48,9 @@ def claim_host_nick(core: ServerCore, client: Client) -> bool:
     accounts = core.accounts
     if accounts is None or client not in accounts.host_connections:
         return True
-    accounts.host_connections.discard(client)
+    name = accounts.host_connections.pop(client) or client.nick
     if client.account is not None:
         return True
-    name = client.nick
     account = accounts.find(name)
     if account is not None and not account.has_password:
         core.set_account(client, account.name)

@@ -144,7 +144,7 @@ def pass_(core: ServerCore, client: Client, msg: Message) -> None:
         # The host's own app (handlers/host_account.py); it passes any server password.
         client.pass_ok = True
         if core.accounts is not None:
-            core.accounts.host_connections.add(client)
+            core.accounts.host_connections.setdefault(client, None)
 
 
 @command("NICK", registered=False)
@@ -159,6 +159,8 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
     if is_service(new):
         core.reply(client, ERR_ERRONEUSNICKNAME, new, text="Reserved for the server's NickServ")
         return
+    if not client.registered and core.accounts is not None:
+        _remember_host_nick(core, client, new)
     folded = casefold(new)
     if folded == new:
         # Most nicks are already folded: then nick and key share one string.
@@ -181,6 +183,13 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
     change_nick(core, client, new, folded)
     if not client.registered:
         try_register(core, client)
+
+
+def _remember_host_nick(core: ServerCore, client: Client, nick: str) -> None:
+    """The host's nick is the first it asks for, even if someone holds it (433)."""
+    hosts = core.accounts.host_connections if core.accounts is not None else {}
+    if client in hosts and hosts[client] is None:
+        hosts[client] = nick
 
 
 def change_nick(core: ServerCore, client: Client, new: str, folded: str) -> None:
