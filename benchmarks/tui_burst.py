@@ -25,9 +25,11 @@ Measured:
 - `loop_lateness_max_ms`: how late a 10 ms asyncio sleep on the app's loop
   woke up, i.e. the longest time the loop did not run anything else.
 - RSS (VmRSS from /proc) before and after.
-- scroll: PageUp/PageDown/End pressed through Pilot, each timed until the
-  next screen refresh; Home is not bound to the log, so `scroll_home` is
-  timed directly.
+- scroll: PageUp/PageDown/End/Home pressed through Pilot, each timed until
+  the next screen refresh.
+- Garbage collections (burst, sustained): how many per generation and the
+  longest (`gc.callbacks`). The app settles the collector as `tui-chat`
+  does (`tui_chat/tui/gc_tuning.py`); `--gc-defaults` keeps CPython's.
 - resize: the terminal is made narrower and wider again (a Resize posted as
   the driver does), each timed until the log has its new width and a frame
   was drawn after that.
@@ -215,15 +217,19 @@ async def until(condition: Callable[[], bool], what: str, timeout: float) -> Non
 
 @asynccontextmanager
 async def room_app(
-    size: tuple[int, int], scrollback: int
+    size: tuple[int, int], scrollback: int, *, tune_gc: bool = True
 ) -> AsyncIterator[tuple[ChatApp, Pilot[None], Callable[[Event], None]]]:
-    """The app, joined to ROOM and showing it, with the session's `on_event` to feed."""
+    """The app, joined to ROOM and showing it, with the session's `on_event` to feed.
+
+    `tune_gc` as `tui-chat host` and `join` run it (False: CPython's defaults).
+    """
     holder = SessionHolder()
     app = ChatApp(
         Settings(scrollback_lines=scrollback, bell_on_mention=False),
         server_label="bench.invalid:3131",
         nick=NICK,
         session_factory=holder,
+        tune_gc=tune_gc,
     )
     async with app.run_test(headless=True, size=size) as pilot:
         await asyncio.wait_for(holder.built.wait(), DISPLAY_TIMEOUT_S)
@@ -337,20 +343,57 @@ class LoopProbe:
         self._task.cancel()
 
 
+class GcProbe:
+    """Python's garbage collections while running: how many per generation, the longest.
+
+    A full (generation 2) collection traverses every live object the
+    collector tracks and holds the loop for all of it.
+    """
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.worst_ns = [0, 0, 0]
+        self._started = 0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter_ns()
+            return
+        generation = info["generation"]
+        self.counts[generation] += 1
+        self.worst_ns[generation] = max(
+            self.worst_ns[generation], time.perf_counter_ns() - self._started
+        )
+
+    def __enter__(self) -> GcProbe:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "gc_collections": self.counts,
+            "gc_full_max_ms": round(self.worst_ns[2] / 1e6, 3),
+            "gc_young_max_ms": round(max(self.worst_ns[:2]) / 1e6, 3),
+        }
+
+
 async def keys_drained(probe: KeyProbe) -> None:
     """Wait until every key posted so far took effect (the probe thread is stopped)."""
     await until(lambda: len(probe.latencies_ns) >= probe.posted, "every key seen", 30)
 
 
 async def burst(
-    messages: int, size: tuple[int, int], scrollback: int, chunk: int
+    messages: int, size: tuple[int, int], scrollback: int, chunk: int, tune_gc: bool
 ) -> dict[str, Any]:
     """`messages` events at once, or `chunk` per loop turn as socket reads would deliver them."""
     step = chunk or messages
-    async with room_app(size, scrollback) as (app, _pilot, on_event):
+    async with room_app(size, scrollback, tune_gc=tune_gc) as (app, _pilot, on_event):
         blocks_before = live_blocks()
         rss_before = rss_kb()
-        with LoopProbe() as loop_probe:
+        with LoopProbe() as loop_probe, GcProbe() as gc_probe:
             keys = KeyProbe(app)
             with keys.running():
                 await asyncio.sleep(5 * PROBE_INTERVAL_S)  # a baseline before the burst
@@ -366,6 +409,7 @@ async def burst(
             await keys_drained(keys)
         return {
             "scenario": "tui_burst",
+            "gc_tuned": tune_gc,
             "messages": messages,
             "chunk": chunk,
             "scrollback_lines": scrollback,
@@ -375,6 +419,7 @@ async def burst(
             "messages_per_s": round(messages / displayed),
             **keys.summary(),
             "loop_lateness_max_ms": round(loop_probe.worst_ns / 1e6, 3),
+            **gc_probe.summary(),
             "log_entries": len(app.log_lines(ROOM)),
             "log_rows": len(room_log(app).lines),
             "python_blocks_before": blocks_before,
@@ -386,12 +431,12 @@ async def burst(
 
 
 async def sustained(
-    rate: float, seconds: float, size: tuple[int, int], scrollback: int
+    rate: float, seconds: float, size: tuple[int, int], scrollback: int, tune_gc: bool
 ) -> dict[str, Any]:
     """`rate` messages/s for `seconds`, sent every probe interval in small batches."""
     total = round(rate * seconds)
-    async with room_app(size, scrollback) as (app, _pilot, on_event):
-        with LoopProbe() as loop_probe:
+    async with room_app(size, scrollback, tune_gc=tune_gc) as (app, _pilot, on_event):
+        with LoopProbe() as loop_probe, GcProbe() as gc_probe:
             keys = KeyProbe(app)
             with keys.running():
                 started = time.perf_counter()
@@ -408,6 +453,7 @@ async def sustained(
             await keys_drained(keys)
         return {
             "scenario": "tui_sustained",
+            "gc_tuned": tune_gc,
             "rate": rate,
             "seconds": seconds,
             "messages": total,
@@ -416,6 +462,7 @@ async def sustained(
             "behind_at_end_s": round(displayed - sending, 3),
             **keys.summary(),
             "loop_lateness_max_ms": round(loop_probe.worst_ns / 1e6, 3),
+            **gc_probe.summary(),
             "rss_after_kb": rss_kb(),
         }
 
@@ -460,10 +507,7 @@ async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, A
         up = [await timed_key(app, log, "pageup") for _ in range(presses)]
         moved_up = log.max_scroll_y - log.scroll_y
         down = [await timed_key(app, log, "pagedown") for _ in range(presses)]
-        started = time.perf_counter()
-        log.scroll_home(animate=False, immediate=True)
-        await next_refresh(app)
-        home_ms = (time.perf_counter() - started) * 1000
+        home_ms = await timed_key(app, log, "home")
         at_top = log.scroll_y == 0
         log.scroll_to(y=log.max_scroll_y // 2, animate=False, immediate=True)
         end_ms = await timed_key(app, log, "end")
@@ -529,6 +573,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--size", type=size_arg, default=SCREEN_SIZE, help="terminal COLUMNSxROWS (120x40)"
     )
+    parser.add_argument(
+        "--gc-defaults",
+        action="store_true",
+        help="keep CPython's garbage collector settings (the app tunes them, as tui-chat does)",
+    )
     cases = parser.add_subparsers(dest="case", required=True)
     one = cases.add_parser("burst", help="N messages in one burst")
     one.add_argument("--messages", type=int, default=BURST_MESSAGES)
@@ -553,11 +602,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 async def run_case(args: argparse.Namespace) -> dict[str, Any]:
+    tuned = not args.gc_defaults
     match args.case:
         case "burst":
-            return await burst(args.messages, args.size, args.scrollback, args.chunk)
+            return await burst(args.messages, args.size, args.scrollback, args.chunk, tuned)
         case "sustained":
-            return await sustained(args.rate, args.seconds, args.size, args.scrollback)
+            return await sustained(args.rate, args.seconds, args.size, args.scrollback, tuned)
         case "resize":
             return await resize(args.lines, args.size, args.times)
         case _:
