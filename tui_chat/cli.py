@@ -383,6 +383,7 @@ def chat_app(
         session_factory=new_session,
         banner=banner,
         logins=logins,
+        tune_gc=True,
     )
 
 
@@ -461,6 +462,7 @@ def _login_from_flags(account: str | None, password_stdin: bool) -> tuple[str, s
         return None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+        _keyboard_from_terminal()
     else:
         import getpass
 
@@ -471,6 +473,22 @@ def _login_from_flags(account: str | None, password_stdin: bool) -> tuple[str, s
     if not password:
         _fail("the password is empty", 2)
     return account, password
+
+
+def _keyboard_from_terminal() -> None:
+    """Give the app the terminal as its stdin once a piped password was read.
+
+    Textual reads keys from fd 0: left on the exhausted pipe, the app would
+    take no key at all, not even Ctrl+Q.
+    """
+    if sys.stdin.isatty():
+        return
+    try:
+        terminal = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        _fail("--password-stdin needs a terminal for the chat itself, and there is none", 2)
+    os.dup2(terminal, sys.stdin.fileno())
+    os.close(terminal)
 
 
 @app.command()
