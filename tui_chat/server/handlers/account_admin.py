@@ -214,14 +214,25 @@ def sadrop(core: ServerCore, client: Client, rest: str) -> None:
     _drop(core, client, account, why, free_nick=True)
 
 
-@subcommand("SAPASSWD", usage="SAPASSWD <account> <new password>  (operators)")
-def sapasswd(core: ServerCore, client: Client, rest: str) -> None:
+def _name_and_password(
+    core: ServerCore, client: Client, rest: str, usage: str
+) -> tuple[str, str] | None:
+    """An operator command's account and password (which may hold spaces), or None if refused."""
     if not _is_oper(core, client):
-        return
+        return None
     name, _, password = rest.partition(" ")
     if not password:
-        answer(core, client, "Usage: SAPASSWD <account> <new password>")
+        answer(core, client, f"Usage: {usage}")
+        return None
+    return name, password
+
+
+@subcommand("SAPASSWD", usage="SAPASSWD <account> <new password>  (operators)")
+def sapasswd(core: ServerCore, client: Client, rest: str) -> None:
+    given = _name_and_password(core, client, rest, "SAPASSWD <account> <new password>")
+    if given is None:
         return
+    name, password = given
     account = _find(core, client, name)
     if account is None or _weak(core, client, password):
         return
@@ -231,12 +242,10 @@ def sapasswd(core: ServerCore, client: Client, rest: str) -> None:
 
 @subcommand("SAREGISTER", usage="SAREGISTER <account> <password>  (operators)")
 def saregister(core: ServerCore, client: Client, rest: str) -> None:
-    if not _is_oper(core, client):
+    given = _name_and_password(core, client, rest, "SAREGISTER <account> <password>")
+    if given is None:
         return
-    name, _, password = rest.partition(" ")
-    if not password:
-        answer(core, client, "Usage: SAREGISTER <account> <password>")
-        return
+    name, password = given
     if not valid_nick(name, core.config.nicklen) or is_service(name) or is_guest_nick(name):
         answer(core, client, f"{name} is not a nick anyone can keep, so it cannot be an account")
         return
