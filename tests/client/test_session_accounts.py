@@ -18,6 +18,7 @@ from tui_chat.client.events import (
     MembersChanged,
     NickChanged,
     Registered,
+    ServerInfo,
 )
 from tui_chat.client.session import ConnectOptions
 from tui_chat.server.config import ServerConfig
@@ -130,12 +131,13 @@ async def test_others_see_accounts_in_the_member_list(accounts_server: Address) 
         await register(alice)
         async with running(options(accounts_server, "bob")) as bob:
             await bob.events.wait(Registered)
-            # extended-join told bob nothing of alice (she was there first): WHOIS does.
-            await bob.session.whois("alice")
+            # extended-join told bob nothing of alice (she was there first): the
+            # WHOX on joining does, and none of its replies is shown as text.
             await bob.events.wait(
                 MembersChanged,
                 lambda e: any(m.nick == "alice" and m.account == "alice" for m in e.members),
             )
+            assert not bob.events.of(ServerInfo, lambda e: e.code in ("354", "315"))
             await bob.session.register_account(PASSWORD)
             await alice.events.wait(AccountChanged, lambda e: e.nick == "bob" and e.account)
             await alice.events.wait(

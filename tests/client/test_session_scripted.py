@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from tui_chat.client.events import (
     AwayChanged,
     ConnectionStateChanged,
@@ -406,6 +408,44 @@ async def test_setname_and_a_users_own_who() -> None:
         assert bob is not None and (bob.realname, bob.account) == ("Bob New", "acct")
         # A WHO the user asked for (not sent on joining) is shown.
         assert run.events.of(ServerInfo, lambda e: e.code == "352")
+
+
+@pytest.mark.parametrize("whox", [True, False])
+async def test_joining_asks_whox_for_accounts_where_offered(whox: bool) -> None:
+    async with registered("me", caps="account-notify extended-join") as (conn, run):
+        if whox:
+            await conn.send(":s 005 me WHOX :are supported")
+        await conn.send(":me!u@h JOIN #r * :Me", ":s 353 me = #r :me bob", ":s 366 me #r :End")
+        if not whox:
+            # No WHOX: a plain WHO tells no accounts, and account-notify alone
+            # is no reason to send one.
+            await run.events.wait(SelfJoined)
+            await conn.send(":s 354 me 152 #r b h bob H acct :Bob")
+            await run.events.wait(ServerInfo, lambda e: e.code == "354")
+            assert not [line for line in conn.lines if line.startswith("WHO ")]
+            return
+        assert await conn.expect("WHO") == "WHO #r %tcuhnfar,152"
+        await conn.send(
+            ":s 354 me 152 #r b h.example bob G bobacct :Bob B",
+            ":s 354 me 152 #r u h me H 0 :Me",
+            ":s 354 me 7 #r b h bob H other :a WHOX of the user's own",
+            ":s 315 me #r :End of WHO",
+        )
+        await run.events.wait(ServerInfo, lambda e: e.code == "354")
+        room = run.session.state.room("#r")
+        assert room is not None
+        bob, me = run.session.state.member(room, "bob"), run.session.state.member(room, "me")
+        assert bob is not None and me is not None
+        assert (bob.account, bob.away, bob.userhost, bob.realname) == (
+            "bobacct",
+            True,
+            "b@h.example",
+            "Bob B",
+        )
+        assert me.account is None
+        # Ours are not shown; the one with another token is, and changed nothing.
+        assert len(run.events.of(ServerInfo, lambda e: e.code == "354")) == 1
+        assert not run.events.of(ServerInfo, lambda e: e.code == "315")
 
 
 async def test_a_server_that_never_welcomes_us_is_reported_not_retried() -> None:

@@ -77,6 +77,12 @@ HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
 # look for our nick in a message.
 _NICK_CLASS = "[" + re.escape(NICK_CHARACTERS) + "]"
 _RPL_LOGGEDIN, _RPL_LOGGEDOUT, _RPL_WHOISACCOUNT = "900", "901", "330"
+# Our WHO on joining a room, where the server has WHOX: the token marks its
+# 354 replies as ours; the fields are those _on_whox_reply reads, in the
+# order the replies carry them (token, room, user, host, nick, flags,
+# account, realname).
+WHOX_TOKEN = "152"
+WHOX_QUERY = f"%tcuhnfar,{WHOX_TOKEN}"
 # Characters that cannot be in a room name we could ever address again.
 _UNFIT_IN_NAME = frozenset(" ,\x07\r\n\0")
 _ERR_YOUREBANNEDCREEP = "465"
@@ -206,6 +212,7 @@ class Dispatcher:
             **dict.fromkeys([*SASL_SUCCESS, *SASL_FAILURES], self._on_sasl_result),
             "SETNAME": self._on_setname,
             "352": self._on_who_reply,
+            "354": self._on_whox_reply,
             "315": self._on_end_of_who,
             "FAIL": self._on_standard_reply,
             "WARN": self._on_standard_reply,
@@ -437,35 +444,66 @@ class Dispatcher:
         self._members_changed(room)
 
     def _request_who_on_join(self, room: str) -> None:
-        # NAMES says nothing of who is away; with away-notify the server keeps
-        # us posted afterwards, so one WHO gives the starting point.
-        if "away-notify" in self.state.caps:
+        # NAMES says nothing of who is away or logged in; with away-notify and
+        # account-notify the server keeps us posted afterwards, so one WHO per
+        # join gives the starting point (WHOX: with accounts, where offered).
+        caps = self.state.caps
+        whox = self.state.isupport.whox and "account-notify" in caps
+        if whox or "away-notify" in caps:
             self._who_pending.add(self.state.fold(room))
-            self._link.send(Message("WHO", [room]))
+            self._link.send(Message("WHO", [room, WHOX_QUERY] if whox else [room]))
 
     def _on_who_reply(self, msg: Message) -> None:
         # 352 <me> <room> <user> <host> <server> <nick> <flags> :<hops> <realname>
-        folded = self.state.fold(msg.param(1))
-        room = self.state.rooms.get(folded)
-        if folded not in self._who_pending or room is None or len(msg.params) < 8:
+        params = msg.params
+        if len(params) < 8 or not self._update_from_who(
+            params[1], params[5], params[6], f"{params[2]}@{params[3]}", params[7].partition(" ")[2]
+        ):
             self._on_other_numeric(msg)
-            return
-        member = self.state.member(room, msg.params[5])
+
+    def _on_whox_reply(self, msg: Message) -> None:
+        # 354 <me> <token> <room> <user> <host> <nick> <flags> <account> :<realname>
+        params = msg.params
+        if (
+            len(params) < 9
+            or params[1] != WHOX_TOKEN
+            or not self._update_from_who(
+                params[2], params[5], params[6], f"{params[3]}@{params[4]}", params[8], params[7]
+            )
+        ):
+            self._on_other_numeric(msg)
+
+    def _update_from_who(
+        self,
+        room_name: str,
+        nick: str,
+        flags: str,
+        userhost: str,
+        realname: str,
+        account: str | None = None,
+    ) -> bool:
+        """Apply one reply to our WHO on joining; False if it is not ours (show it)."""
+        folded = self.state.fold(room_name)
+        room = self.state.rooms.get(folded)
+        if folded not in self._who_pending or room is None:
+            return False
+        member = self.state.member(room, nick)
         if member is None:
-            return
-        flags = msg.params[6]
+            return True
         symbols = self.state.isupport.prefix_symbols
-        self.state.put_member(
-            room,
-            replace(
-                member,
-                away=flags.startswith("G"),
-                prefixes=ranked_prefixes(flags[1:], symbols) or member.prefixes,
-                userhost=f"{msg.params[2]}@{msg.params[3]}",
-                realname=msg.params[7].partition(" ")[2] or member.realname,
-            ),
+        changed = replace(
+            member,
+            away=flags.startswith("G"),
+            prefixes=ranked_prefixes(flags[1:], symbols) or member.prefixes,
+            userhost=userhost,
+            realname=realname or member.realname,
         )
+        if account is not None:
+            # Only WHOX tells accounts, "0" for someone not logged in.
+            changed = replace(changed, account=None if account == "0" else account)
+        self.state.put_member(room, changed)
         self._members_changed(room)
+        return True
 
     def _on_end_of_who(self, msg: Message) -> None:
         folded = self.state.fold(msg.param(1))

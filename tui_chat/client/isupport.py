@@ -89,6 +89,11 @@ class Isupport:
     def network(self) -> str | None:
         return self.tokens.get("NETWORK") or None
 
+    @property
+    def whox(self) -> bool:
+        """Whether WHO takes `%fields` (WHOX) and answers with 354."""
+        return "WHOX" in self.tokens
+
     def casefold(self, name: str) -> str:
         """Fold a nick or room name the way this server compares them."""
         return self._fold(name)
