@@ -169,6 +169,18 @@ CHAT_ROWS = "command IN ('PRIVMSG', 'NOTICE')"
 EVENT_ROWS = "command NOT IN ('PRIVMSG', 'NOTICE')"
 
 
+# Who runs a room once it emptied (server/moderation/access.py): its founder's
+# account and the accounts made op, all folded; `role` is 'founder' or 'op'.
+_V8_CHANNEL_ACCESS = """
+CREATE TABLE channel_access (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (channel, account)
+) WITHOUT ROWID;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -187,6 +199,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _script(_V5_PRIVATE_BY_ACCOUNT),
     _script(_V6_EVENT_PARAMS),
     _script(_V7_KIND_INDEXES),
+    _script(_V8_CHANNEL_ACCESS),
 ]
 
 
