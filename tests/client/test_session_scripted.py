@@ -14,6 +14,7 @@ from tui_chat.client.events import (
     ErrorReply,
     Invited,
     LagMeasured,
+    Member,
     MembersChanged,
     MessageKind,
     MessageReceived,
@@ -28,7 +29,7 @@ from tui_chat.client.events import (
 )
 from tui_chat.client.session import LAG_REPORT_INTERVAL, PING_INTERVAL, PING_TIMEOUT
 
-from .helpers import FakeConnection, FakeServer, registered, running
+from .helpers import FakeConnection, FakeServer, RunningSession, registered, running
 
 
 async def test_registers_without_cap_and_reports_connected() -> None:
@@ -392,6 +393,13 @@ async def test_a_burst_of_joins_gives_few_member_lists() -> None:
         assert len(run.events.of(MembersChanged)) < 50
 
 
+def member_of(run: RunningSession, room_name: str, nick: str) -> Member:
+    room = run.session.state.room(room_name)
+    member = None if room is None else run.session.state.member(room, nick)
+    assert member is not None, f"{nick} is not in {room_name}"
+    return member
+
+
 async def test_setname_and_a_users_own_who() -> None:
     async with registered("me", caps="setname extended-join") as (conn, run):
         await conn.send(
@@ -402,10 +410,8 @@ async def test_setname_and_a_users_own_who() -> None:
             ":s 315 me #r :End of WHO",
         )
         await run.events.wait(ServerInfo, lambda e: e.code == "315")
-        room = run.session.state.room("#r")
-        assert room is not None
-        bob = run.session.state.member(room, "bob")
-        assert bob is not None and (bob.realname, bob.account) == ("Bob New", "acct")
+        bob = member_of(run, "#r", "bob")
+        assert (bob.realname, bob.account) == ("Bob New", "acct")
         # A WHO the user asked for (not sent on joining) is shown.
         assert run.events.of(ServerInfo, lambda e: e.code == "352")
 
@@ -432,10 +438,7 @@ async def test_joining_asks_whox_for_accounts_where_offered(whox: bool) -> None:
             ":s 315 me #r :End of WHO",
         )
         await run.events.wait(ServerInfo, lambda e: e.code == "354")
-        room = run.session.state.room("#r")
-        assert room is not None
-        bob, me = run.session.state.member(room, "bob"), run.session.state.member(room, "me")
-        assert bob is not None and me is not None
+        bob, me = member_of(run, "#r", "bob"), member_of(run, "#r", "me")
         assert (bob.account, bob.away, bob.userhost, bob.realname) == (
             "bobacct",
             True,
