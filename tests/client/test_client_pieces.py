@@ -7,6 +7,7 @@ import random
 import pytest
 
 from tui_chat.client.backoff import backoff_delay
+from tui_chat.client.history import latest_request
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pacing import SendPacer
 from tui_chat.client.registration import (
@@ -149,3 +150,10 @@ def test_pacer_allows_a_burst_then_one_line_per_interval() -> None:
     # A long pause refills the burst, never more than the burst.
     assert [pacer.reserve() for _ in range(4)] == [0.0, 0.0, 0.0, 1.0]
     assert SendPacer(interval=0).reserve() == 0.0
+
+
+@pytest.mark.parametrize(("token", "sent"), [("20", "20"), ("0", "50"), ("²", "50"), ("٣", "50")])
+def test_history_limit_reads_only_ascii_digits(token: str, sent: str) -> None:
+    isupport = Isupport()
+    isupport.update([f"CHATHISTORY={token}"])
+    assert latest_request("#r", None, 50, isupport).params[-1] == sent

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from tui_chat.client.isupport import Isupport
 from tui_chat.irc.message import Message
+from tui_chat.irc.numbers import parse_decimal
 from tui_chat.irc.servertime import format_time, milliseconds
 
 __all__ = [
@@ -40,7 +41,7 @@ def history_enabled(caps: set[str]) -> bool:
 def _limit(wanted: int, isupport: Isupport) -> int:
     """`wanted`, but no more than the server's ISUPPORT CHATHISTORY (0 = no maximum)."""
     raw = isupport.tokens.get("CHATHISTORY", "")
-    server_max = int(raw) if raw.isdigit() else 0
+    server_max = parse_decimal(raw) or 0
     return min(wanted, server_max) if server_max > 0 else wanted
 
 
