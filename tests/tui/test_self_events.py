@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from tui_chat.client.events import (
     AwayChanged,
+    GuestRenamed,
     MessageReceived,
     ModeChanged,
     NickChanged,
     Registered,
 )
+from tui_chat.tui.screens.password_prompt import PasswordPrompt
 from tui_chat.tui.widgets.status_line import StatusLine
 
 from .fakes import make_app
@@ -57,3 +59,22 @@ async def test_replayed_history_is_dimmed_unlike_live_chat() -> None:
         assert old.text.endswith("from before") and new.text.endswith("just now")
         assert any(seg.style and seg.style.dim for seg in old if "from before" in seg.text)
         assert not any(seg.style and seg.style.dim for seg in new if "just now" in seg.text)
+
+
+async def test_keep_the_guest_name_is_not_asked_again_after_a_reconnect() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.apply_event(GuestRenamed("jay", "Guest1"))
+        # A second rename while the prompt is open (a reconnect) asks nothing more.
+        await app.apply_event(GuestRenamed("jay", "Guest2"))
+        await pilot.pause()
+        assert sum(isinstance(screen, PasswordPrompt) for screen in app.screen_stack) == 1
+        await pilot.press("escape")  # Keep Guest1
+        await app.apply_event(GuestRenamed("jay", "Guest3"))
+        await pilot.pause()
+        assert not isinstance(app.screen, PasswordPrompt)
+        assert app.log_lines()[-1].endswith("/login jay to take it back.")
+        await app.apply_event(Registered("Guest3", "chat.example"))
+        await pilot.press(*"/register hunter22", "enter")
+        await pilot.pause()
+        assert app.log_lines()[-1].endswith("then /register keeps that name yours.")

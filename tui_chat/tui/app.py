@@ -73,7 +73,6 @@ from tui_chat.credentials import ServerLogin, ServerLogins
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
 from tui_chat.tui.commands import SessionActions
-from tui_chat.tui.gc_tuning import settle_after_start
 from tui_chat.tui.input_history import HistoryBook
 from tui_chat.tui.outage import Outage
 from tui_chat.tui.paste import PastePolicy
@@ -183,15 +182,9 @@ class ChatApp(App[None]):
         banner: Sequence[str] = (),
         clock: Callable[[], datetime] = datetime.now,
         logins: ServerLogins | None = None,
-        tune_gc: bool = False,
     ) -> None:
-        """`logins` remembers this server's login and "don't ask again" (None: nothing is).
-
-        `tune_gc` settles the process's garbage collector once the app is up
-        (`gc_tuning`): for a real run, not for tests building many apps.
-        """
+        """`logins` remembers this server's login and "don't ask again" (None: nothing is)."""
         super().__init__()
-        self._tune_gc = tune_gc
         self.settings = settings
         self.server_label = server_label
         self.nick = nick or ""
@@ -230,6 +223,12 @@ class ChatApp(App[None]):
         # user said whether to forget it (asked once per run).
         self._refused_login: ServerLogin | None = None
         self._asked_to_forget = False
+        # The guest rename's password prompt is open, or was answered "Keep
+        # the guest name": not asked again in this run.
+        self._guest_prompt_open = False
+        self._kept_guest = False
+        # Guest names the server gave us (casefolded): not ours to register.
+        self._guest_nicks: set[str] = set()
         # A /register or /login on its way: (account or None for our nick, password),
         # offered to be remembered once it worked.
         self._trying: tuple[str | None, str] | None = None
@@ -275,9 +274,6 @@ class ChatApp(App[None]):
             status.detail = "waiting for your name"
             self.push_screen(NamePromptScreen(self.server_label), self.start_session)
         self.query_one(ChatInput).focus()
-        if self._tune_gc:
-            # After the first frame: what start-up built is there to freeze.
-            self.call_after_refresh(settle_after_start)
 
     def _refresh_palette(self) -> None:
         theme = self.current_theme
@@ -644,6 +640,22 @@ class ChatApp(App[None]):
     def _on_GuestRenamed(self, event: GuestRenamed) -> None:
         # The guest name is not ours to register: no hint to keep it.
         self._hinted, self._register_hint = True, None
+        self._guest_nicks.add(casefold(event.guest))
+        if self._kept_guest or self._guest_prompt_open:
+            # Asked already: a reconnect's new guest number is no reason to
+            # steal the focus again.
+            self.show_info(
+                f"The server calls you {event.guest} ({event.wanted} belongs to an account): "
+                f"/login {event.wanted} to take it back."
+            )
+            return
+        self._guest_prompt_open = True
+
+        def answered(answer: PasswordAnswer | None) -> None:
+            self._guest_prompt_open = False
+            self._kept_guest = answer is None
+            self._log_in_with(answer)
+
         prompt = PasswordPrompt(
             f"{event.wanted} is registered",
             f"The name {event.wanted} belongs to an account, so the server calls you "
@@ -652,7 +664,7 @@ class ChatApp(App[None]):
             unencrypted=not self._password_is_private(),
             cancel_label=f"Keep {event.guest}",
         )
-        self.push_screen(prompt, self._log_in_with)
+        self.push_screen(prompt, answered)
 
     def _password_is_private(self) -> bool:
         return self._session is None or self._session.password_is_private
@@ -922,6 +934,12 @@ class ChatApp(App[None]):
         self._quit(message)
 
     def register_account(self, password: str | None) -> None:
+        if casefold(self.nick) in self._guest_nicks:
+            self.show_error(
+                f"{self.nick} is a guest name the server gave you: /nick <name> first, "
+                "then /register keeps that name yours."
+            )
+            return
         if self._session is None:
             self.show_error("Not connected yet.")
             return
