@@ -73,6 +73,7 @@ from tui_chat.credentials import ServerLogin, ServerLogins
 from tui_chat.irc.casemap import casefold, is_channel
 from tui_chat.tui import commands
 from tui_chat.tui.commands import SessionActions
+from tui_chat.tui.gc_tuning import settle_after_start
 from tui_chat.tui.input_history import HistoryBook
 from tui_chat.tui.outage import Outage
 from tui_chat.tui.paste import PastePolicy
@@ -182,9 +183,15 @@ class ChatApp(App[None]):
         banner: Sequence[str] = (),
         clock: Callable[[], datetime] = datetime.now,
         logins: ServerLogins | None = None,
+        tune_gc: bool = False,
     ) -> None:
-        """`logins` remembers this server's login and "don't ask again" (None: nothing is)."""
+        """`logins` remembers this server's login and "don't ask again" (None: nothing is).
+
+        `tune_gc` settles the process's garbage collector once the app is up
+        (`gc_tuning`): for a real run, not for tests building many apps.
+        """
         super().__init__()
+        self._tune_gc = tune_gc
         self.settings = settings
         self.server_label = server_label
         self.nick = nick or ""
@@ -274,6 +281,9 @@ class ChatApp(App[None]):
             status.detail = "waiting for your name"
             self.push_screen(NamePromptScreen(self.server_label), self.start_session)
         self.query_one(ChatInput).focus()
+        if self._tune_gc:
+            # After the first frame: what start-up built is there to freeze.
+            self.call_after_refresh(settle_after_start)
 
     def _refresh_palette(self) -> None:
         theme = self.current_theme
