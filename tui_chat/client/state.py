@@ -18,6 +18,7 @@ from tui_chat.client.pending import PENDING_LIMIT, PendingMessages
 from tui_chat.irc.masks import join_hostmask, match_mask
 
 __all__ = [
+    "LEFT_MEMBERS_KEPT",
     "SEEN_MSGIDS_PER_TARGET",
     "RecentIds",
     "RoomState",
@@ -29,6 +30,10 @@ __all__ = [
 # Message ids remembered per room or conversation, so a message that comes
 # both live and in a history reply is shown once.
 SEEN_MSGIDS_PER_TARGET = 1000
+# People remembered after they parted, quit or were kicked (the most recent
+# ones), so /ban and /unban of someone who just left still know the host
+# and account to name.
+LEFT_MEMBERS_KEPT = 200
 
 
 class RecentIds:
@@ -128,6 +133,9 @@ class SessionState:
     seen_msgids: dict[str, RecentIds] = field(default_factory=dict)
     # `nick!user@host` masks whose messages, notices and invites are dropped.
     ignored: list[str] = field(default_factory=list)
+    # Folded nick -> the Member as last seen in a room, for people who left it
+    # (the newest LEFT_MEMBERS_KEPT, oldest first).
+    left_members: dict[str, Member] = field(default_factory=dict)
     # A refused SCRAM login was tried again with PLAIN: once per session, so a
     # wrong password costs two failed logins once, not on every attempt.
     plain_fallback_tried: bool = False
@@ -181,7 +189,14 @@ class SessionState:
         room.members[self.fold(member.nick)] = member
 
     def remove_member(self, room: RoomState, nick: str) -> Member | None:
-        return room.members.pop(self.fold(nick), None)
+        folded = self.fold(nick)
+        member = room.members.pop(folded, None)
+        if member is not None:
+            self.left_members.pop(folded, None)
+            self.left_members[folded] = member
+            if len(self.left_members) > LEFT_MEMBERS_KEPT:
+                del self.left_members[next(iter(self.left_members))]
+        return member
 
     def rooms_with(self, nick: str) -> list[RoomState]:
         folded = self.fold(nick)
