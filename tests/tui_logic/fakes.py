@@ -21,6 +21,7 @@ class FakeState:
     ignored: list[str] = field(default_factory=list)
     caps: set[str] = field(default_factory=set)
     offered_caps: dict[str, str] = field(default_factory=dict)
+    left_members: dict[str, Member] = field(default_factory=dict)
 
 
 class RecordingSession:

@@ -52,10 +52,26 @@ async def test_unban_of_someone_who_left_lifts_what_a_ban_could_have_named() -> 
         ("mode", "#dev", "-qqq", "kay!*@*", "~a:kay", "~a:kay_acct"),
         ("mode", "#dev", "-q", "*!*@10.0.0.5"),
     ]
-    assert ctx.infos[0] == (
-        "Lifting whatever of irene!*@*, ~a:irene is listed in #lobby; "
-        "each one lifted is announced, /banlist shows the rest"
-    )
+    assert ctx.infos == [
+        "Lifting whatever of irene!*@*, ~a:irene is listed in #lobby; irene's address is "
+        "unknown here, so an entry on it stays: /banlist shows it, /unban <mask> lifts it",
+        "Lifting whatever of kay!*@*, ~a:kay, ~a:kay_acct, *!*@10.0.0.5 is listed in #dev; "
+        "each one lifted is announced, /mutelist shows the rest",
+    ]
+
+
+async def test_unban_of_someone_seen_leaving_lifts_their_account_and_address() -> None:
+    ctx = FakeContext("#lobby")
+    ctx.session.state.isupport.update(["EXTBAN=~,a"])
+    irene = Member("Irene", userhost="~i@10.0.0.8", account="irene_acct")
+    ctx.session.state.left_members["irene"] = irene
+    await execute("/ban irene", ctx)
+    await execute("/unban irene", ctx)
+    assert ctx.session.calls == [
+        ("mode", "#lobby", "+bb", "~a:irene_acct", "*!*@10.0.0.8"),
+        ("mode", "#lobby", "-bbb", "irene!*@*", "~a:irene", "~a:irene_acct"),
+        ("mode", "#lobby", "-b", "*!*@10.0.0.8"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,9 @@ class StateView(Protocol):
     def caps(self) -> set[str]: ...
     @property
     def offered_caps(self) -> dict[str, str]: ...
+    @property
+    def left_members(self) -> Mapping[str, MemberView]:
+        """People who recently left a room, as last seen there."""
 
 
 class SessionActions(Protocol):
@@ -356,11 +359,15 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _member(state: StateView, nick: str) -> MemberView | None:
+    """`nick` in a room with us, else as last seen before they left one."""
     wanted = casefold(nick)
     for room in state.rooms.values():
         for member in room.members.values():
             if casefold(member.nick) == wanted:
                 return member
+    for member in state.left_members.values():
+        if casefold(member.nick) == wanted:
+            return member
     return None
 
 
@@ -602,14 +609,21 @@ async def _add_to_list(letter: str, timed: str, args: list[str], ctx: CommandCon
 async def _remove_from_list(letter: str, args: list[str], ctx: CommandContext) -> None:
     room, words = _room_and_args(args, ctx)
     _need(words, 1, 1)
-    masks = unban_masks(words[0], ctx.session.state)
+    target, state = words[0], ctx.session.state
+    masks = unban_masks(target, state)
     await _list_modes("-" + letter, room, masks, ctx)
-    if len(masks) > 1:
-        listing = "/banlist" if letter == "b" else "/mutelist"
+    if len(masks) == 1:
+        return
+    noun = "ban" if letter == "b" else "mute"
+    lifting = f"Lifting whatever of {', '.join(masks)} is listed in {room}"
+    if _member(state, target) is None:
+        # Never seen here: an entry on their address cannot be guessed.
         ctx.show_info(
-            f"Lifting whatever of {', '.join(masks)} is listed in {room}; "
-            f"each one lifted is announced, {listing} shows the rest"
+            f"{lifting}; {target}'s address is unknown here, so an entry on it stays: "
+            f"/{noun}list shows it, /un{noun} <mask> lifts it"
         )
+    else:
+        ctx.show_info(f"{lifting}; each one lifted is announced, /{noun}list shows the rest")
 
 
 async def _list_modes(change: str, room: str, masks: list[str], ctx: CommandContext) -> None:
