@@ -3,8 +3,14 @@
 With a message store (handlers/chathistory.py): a topic change is stored,
 then relayed; PART and KICK go out only after every message said before
 them is relayed, so nobody sees "alice left" before alice's last words; a
-channel created again gets its saved topic and modes; and a client without
-draft/chathistory gets the room's last messages after the NAMES of its JOIN.
+channel created again gets its saved topic, modes and lists, checked like
+any other JOIN's; and a client without draft/chathistory gets the room's
+last messages after the NAMES of its JOIN.
+
+Who gets op on JOIN: server operators, the room's founder and op accounts
+(moderation/access.py), and whoever creates a room that nobody owns and
+that guards nothing (no list entry, no +i +k +l +m), never the first
+joiner of the default room.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from tui_chat.server.handlers.chathistory import (
 )
 from tui_chat.server.history import Conversation
 from tui_chat.server.moderation import format_duration
+from tui_chat.server.moderation.access import guarded
 from tui_chat.server.moderation.checks import ban_on
 from tui_chat.server.state import Channel
 
@@ -81,23 +88,26 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
     if len(client.channels) >= core.config.chanlimit:
         core.reply(client, ERR_TOOMANYCHANNELS, name)
         return
+    created = channel is None
     if channel is None:
-        channel = Channel(saved_name(core, name), core.clock())
-        apply_saved_state(core, channel)
-        channel.lists = core.moderation.lists_for(channel.folded)
+        channel = restored_channel(core, name)
+    access = core.moderation.access(channel.folded)
+    # A room's owners by account pass its bans and locks, as the ops they are.
+    owner = access is not None and access.runs(client.account)
+    error = None if owner else _join_error(core, channel, client, key)
+    if error:
+        core.reply(client, error[0], channel.name, text=error[1])
+        return
+    channel.invites.discard(client.folded)
+    prefix = "o" if owner or client.is_oper else ""
+    if created:
         core.channels[channel.folded] = channel
-        # Whoever creates a room runs it; the default room belongs to the
-        # server, so being first there (say, after a restart) makes no one op.
-        prefix = "" if is_default_room(core, channel) else "o"
-    else:
-        error = _join_error(core, channel, client, key)
-        if error:
-            core.reply(client, error[0], channel.name, text=error[1])
-            return
-        channel.invites.discard(client.folded)
-        prefix = ""
-    if client.is_oper:
-        prefix = "o"
+        if not access and not guarded(channel) and not is_default_room(core, channel):
+            # A new room, or one nobody owns and with nothing to guard: whoever
+            # creates it runs it, as in plain IRC, and owns it if logged in.
+            prefix = "o"
+            if client.account is not None:
+                core.moderation.found(channel.folded, client.account)
     channel.members[client] = prefix
     client.channels[channel.folded] = channel
     log.info("join %s %s", channel.name, client.nick)
@@ -121,6 +131,14 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
         send_topic(core, client, channel)
     send_names(core, client, channel)
     replay_on_join(core, client, channel)
+
+
+def restored_channel(core: ServerCore, name: str) -> Channel:
+    """A channel created now, with the topic, modes and lists it had before."""
+    channel = Channel(saved_name(core, name), core.clock())
+    apply_saved_state(core, channel)
+    channel.lists = core.moderation.lists_for(channel.folded)
+    return channel
 
 
 def is_default_room(core: ServerCore, channel: Channel) -> bool:

@@ -5,6 +5,9 @@ changes once, as one MODE line; every change it cannot apply gets its own
 error numeric. Changes taking a parameter are capped at `config.modes` per
 command (ISUPPORT MODES).
 
++o/-o on a logged-in member also makes its account one of the room's op
+accounts, or no longer (moderation/access.py): they get op back on JOIN.
+
 List modes (tui_chat/server/moderation): +b bans, +e exceptions to bans and
 quiets, +q quiets (muted: may stay and read, may not speak or change nick).
 A mask is a hostmask glob or `~a:<account>`; the three lists of a channel
@@ -242,6 +245,9 @@ def _apply_prefix(
         channel.members[member] = "".join(m for m in PREFIX_MODES if m in prefixes + letter)
     else:
         channel.members[member] = prefixes.replace(letter, "")
+    if letter == "o" and member.account is not None:
+        # A logged-in member made op runs the room when it comes back, too.
+        core.moderation.set_op(channel.folded, member.account, sign == "+")
     return (sign, letter, member.nick)
 
 

@@ -3,7 +3,8 @@
 - `duration`: the one parser for `30s`/`10m`/`2h`/`1d` durations.
 - `entries`: list entries (hostmask globs and the `~a:<account>` extban), folded once.
 - `server_bans`: UBAN targets (address/CIDR, hostmask, account) and their registry.
-- `persist`: the `channel_lists` and `server_bans` tables (schema v4).
+- `access`: a room's founder and op accounts, who run it once it emptied.
+- `persist`: the `channel_lists`, `server_bans` (v4) and `channel_access` (v8) tables.
 - `registry`: `Moderation`, the server's state: saved lists, bans, expiry.
 
 The commands are in `server/handlers/` (modes.py for +b/+e/+q, moderation.py

@@ -1,4 +1,4 @@
-"""Bans in the store's `server_bans` and `channel_lists` tables (schema v4).
+"""Bans and room owners in the store: `server_bans`, `channel_lists` (v4), `channel_access` (v8).
 
 Writes run in the history writer's transactions (`writer.apply`), never on
 the event loop; `load` runs once at start-up, before the server serves.
@@ -15,12 +15,15 @@ from tui_chat.server.moderation.entries import ListEntry
 from tui_chat.server.moderation.server_bans import ServerBan
 
 __all__ = [
+    "AccessRow",
     "ListRow",
     "Saved",
     "ServerBanRow",
+    "delete_access",
     "delete_list_entry",
     "delete_server_ban",
     "load",
+    "save_access",
     "save_list_entry",
     "save_server_ban",
 ]
@@ -47,9 +50,17 @@ class ServerBanRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessRow:
+    channel: str  # folded channel name
+    account: str  # folded account name
+    role: str  # access.FOUNDER or access.OP
+
+
+@dataclass(frozen=True, slots=True)
 class Saved:
     lists: list[ListRow]
     server_bans: list[ServerBanRow]
+    access: list[AccessRow]
 
 
 def _ms(t: float | None) -> int | None:
@@ -75,7 +86,13 @@ def load(conn: sqlite3.Connection) -> Saved:
             "ORDER BY set_at_ms"
         )
     ]
-    return Saved(lists, bans)
+    access = [
+        AccessRow(*row)
+        for row in conn.execute(
+            "SELECT channel, account, role FROM channel_access ORDER BY channel"
+        )
+    ]
+    return Saved(lists, bans, access)
 
 
 def save_list_entry(conn: sqlite3.Connection, channel: str, mode: str, entry: ListEntry) -> None:
@@ -103,3 +120,14 @@ def save_server_ban(conn: sqlite3.Connection, ban: ServerBan) -> None:
 
 def delete_server_ban(conn: sqlite3.Connection, kind: str, target: str) -> None:
     conn.execute("DELETE FROM server_bans WHERE kind = ? AND mask = ?", (kind, target))
+
+
+def save_access(conn: sqlite3.Connection, channel: str, account: str, role: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO channel_access (channel, account, role) VALUES (?, ?, ?)",
+        (channel, account, role),
+    )
+
+
+def delete_access(conn: sqlite3.Connection, channel: str, account: str) -> None:
+    conn.execute("DELETE FROM channel_access WHERE channel = ? AND account = ?", (channel, account))

@@ -22,10 +22,12 @@ from functools import partial
 from itertools import count
 from typing import TYPE_CHECKING
 
+from tui_chat.irc.casemap import casefold
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import ERR_YOUREBANNEDCREEP
 from tui_chat.server.history.store import Database, connect
 from tui_chat.server.moderation import persist
+from tui_chat.server.moderation.access import FOUNDER, OP, RoomAccess
 from tui_chat.server.moderation.duration import format_duration
 from tui_chat.server.moderation.entries import ListEntry, Subject, make_entry
 from tui_chat.server.moderation.server_bans import (
@@ -69,6 +71,9 @@ class Moderation:
         # Folded channel name -> its lists, for channels whose lists are
         # saved (with a store): a channel created again gets them back.
         self._saved: dict[str, Lists] = {}
+        # Folded channel name -> who runs it (moderation/access.py); with a
+        # store only, as a room without one ends when it empties.
+        self._access: dict[str, RoomAccess] = {}
         self._due: list[_Due] = []
         self._order = count()
         if db is not None:
@@ -99,10 +104,17 @@ class Moderation:
             )
             self.server_bans.add(ban)
             self._schedule(ban, "", "")
+        for access_row in saved.access:
+            access = self._access.setdefault(access_row.channel, RoomAccess())
+            if access_row.role == FOUNDER:
+                access.founder = access_row.account
+            else:
+                access.ops.add(access_row.account)
         log.debug(
-            "moderation: %d saved list entries, %d server bans",
+            "moderation: %d saved list entries, %d server bans, %d rooms with owners",
             len(saved.lists),
             len(self.server_bans),
+            len(self._access),
         )
 
     # -- channel lists ------------------------------------------------------------
@@ -131,6 +143,39 @@ class Moderation:
                 )
                 return True
         return False
+
+    # -- room owners --------------------------------------------------------------
+
+    def access(self, folded: str) -> RoomAccess | None:
+        """Who runs the channel `folded` by account, or None: nobody."""
+        return self._access.get(folded)
+
+    def found(self, folded: str, account: str) -> None:
+        """Make `account` the founder of the room `folded` (just created by it)."""
+        if self._writer is None:
+            return
+        key = casefold(account)
+        self._access[folded] = RoomAccess(founder=key)
+        self._write(partial(persist.save_access, channel=folded, account=key, role=FOUNDER))
+
+    def set_op(self, folded: str, account: str, op: bool) -> None:
+        """Remember (+o) or forget (-o) `account` as an op of `folded`; the founder stays."""
+        if self._writer is None:
+            return
+        key = casefold(account)
+        access = self._access.get(folded)
+        if op:
+            if access is None:
+                access = self._access[folded] = RoomAccess()
+            if access.founder == key or key in access.ops:
+                return
+            access.ops.add(key)
+            self._write(partial(persist.save_access, channel=folded, account=key, role=OP))
+        elif access is not None and key in access.ops:
+            access.ops.discard(key)
+            if not access:
+                del self._access[folded]
+            self._write(partial(persist.delete_access, channel=folded, account=key))
 
     # -- server bans --------------------------------------------------------------
 
