@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +41,15 @@ class RecordingLink:
 
     def logged_in(self, account: str) -> None:
         pass
+
+    def nick_freed(self, nick: str) -> None:
+        pass
+
+    def login_refused(self) -> None:
+        pass
+
+    def off_loop(self, work: Callable[[], bytes], then: Callable[[bytes], None]) -> None:
+        then(work())
 
     def fatal(self, sentence: str) -> None:
         pass

@@ -169,3 +169,16 @@ async def test_a_refused_login_leaves_no_password_for_a_later_900(accounts_serve
         await alice.session.send_raw(f"REGISTER * * :{PASSWORD}")
         await alice.events.wait(AccountChanged, lambda e: e.is_self and e.account == "alice")
         assert alice.session.credentials == ("alice", PASSWORD)
+
+
+async def test_our_nick_is_taken_back_when_our_ghost_leaves(accounts_server: Address) -> None:
+    async with running(options(accounts_server, "jay")) as ghost:
+        await register(ghost)
+        login = options(accounts_server, "jay", sasl=("jay", PASSWORD))
+        async with running(login) as again:
+            welcome = await again.events.wait(Registered)
+            assert (welcome.nick, welcome.account) == ("jay_", "jay")
+            await again.events.wait(MembersChanged, lambda e: len(e.members) == 2)
+            await ghost.stop()
+            back = await again.events.wait(NickChanged, lambda e: e.is_self)
+            assert (back.old, back.new) == ("jay_", "jay")

@@ -78,3 +78,10 @@ async def test_keep_the_guest_name_is_not_asked_again_after_a_reconnect() -> Non
         await pilot.press(*"/register hunter22", "enter")
         await pilot.pause()
         assert app.log_lines()[-1].endswith("then /register keeps that name yours.")
+
+
+async def test_an_account_other_than_the_nick_is_named_apart_from_the_tick() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        await app.apply_event(Registered("jay_", "chat.example", account="jay"))
+        assert " jay_ ✓ jay " in app.query_one(StatusLine).render().plain

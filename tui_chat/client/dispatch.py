@@ -107,6 +107,9 @@ class SessionLink(Protocol):
     def logged_in(self, account: str) -> None:
         """A login or REGISTER after connecting succeeded."""
 
+    def nick_freed(self, nick: str) -> None:
+        """Someone we could see gave up `nick` (QUIT or NICK): perhaps the one we want."""
+
     def login_refused(self) -> None:
         """A login or REGISTER after connecting failed: its password is no use."""
 
@@ -560,6 +563,8 @@ class Dispatcher:
         )
         for room in rooms:
             self._members_changed(room)
+        if not self.state.is_me(nick):
+            self._link.nick_freed(nick)
 
     def _on_nick(self, msg: Message) -> None:
         old, new = msg.nick, msg.param(0)
@@ -579,6 +584,8 @@ class Dispatcher:
         )
         for room in rooms:
             self._members_changed(room)
+        if not is_self and self.state.fold(old) != self.state.fold(new):
+            self._link.nick_freed(old)
 
     def _on_names_reply(self, msg: Message) -> None:
         # 353 <me> <symbol> <room> :<entries>; some old servers omit the symbol.

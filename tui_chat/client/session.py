@@ -614,6 +614,17 @@ class ClientSession:
             asked.add(self._state.fold(wanted))
             self.send(Message("NICK", [wanted]))
 
+    def nick_freed(self, nick: str) -> None:
+        state, wanted = self._state, self._preferred_nick
+        if state.fold(nick) != state.fold(wanted) or state.is_me(wanted):
+            return
+        # Ours to take where we are logged in (our own ghost left) or where
+        # there are no accounts; a guest asking would only be renamed again.
+        if state.account is None and "sasl" in state.caps:
+            return
+        state.nicks_asked.add(state.fold(wanted))
+        self.send(Message("NICK", [wanted]))
+
     def login_refused(self) -> None:
         # A later 900 (a REGISTER typed by hand, say) must not pair with this password.
         self._offered_credentials = None

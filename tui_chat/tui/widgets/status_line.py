@@ -68,7 +68,7 @@ class StatusLine(Static):
         line.append(f" {visible(self.nick) or '?'} ", style="bold reverse")
         if self.account:
             same = self.account.lower() == self.nick.lower()
-            line.append("✓" if same else f"✓{visible(self.account)}", style="green")
+            line.append("✓" if same else f"✓ {visible(self.account)}", style="green")
         if self.away:
             line.append(" [away]", style="dim")
         line.append(f" {visible(self.server)} ")
