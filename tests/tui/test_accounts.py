@@ -122,12 +122,17 @@ async def test_guest_rename_then_log_in_takes_the_nick_back(port: int, by_nickse
         assert "alice" in guest.query_one(StatusLine).render().plain
 
 
-async def test_a_refused_remembered_password_goes_on_as_a_guest_and_is_kept(port: int) -> None:
+async def register_alice(port: int) -> None:
+    """alice registers (password typed in full: loopback is private) and is not remembered."""
     owner = app_for(port)
     async with owner.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: owner.current_key == "#lobby")
         await pilot.press(*f"/register {PASSWORD}", "enter")
         await answer(pilot, "n")
+
+
+async def test_a_refused_remembered_password_goes_on_as_a_guest_and_is_kept(port: int) -> None:
+    await register_alice(port)
     store = CredentialStore()
     stale = ServerLogin("alice", "changed since")
     store.remember("127.0.0.1", port, stale)
@@ -199,3 +204,20 @@ async def test_join_account_logs_in_while_connecting(port: int) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.current_key == "#lobby" and account_of(app) == "alice")
         assert app.nick == "alice" and not isinstance(app.screen, PasswordPrompt)
+
+
+async def test_a_login_saved_for_another_certificate_is_offered_again(port: int) -> None:
+    await register_alice(port)
+    store = CredentialStore()
+    store.remember("127.0.0.1", port, ServerLogin("alice", PASSWORD, fingerprint="AA:BB"))
+    app = app_for(port)
+    async with app.run_test(size=SIZE) as pilot:
+        # Not sent: this server shows no such certificate. Typed, it works.
+        await until(pilot, lambda: isinstance(app.screen, PasswordPrompt))
+        await type_password(pilot, PASSWORD)
+        await until(pilot, lambda: account_of(app) == "alice")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "saved for another certificate" in app.screen.question
+        await pilot.press("y")
+        await until(pilot, lambda: shows(app, "Remembered in"))
+    assert store.get("127.0.0.1", port) == ServerLogin("alice", PASSWORD)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tui_chat.client.events import (
     AwayChanged,
+    ConnectionStateChanged,
+    ConnState,
     GuestRenamed,
     MessageReceived,
     ModeChanged,
@@ -85,3 +87,11 @@ async def test_an_account_other_than_the_nick_is_named_apart_from_the_tick() -> 
     async with app.run_test(size=SIZE):
         await app.apply_event(Registered("jay_", "chat.example", account="jay"))
         assert " jay_ ✓ jay " in app.query_one(StatusLine).render().plain
+
+
+async def test_a_reason_ending_in_a_period_gets_no_second_one() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        done = ConnectionStateChanged(ConnState.DISCONNECTED, "and connect again.", fatal=True)
+        await app.apply_event(done)
+        assert app.log_lines()[-1].endswith("and connect again. Ctrl+Q to quit.")

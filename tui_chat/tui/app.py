@@ -375,7 +375,8 @@ class ChatApp(App[None]):
         elif event.state is ConnState.DISCONNECTED:
             self._outage.over()
             end = " Ctrl+Q to quit." if event.fatal else ""
-            self._everywhere_error(f"Disconnected: {event.detail or 'server gone'}.{end}")
+            detail = (event.detail or "server gone").rstrip(".")
+            self._everywhere_error(f"Disconnected: {detail}.{end}")
         elif event.state is ConnState.CONNECTED:
             gap = self._outage.back(self._clock())
             text = "Connected." if gap is None else f"Reconnected after {gap.length}."
@@ -712,7 +713,8 @@ class ChatApp(App[None]):
         # It worked, so an open link was agreed to, if it is one.
         plaintext_ok = not self._session.link_is_private
         known = self._read_logins(logins.for_connecting)
-        if known is not None and (known.account, known.password) == (account, password):
+        same = known is not None and (known.account, known.password) == (account, password)
+        if same and known is not None and known.fingerprint == fingerprint:
             return
 
         def answered(yes: bool | None) -> None:
@@ -725,6 +727,12 @@ class ChatApp(App[None]):
             f"Remember the password of {account} for {self.server_label} on this computer? "
             "You will be logged in by yourself next time."
         )
+        if same:
+            # Remembered for the server's old certificate, so not sent to this one.
+            question = (
+                f"The remembered password of {account} was saved for another certificate of "
+                f"{self.server_label}, so it was not sent. Remember it for this one?"
+            )
         self.push_screen(ConfirmScreen(question, yes="Remember", no="Not now"), answered)
 
     def _forget_saved_login(self) -> None:
