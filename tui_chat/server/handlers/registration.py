@@ -169,6 +169,11 @@ def nick(core: ServerCore, client: Client, msg: Message) -> None:
         # Before registration it may still log in; try_register decides then.
         core.reply(client, ERR_NICKNAMEINUSE, new, text=NICK_OWNED_TEXT)
         return
+    banned = core.moderation.nick_refusal(client, new, core.clock()) if client.registered else None
+    if banned is not None:
+        # A server ban on `new!*@*` (UBAN), checked at connect, holds for NICK too.
+        core.reply(client, ERR_ERRONEUSNICKNAME, new, text=banned)
+        return
     stuck_in = nick_change_refusal(client) if client.registered and new != client.nick else None
     if stuck_in is not None:
         # A muted user would otherwise speak again under a name the list misses.
