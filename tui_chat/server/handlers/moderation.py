@@ -14,7 +14,9 @@ as a MODE -b/-q from itself. Durations: `30s`, `10m`, `2h`, `1d`, `1w`,
     UBAN INFO <target>
 
 A new ban applies at once: matching clients are disconnected (465 and an
-ERROR with the reason and expiry; their channels see a QUIT). Answers are
+ERROR with the reason and expiry; their channels see a QUIT). A ban on an
+account also bans the addresses it is connected from, as entries of their
+own (so its owner does not come back as a guest from the same address). Answers are
 NOTICEs; errors are `FAIL UBAN <code>` (a NOTICE without standard-replies).
 """
 
@@ -22,17 +24,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui_chat.irc.casemap import casefold
 from tui_chat.irc.numerics import ERR_NOPRIVILEGES
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
 from tui_chat.server.handlers.channels import op_channel
 from tui_chat.server.handlers.modes import announce_changes, apply_list_entry
 from tui_chat.server.moderation import (
+    BanKind,
     ServerBan,
     format_duration,
     parse_duration,
     parse_target,
 )
+from tui_chat.server.moderation.registry import until_text
+from tui_chat.server.moderation.server_bans import parse_ip
 
 if TYPE_CHECKING:
     from tui_chat.irc.message import Message
@@ -148,15 +154,65 @@ def uban_add(core: ServerCore, client: Client, args: list[str]) -> None:
     if ban.matches(client):
         core.fail(client, "UBAN", "INVALID_TARGET", text=f"{target.shown} would ban yourself")
         return
-    moderation.add_server_ban(ban)
-    log.info("uban add %s %s by %s: %s", ban.kind.value, ban.target, client.nick, reason)
     until = "permanently" if seconds is None else f"for {format_duration(seconds)}"
+    _add(core, client, ban)
     core.notice(client, f"Server ban on {ban.kind.value} {ban.target} {until}: {reason}")
-    hit = [c for c in list(core.clients) if not c.gone and ban.matches(c)]
+    bans = [ban]
+    if ban.kind is BanKind.ACCOUNT:
+        bans += _ban_account_addresses(core, client, ban, until)
+    hit = [c for c in list(core.clients) if not c.gone and any(b.matches(c) for b in bans)]
     for victim in hit:
         moderation.refuse(core, victim)
     if hit:
         core.notice(client, f"Disconnected {len(hit)} matching connection(s)")
+
+
+def _add(core: ServerCore, client: Client, ban: ServerBan) -> None:
+    core.moderation.add_server_ban(ban)
+    log.info("uban add %s %s by %s: %s", ban.kind.value, ban.target, client.nick, ban.reason)
+
+
+def _ban_account_addresses(
+    core: ServerCore, client: Client, ban: ServerBan, until: str
+) -> list[ServerBan]:
+    """Bans on the addresses an account banned now is connected from (QA F28).
+
+    Without them its owner comes straight back as a guest from the same
+    address. Each is an ordinary address ban, listed and lifted on its own;
+    the setter is told which were added, and which not (its own address, a
+    full list).
+    """
+    account = casefold(ban.target)
+    logins = [c for c in core.clients if c.account is not None and casefold(c.account) == account]
+    if not logins:
+        core.notice(
+            client,
+            f"{ban.target} is not connected: logins to it are refused, guests are not affected",
+        )
+        return []
+    # Only IP addresses: a host of another shape must never become a target
+    # of another kind (an account, a mask).
+    addresses = sorted({str(ip) for c in logins if (ip := parse_ip(c.host)) is not None})
+    moderation = core.moderation
+    added: list[ServerBan] = []
+    for address in addresses:
+        target = parse_target(address)
+        if target is None:
+            continue
+        address_ban = ServerBan.on(target, ban.reason, ban.set_by, ban.set_at, ban.expires)
+        if address_ban.matches(client):
+            core.notice(client, f"Not banning {target.shown}, {ban.target}'s address: it is yours")
+        elif len(moderation.server_bans) >= core.config.max_server_bans:
+            core.notice(client, f"Not banning {target.shown}: too many server bans")
+        else:
+            _add(core, client, address_ban)
+            added.append(address_ban)
+            core.notice(
+                client,
+                f"Also banned {ban.target}'s address {target.shown} {until} "
+                f"(UBAN DEL {target.shown} lifts it)",
+            )
+    return added
 
 
 def _invalid_target_text(text: str) -> str:
@@ -199,7 +255,5 @@ def uban_list(core: ServerCore, client: Client) -> None:
 def describe(ban: ServerBan, now: float) -> str:
     """`mask *!*@evil.example: spam (by alice 2h ago, expires in 1d)`."""
     ago = format_duration(now - ban.set_at)
-    until = (
-        "permanent" if ban.expires is None else f"expires in {format_duration(ban.expires - now)}"
-    )
+    until = until_text(ban, now)
     return f"{ban.kind.value} {ban.target}: {ban.reason} (by {ban.set_by} {ago} ago, {until})"

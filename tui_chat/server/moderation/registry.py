@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from tui_chat.server.history.writer import HistoryWriter
     from tui_chat.server.state import Channel, Client
 
-__all__ = ["Lists", "Moderation", "ban_text", "new_lists"]
+__all__ = ["Lists", "Moderation", "ban_text", "new_lists", "until_text"]
 
 log = logging.getLogger("tui_chat.server")
 
@@ -56,12 +56,16 @@ def new_lists() -> Lists:
     return {mode: [] for mode in LIST_MODES}
 
 
+def until_text(ban: ServerBan, now: float) -> str:
+    """`permanent` or `expires in 1h30m`."""
+    if ban.expires is None:
+        return "permanent"
+    return f"expires in {format_duration(ban.expires - now)}"
+
+
 def ban_text(ban: ServerBan, now: float) -> str:
     """What a banned user is told: the reason and when it ends."""
-    until = (
-        "permanent" if ban.expires is None else f"expires in {format_duration(ban.expires - now)}"
-    )
-    return f"Banned from this server: {ban.reason} ({until})"
+    return f"Banned from this server: {ban.reason} ({until_text(ban, now)})"
 
 
 class Moderation:
@@ -204,6 +208,18 @@ class Moderation:
         if _live(ban, now) is None:
             ban = self.server_bans.for_subject(Subject.of(client))
         return _live(ban, now)
+
+    def nick_refusal(self, client: Client, nick: str, now: float) -> str | None:
+        """Why `client` may not become `nick`: a hostmask ban matching it under that nick.
+
+        Checked on NICK after registration (QA F31); before it, the ban
+        refuses the registration itself.
+        """
+        subject = Subject(casefold(f"{nick}!{client.user}@{client.host}"), None)
+        ban = _live(self.server_bans.for_subject(subject), now)
+        if ban is None:
+            return None
+        return f"Nickname banned from this server: {ban.reason} ({until_text(ban, now)})"
 
     def refuse(self, core: ServerCore, client: Client) -> bool:
         """Disconnect `client` if a server ban matches it (465, then ERROR); whether it did.
