@@ -16,7 +16,7 @@ from server_core.test_history_wiring import Store
 from tui_chat.server.history import Conversation, History, HistoryConfig, HistoryRecord
 from tui_chat.server.history.queries import CHAT_COMMANDS, fetch, parse_request
 from tui_chat.server.history.retention import RetentionSweeper
-from tui_chat.server.history.store import Database, connect
+from tui_chat.server.history.store import CHAT_ROWS, EVENT_ROWS, Database, connect
 
 from .helpers import BASE_MS, LOBBY, answer, record, store_all
 
@@ -251,3 +251,20 @@ def assert_uses_kind_index(conn: sqlite3.Connection, statement: str) -> None:
     steps = plan(conn, statement)
     assert "messages_chat" in steps or "messages_events" in steps, (statement, steps)
     assert "SCAN" not in steps, (statement, steps)
+
+
+def test_the_kinds_split_rows_as_clients_are_served(db_path: Path) -> None:
+    """CHAT_ROWS is what a client without event-playback gets; EVENT_ROWS all the rest."""
+    commands = ("PRIVMSG", "NOTICE", "TOPIC", "JOIN", "PART", "KICK", "QUIT", "NICK", "MODE")
+    with History.open(db_path, HistoryConfig(**NO_RETENTION)) as h:
+        store_all(h, LOBBY, [record(c, BASE_MS + i, command=c) for i, c in enumerate(commands)])
+    conn = connect(Database(db_path), readonly=True)
+    try:
+        chat, events = (
+            {c for (c,) in conn.execute(f"SELECT command FROM messages WHERE {rows}")}
+            for rows in (CHAT_ROWS, EVENT_ROWS)
+        )
+    finally:
+        conn.close()
+    assert chat == set(CHAT_COMMANDS)
+    assert events == set(commands) - chat
