@@ -191,6 +191,7 @@ def _drop(core: ServerCore, client: Client, account: Account, why: str, *, free_
     def done(dropped: bool) -> None:
         if dropped:
             log_out_everywhere(core, account.name, why, free_nick=free_nick, quiet=client)
+            core.moderation.forget_account(account.name)  # its rooms' founder and op roles
         if not client.gone:
             answer(
                 core, client, f"Dropped the account {account.name}" if dropped else NOT_STORED_TEXT
