@@ -145,3 +145,31 @@ async def test_the_founder_and_op_accounts_get_op_back_after_a_restart(
         await peer.expect(match("PART", peer.nick, "#home"))
     assert "@founder" in names_of(await back.join("#home"))
     assert "helper" in names_of(await helper.join("#home"))
+
+
+async def test_a_dropped_founder_account_runs_no_room(
+    connect: Connect, start_server: StartServer
+) -> None:
+    """Whoever registers a dropped account's name later does not inherit its rooms."""
+    address = start_server(history_db=":memory:", default_room=None)
+    founder = await register_account(connect, address, "dave")
+    await founder.join("#den")
+    await founder.send("MODE #den +b troll!*@*", f"NS DROP dave {PASSWORD}")
+    await founder.expect(lambda m: m.command == "NOTICE" and "Dropped the account" in m.params[-1])
+    await emptied(founder)
+    squatter = await register_account(connect, address, "dave")
+    assert names_of(await squatter.join("#den")) == ["dave"]
+
+
+async def test_server_operators_run_every_room(connect: Connect, start_server: StartServer) -> None:
+    address = start_server(history_db=":memory:", default_room=None, operators=OPERATORS)
+    founder = await register_account(connect, address, "owner")
+    await founder.join("#closed")
+    await founder.send("MODE #closed +ik door")
+    await founder.expect(match("MODE", "owner", "#closed", "+ik", "door"))
+    await emptied(founder)
+    admin = await connect(address, "admin")
+    await admin.request("OPER admin pw", "381")
+    assert names_of(await admin.join("#closed")) == ["@admin"]
+    await admin.send("MODE #closed -o admin", "MODE #closed +o admin")
+    await admin.expect(match("MODE", "admin", "#closed", "+o", "admin"))

@@ -12,7 +12,8 @@ Those accounts get op on every join and pass the room's +b/+i/+k/+l, as
 their room's owners. A room with neither (created by a guest, or the default
 room) gives op to its first joiner only if it has nothing to guard: no list
 entry and none of +i +k +l +m; otherwise nobody gets op but server
-operators. Only with a message store: without one a room ends when it
+operators. A dropped account loses its roles, so whoever registers its
+name later inherits no room. Only with a message store: without one a room ends when it
 empties, as in plain IRC, and so does what it remembered.
 """
 

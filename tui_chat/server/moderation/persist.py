@@ -20,6 +20,7 @@ __all__ = [
     "Saved",
     "ServerBanRow",
     "delete_access",
+    "delete_account_access",
     "delete_list_entry",
     "delete_server_ban",
     "load",
@@ -131,3 +132,7 @@ def save_access(conn: sqlite3.Connection, channel: str, account: str, role: str)
 
 def delete_access(conn: sqlite3.Connection, channel: str, account: str) -> None:
     conn.execute("DELETE FROM channel_access WHERE channel = ? AND account = ?", (channel, account))
+
+
+def delete_account_access(conn: sqlite3.Connection, account: str) -> None:
+    conn.execute("DELETE FROM channel_access WHERE account = ?", (account,))

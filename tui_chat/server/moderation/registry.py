@@ -181,6 +181,17 @@ class Moderation:
                 del self._access[folded]
             self._write(partial(persist.delete_access, channel=folded, account=key))
 
+    def forget_account(self, account: str) -> None:
+        """A dropped account runs no room: whoever registers its name later must not."""
+        key = casefold(account)
+        for folded, access in list(self._access.items()):
+            if access.founder == key:
+                access.founder = None
+            access.ops.discard(key)
+            if not access:
+                del self._access[folded]
+        self._write(partial(persist.delete_account_access, account=key))
+
     # -- server bans --------------------------------------------------------------
 
     def add_server_ban(self, ban: ServerBan) -> ServerBan | None:
