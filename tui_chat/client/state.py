@@ -13,9 +13,10 @@ from collections import deque
 from dataclasses import InitVar, dataclass, field, replace
 
 from tui_chat.client.events import ConnState, Member
+from tui_chat.client.ignores import ignored_by
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pending import PENDING_LIMIT, PendingMessages
-from tui_chat.irc.masks import join_hostmask, match_mask
+from tui_chat.irc.masks import join_hostmask
 
 __all__ = [
     "LEFT_MEMBERS_KEPT",
@@ -131,7 +132,8 @@ class SessionState:
     last_msgids: dict[str, str] = field(default_factory=dict)
     # Folded room or nick -> ids of the messages already delivered there.
     seen_msgids: dict[str, RecentIds] = field(default_factory=dict)
-    # `nick!user@host` masks whose messages, notices and invites are dropped.
+    # `nick!user@host` masks and `~a:account` entries (client/ignores.py)
+    # whose messages, notices and invites are dropped.
     ignored: list[str] = field(default_factory=list)
     # Folded nick -> the Member as last seen in a room, for people who left it
     # (the newest LEFT_MEMBERS_KEPT, oldest first).
@@ -162,8 +164,19 @@ class SessionState:
         return self.seen_msgids.setdefault(self.fold(target), RecentIds()).add(msgid)
 
     def is_ignored(self, source: str) -> bool:
+        if not self.ignored:
+            return False
         full = source if "!" in source else join_hostmask(source, "*", "*")
-        return any(match_mask(mask, full, self.fold) for mask in self.ignored)
+        return ignored_by(self.ignored, full, self.account_of(full.partition("!")[0]), self.fold)
+
+    def account_of(self, nick: str) -> str | None:
+        """The account `nick` is logged in to, as a room we share with them shows it."""
+        folded = self.fold(nick)
+        for room in self.rooms.values():
+            member = room.members.get(folded)
+            if member is not None and member.account:
+                return member.account
+        return None
 
     def room(self, name: str) -> RoomState | None:
         return self.rooms.get(self.fold(name))
