@@ -62,9 +62,11 @@ from tui_chat.client.events import (
     MessageKind,
     MessagePending,
     MessageReceived,
+    NickChanged,
     ServerInfo,
 )
 from tui_chat.client.history import HISTORY_ON_JOIN, HISTORY_PAGE, before_request, history_enabled
+from tui_chat.client.ignores import ignore_entry, nick_entry
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.pacing import SEND_BURST, SEND_INTERVAL, SendPacer
 from tui_chat.client.pending import IDEM_TAG, PENDING_LIMIT, Outgoing, new_key
@@ -82,9 +84,10 @@ from tui_chat.client.registration import (
 from tui_chat.client.sasl import plain_allowed
 from tui_chat.client.state import SessionState
 from tui_chat.client.text_split import ASSUMED_USERHOST_BYTES, split_text, text_budget
+from tui_chat.config import SettingsError
 from tui_chat.irc.ctcp import action
-from tui_chat.irc.masks import canonical_mask
 from tui_chat.irc.message import Message, ParseError, parse
+from tui_chat.saved_ignores import ServerIgnores
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -187,6 +190,9 @@ class ConnectOptions:
     known_servers: Path | None = None
     # Extra CA certificates to trust (PEM), e.g. a private CA.
     ca_file: Path | None = None
+    # Where /ignore keeps this server's list between runs; None keeps it for
+    # the session only.
+    saved_ignores: ServerIgnores | None = None
 
 
 def _default_username(nick: str) -> str:
@@ -289,6 +295,7 @@ class ClientSession:
         host, port = self._options.host, self._options.port
         attempt = 0
         rejoin: list[str] = list(self._options.rooms)
+        self._load_ignores()
         while not self._quitting:
             self._set_conn_state(ConnState.CONNECTING, f"Connecting to {host}:{port}")
             self._connect_task = asyncio.ensure_future(self._open())
@@ -550,6 +557,8 @@ class ClientSession:
     # SessionLink: called by the dispatcher
 
     def emit(self, event: Event) -> None:
+        if isinstance(event, NickChanged) and not event.is_self:
+            self._follow_ignored(event.old, event.new)
         try:
             self._on_event(event)
         except Exception:
@@ -960,25 +969,65 @@ class ClientSession:
         await self._command_message(before_request(target, before, limit, self._state.isupport))
 
     async def ignore(self, mask: str) -> None:
-        """Drop messages, notices and invites from `mask` (a nick or nick!user@host glob)."""
-        full = canonical_mask(mask)
+        """Drop messages, notices and invites from `mask`.
+
+        A nick, a nick!user@host glob or `~a:account` (client/ignores.py);
+        an entry made from a nick follows that person's nick changes.
+        """
+        full = ignore_entry(mask)
         if self._ignored_as(full) is None:
             self._state.ignored.append(full)
+            self._save_ignores()
         self.emit(ServerInfo(f"Ignoring {full}", code="IGNORE"))
 
     async def unignore(self, mask: str) -> None:
-        full = canonical_mask(mask)
+        full = ignore_entry(mask)
         known = self._ignored_as(full)
         if known is None:
             self.emit(ErrorReply(f"{full} was not ignored"))
             return
         self._state.ignored.remove(known)
+        self._save_ignores()
         self.emit(ServerInfo(f"No longer ignoring {known}", code="IGNORE"))
 
     def _ignored_as(self, mask: str) -> str | None:
         """The ignore entry equal to `mask` under the server's case mapping, if any."""
         fold = self._state.fold
         return next((m for m in self._state.ignored if fold(m) == fold(mask)), None)
+
+    def _follow_ignored(self, old: str, new: str) -> None:
+        """An ignored nick changed: the ignore goes with the person, not the old name."""
+        known = self._ignored_as(nick_entry(old))
+        if known is None:
+            return
+        ignored = self._state.ignored
+        ignored.remove(known)
+        if self._ignored_as(nick_entry(new)) is None:
+            ignored.append(nick_entry(new))
+        self._save_ignores()
+        self.emit(ServerInfo(f"Still ignoring {new} (was {old})", code="IGNORE"))
+
+    def _load_ignores(self) -> None:
+        saved = self._options.saved_ignores
+        if saved is None:
+            return
+        try:
+            entries = saved.load()
+        except SettingsError as exc:
+            self.emit(ErrorReply(f"Ignored people not loaded: {exc}"))
+            return
+        for entry in entries:
+            if self._ignored_as(entry) is None:
+                self._state.ignored.append(entry)
+
+    def _save_ignores(self) -> None:
+        saved = self._options.saved_ignores
+        if saved is None:
+            return
+        try:
+            saved.save(self._state.ignored)
+        except SettingsError as exc:
+            self.emit(ErrorReply(f"Ignored people not saved: {exc}"))
 
     async def send_raw(self, line: str) -> None:
         try:
