@@ -346,6 +346,7 @@ def chat_app(
     from tui_chat.client.session import ClientSession, ConnectOptions
     from tui_chat.config import SettingsError
     from tui_chat.credentials import CredentialStore, ServerLogins
+    from tui_chat.saved_ignores import IgnoreStore, ServerIgnores
     from tui_chat.tui.app import ChatApp
 
     logins = ServerLogins(CredentialStore(), host, port, tls)
@@ -373,6 +374,7 @@ def chat_app(
             sasl=sasl,
             sasl_pin=pin,
             allow_plaintext_password=plaintext_ok,
+            saved_ignores=ServerIgnores(IgnoreStore(), host, port),
         )
         return ClientSession(options, on_event)
 
