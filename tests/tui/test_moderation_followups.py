@@ -1,4 +1,7 @@
-"""/unban of someone who already left, typed into the real app on a real server of ours."""
+"""Moderation that follows people, typed into the real app on a real server of ours.
+
+/unban of someone who already left; /ignore across a nick change.
+"""
 
 from __future__ import annotations
 
@@ -67,3 +70,24 @@ async def test_unban_after_a_logged_in_person_quit_lifts_their_address_too() -> 
             assert answer.command == "366", answer.serialize()
         finally:
             await back.close()
+
+
+async def test_ignore_follows_a_guest_across_a_nick_change_and_unignore_lifts_it() -> None:
+    async with on_own_server(ServerConfig(default_room=None), rooms=("#room",)) as (app, pilot):
+        await until(pilot, lambda: app.current_key == "#room")
+        guest = await _peer(app, "Guest26794")
+        try:
+            await guest.join("#room")
+            await until(pilot, lambda: "Guest26794" in members(app, "#room"))
+            await pilot.press(*"/ignore Guest26794", "enter")
+            await until(pilot, lambda: shows(app, "#room", "Ignoring Guest26794!*@*"))
+            await guest.send("NICK jay", "PRIVMSG #room :visible again after nick change")
+            await until(pilot, lambda: shows(app, "#room", "Still ignoring jay (was Guest26794)"))
+            await pilot.press(*"/unignore jay", "enter")
+            await until(pilot, lambda: shows(app, "#room", "No longer ignoring jay!*@*"))
+            await guest.send("PRIVMSG #room :heard now")
+            await until(pilot, lambda: shows(app, "#room", "heard now"))
+            assert not any("after nick change" in line for line in app.log_lines("#room"))
+            assert not app.windows.get("jay")
+        finally:
+            await guest.close()

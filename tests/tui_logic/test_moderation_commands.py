@@ -93,8 +93,10 @@ async def test_unban_of_someone_seen_leaving_lifts_their_account_and_address() -
             ("send_raw", "UBAN ADD mallory DURATION 1d REASON :sock puppet"),
         ),
         ("/uban add *!*@spam just spam", ("send_raw", "UBAN ADD *!*@spam REASON :just spam")),
-        ("/ignore troll", ("ignore", "troll")),
-        ("/unignore troll", ("unignore", "troll")),
+        ("/ignore troll", ("ignore", "troll!*@*")),
+        ("/ignore ~a:troll", ("ignore", "~a:troll")),
+        ("/unignore troll", ("unignore", "troll!*@*")),
+        ("/unignore *!*@spam", ("unignore", "*!*@spam")),
     ],
 )
 async def test_each_command_sends(line: str, call: tuple[str, ...]) -> None:
@@ -118,7 +120,7 @@ async def test_each_command_sends(line: str, call: tuple[str, ...]) -> None:
             "Usage: /uban add <ip|cidr|mask|account> [duration] [reason] | del <target> | list",
         ),
         ("/kill", "Usage: /kill <nick> [reason]"),
-        ("/unignore", "Usage: /unignore <nick|mask>"),
+        ("/unignore", "Usage: /unignore <nick|mask|~a:account>"),
     ],
 )
 async def test_bad_input_gets_one_clear_error(line: str, error: str) -> None:
@@ -132,5 +134,27 @@ async def test_ignore_alone_lists_who_is_ignored() -> None:
     ctx = FakeContext("#lobby")
     await execute("/ignore", ctx)
     ctx.session.state.ignored.extend(["troll!*@*", "*!*@spam"])
-    await execute("/ignore", ctx)
+    await execute("/ignore list", ctx)
     assert ctx.infos == ["You ignore nobody", "Ignoring: troll!*@*, *!*@spam"]
+
+
+async def test_ignore_of_a_logged_in_person_takes_their_account_and_unignore_lifts_both() -> None:
+    ctx = FakeContext("#lobby")
+    irene = Member("Irene", userhost="~i@10.0.0.8", account="irene_acct")
+    _room_with(ctx, irene)
+    await execute("/ignore irene", ctx)
+    ctx.session.state.ignored.extend(["~a:irene_acct", "irene!*@*", "*!*@spam"])
+    ctx.session.state.rooms.clear()
+    ctx.session.state.left_members["irene"] = irene
+    # She left: what /ignore made for her is lifted, as it is listed.
+    await execute("/unignore Irene", ctx)
+    # A stranger: an account entry named like the nick is found too.
+    ctx.session.state.ignored[:] = ["~a:Irene"]
+    await execute("/unignore irene", ctx)
+    assert ctx.session.calls == [
+        ("ignore", "~a:irene_acct"),
+        ("ignore", "irene!*@*"),
+        ("unignore", "~a:irene_acct"),
+        ("unignore", "Irene!*@*"),
+        ("unignore", "~a:irene"),
+    ]

@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from tui_chat.client.ignores import ACCOUNT_PREFIX, nick_entry
 from tui_chat.client.isupport import Isupport
 from tui_chat.client.registration import ACCOUNT_REGISTRATION_CAP
 from tui_chat.irc.casemap import casefold, is_channel
@@ -42,6 +43,7 @@ from tui_chat.server.moderation.duration import parse_duration
 __all__ = [
     "COMMANDS",
     "DEFAULT_AWAY_MESSAGE",
+    "IGNORE_LIST",
     "KILL_REASON",
     "MODES_PER_LINE",
     "REGISTER_HINT_OFF",
@@ -52,9 +54,11 @@ __all__ = [
     "ban_masks",
     "command_names",
     "execute",
+    "ignore_entries",
     "is_secret",
     "lookup",
     "unban_masks",
+    "unignore_entries",
 ]
 
 # `/register never`: stop suggesting /register on this server.
@@ -64,6 +68,8 @@ DEFAULT_AWAY_MESSAGE = "Away"
 # How many nicks one /op, /voice... line carries: RFC 2812's MODES default.
 # Servers that advertise a higher ISUPPORT MODES still accept 3.
 MODES_PER_LINE = 3
+# `/ignore list` lists, as `/ignore` alone does (`/ignore list!*@*` ignores a "list").
+IGNORE_LIST = "list"
 # The reason /kill gives when none is typed (KILL needs one).
 KILL_REASON = "No reason given"
 # Would end the IRC line early and let the rest be read as another command.
@@ -715,20 +721,55 @@ def _middle(target: str) -> str:
     return "0" + target if target.startswith(":") else target
 
 
-@_command("ignore", "[nick|mask]", "Hide someone's messages (this session); alone, list them")
+@_command(
+    "ignore",
+    "[nick|mask|~a:account]",
+    "Hide someone's messages on this server, also next time; alone (or list), list them",
+)
 async def _ignore(args: list[str], rest: str, ctx: CommandContext) -> None:
     _need(args, 0, 1)
-    if args:
-        await ctx.session.ignore(args[0])
+    if args and args[0].lower() != IGNORE_LIST:
+        for entry in ignore_entries(args[0], ctx.session.state):
+            await ctx.session.ignore(entry)
         return
     ignored = ctx.session.state.ignored
     ctx.show_info("Ignoring: " + ", ".join(ignored) if ignored else "You ignore nobody")
 
 
-@_command("unignore", "<nick|mask>", "Show someone's messages again")
+@_command("unignore", "<nick|mask|~a:account>", "Show someone's messages again")
 async def _unignore(args: list[str], rest: str, ctx: CommandContext) -> None:
     _need(args, 1, 1)
-    await ctx.session.unignore(args[0])
+    for entry in unignore_entries(args[0], ctx.session.state):
+        await ctx.session.unignore(entry)
+
+
+def ignore_entries(nick_or_mask: str, state: StateView) -> list[str]:
+    """What /ignore hides; a mask or `~a:account` passes through.
+
+    A nick by nick (the session follows its nick changes) and, when the
+    person is logged in, by account too: a new nick or address does not
+    bring them back.
+    """
+    if _is_mask(nick_or_mask):
+        return [nick_or_mask]
+    member = _member(state, nick_or_mask)
+    entries = [nick_entry(nick_or_mask)]
+    if member is not None and member.account:
+        entries.insert(0, ACCOUNT_PREFIX + member.account)
+    return entries
+
+
+def unignore_entries(nick_or_mask: str, state: StateView) -> list[str]:
+    """The entries /ignore could have made for a nick that are on the list.
+
+    None listed: the nick's own entry, which the session reports as not ignored.
+    """
+    if _is_mask(nick_or_mask):
+        return [nick_or_mask]
+    made = [*ignore_entries(nick_or_mask, state), ACCOUNT_PREFIX + nick_or_mask]
+    listed = {casefold(entry) for entry in state.ignored}
+    found = [entry for entry in dict.fromkeys(made) if casefold(entry) in listed]
+    return found or [nick_entry(nick_or_mask)]
 
 
 # ---------------------------------------------------------------- you
