@@ -14,8 +14,10 @@ from tui_chat.client.events import (
     ConnectionStateChanged,
     ErrorReply,
     GuestRenamed,
+    HistoryBatchEnded,
     LoginFailed,
     MembersChanged,
+    MessageReceived,
     NickChanged,
     Registered,
     ServerInfo,
@@ -182,3 +184,30 @@ async def test_our_nick_is_taken_back_when_our_ghost_leaves(accounts_server: Add
             await ghost.stop()
             back = await again.events.wait(NickChanged, lambda e: e.is_self)
             assert (back.old, back.new) == ("jay_", "jay")
+
+
+async def test_private_conversations_come_back_when_logged_in(accounts_server: Address) -> None:
+    async with running(options(accounts_server, "alice")) as alice:
+        await register(alice)
+        async with running(options(accounts_server, "bob")) as bob:
+            await register(bob)
+            await alice.session.send_message("bob", "psst, bob")
+            await bob.events.wait(MessageReceived, lambda e: e.text == "psst, bob")
+    async with running(options(accounts_server, "bob", sasl=("bob", PASSWORD))) as bob:
+        # alice is gone: TARGETS names her by her account, and her words come back.
+        said = await bob.events.wait(MessageReceived, lambda e: e.text == "psst, bob")
+        assert (said.target, said.sender, said.is_private, said.is_history) == (
+            "alice",
+            "alice",
+            True,
+            True,
+        )
+
+        def ended() -> int:
+            return len(bob.events.of(HistoryBatchEnded, lambda e: e.target == "alice"))
+
+        await bob.events.wait_until(lambda: ended() == 1)
+        await bob.session.load_conversation("alice")
+        await bob.events.wait_until(lambda: ended() == 2)
+        # Fetched twice, shown once.
+        assert len(bob.events.of(MessageReceived, lambda e: e.text == "psst, bob")) == 1

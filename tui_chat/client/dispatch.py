@@ -44,7 +44,15 @@ from tui_chat.client.events import (
     UserParted,
     UserQuit,
 )
-from tui_chat.client.history import HISTORY_ON_JOIN, history_enabled, latest_request
+from tui_chat.client.history import (
+    HISTORY_ON_JOIN,
+    PRIVATE_HISTORY_WINDOW,
+    PRIVATE_TARGETS_LIMIT,
+    TARGETS_BATCH_TYPE,
+    history_enabled,
+    latest_request,
+    targets_request,
+)
 from tui_chat.client.pending import IDEM_TAG
 from tui_chat.client.registration import ACCOUNT_REGISTRATION_CAP, Registration
 from tui_chat.client.reply_text import (
@@ -169,8 +177,9 @@ class Dispatcher:
         # Open batches: reference tag -> (batch type, first batch parameter).
         self._batches: dict[str, tuple[str, str]] = {}
         # One entry per CHATHISTORY request in flight, oldest first: the room
-        # when the session asked on its own (on join), so a FAIL need not be
-        # shown and the room is ready once answered; None for the user's.
+        # (or nick) when the session asked on its own (on join), so a FAIL need
+        # not be shown and the room is ready once answered; "" for its own
+        # TARGETS; None for the user's.
         self._history_requests: deque[str | None] = deque()
         # Messages seen so far in each open batch.
         self._batch_counts: dict[str, int] = {}
@@ -211,6 +220,7 @@ class Dispatcher:
             "VERIFY": self._on_account_registered,
             "CHGHOST": self._on_chghost,
             "BATCH": self._on_batch,
+            "CHATHISTORY": self._on_chathistory,
             "AUTHENTICATE": self._on_authenticate,
             **dict.fromkeys([*SASL_SUCCESS, *SASL_FAILURES], self._on_sasl_result),
             "SETNAME": self._on_setname,
@@ -369,6 +379,8 @@ class Dispatcher:
             )
         )
         self._link.registration_done()
+        if self.state.account is not None:
+            self._request_private_targets()
 
     def _on_isupport(self, msg: Message) -> None:
         self.state.isupport.update(msg.params[1:-1])
@@ -730,9 +742,12 @@ class Dispatcher:
         # 900 <nick> <nick!user@host> <account> :You are now logged in as <account>
         account = msg.param(2)
         if account:
+            new_login = self.state.account is None
             self._set_account(self.state.nick, account)
             if self._registered:
                 self._link.logged_in(account)
+            if new_login and self._burst_done:
+                self._request_private_targets()
         self._on_other_numeric(msg)
 
     def _on_logged_out(self, msg: Message) -> None:
@@ -791,8 +806,10 @@ class Dispatcher:
             if kind in HISTORY_BATCH_TYPES:
                 joined = self._answered_history_request()
                 self._link.emit(HistoryBatchEnded(target, count))
-                if joined is not None:
+                if joined:
                     self._link.room_ready(joined)
+            elif kind == TARGETS_BATCH_TYPE:
+                self._answered_history_request()
 
     def _is_history(self, msg: Message) -> bool:
         ref = msg.tags.get("batch", "")
@@ -802,13 +819,36 @@ class Dispatcher:
         return self._batches[ref][0] in HISTORY_BATCH_TYPES
 
     def _request_history_on_join(self, room: str) -> bool:
-        """Ask for what `room` said lately (or since we last saw it); False if not asked."""
+        """Ask for what `room` (or a private conversation) said lately, or since we
+        last saw it; False if not asked."""
         if self._history_on_join <= 0 or not history_enabled(self.state.caps):
             return False
         after = self.state.last_msgids.get(self.state.fold(room))
         self._history_requests.append(room)
         self._link.send(latest_request(room, after, self._history_on_join, self.state.isupport))
         return True
+
+    def request_conversation(self, nick: str) -> None:
+        """Fetch the latest of the private conversation with `nick` (a window opened)."""
+        if self.state.account is not None:
+            self._request_history_on_join(nick)
+
+    def _request_private_targets(self) -> None:
+        """Logged in: ask which private conversations were recent, to open them."""
+        if self._history_on_join <= 0 or not history_enabled(self.state.caps):
+            return
+        now = datetime.now(UTC)
+        # "" marks the session's own request that belongs to no window.
+        self._history_requests.append("")
+        self._link.send(targets_request(now - PRIVATE_HISTORY_WINDOW, now, PRIVATE_TARGETS_LIMIT))
+
+    def _on_chathistory(self, msg: Message) -> None:
+        # CHATHISTORY TARGETS <target> <time>, inside the TARGETS batch.
+        target = msg.param(1)
+        if msg.param(0).upper() != "TARGETS" or not target or self.state.is_me(target):
+            return
+        if not self.state.isupport.is_channel(target) and _UNFIT_IN_NAME.isdisjoint(target):
+            self._request_history_on_join(target)
 
     # Messages
 
@@ -915,7 +955,8 @@ class Dispatcher:
         joined = self._answered_history_request() if history_fail else None
         if joined is not None:
             # History on join is a nicety the user did not ask for: no error shown.
-            self._link.room_ready(joined)
+            if joined:
+                self._link.room_ready(joined)
             return
         reply = describe_standard_reply(msg)
         if msg.command == "FAIL" and msg.param(0).upper() in ("PRIVMSG", "NOTICE"):

@@ -10,7 +10,7 @@ Replies arrive in a `chathistory` batch and become ordinary
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tui_chat.client.isupport import Isupport
 from tui_chat.irc.message import Message
@@ -21,9 +21,13 @@ __all__ = [
     "HISTORY_CAPS",
     "HISTORY_ON_JOIN",
     "HISTORY_PAGE",
+    "PRIVATE_HISTORY_WINDOW",
+    "PRIVATE_TARGETS_LIMIT",
+    "TARGETS_BATCH_TYPE",
     "before_request",
     "history_enabled",
     "latest_request",
+    "targets_request",
 ]
 
 # The work-in-progress name servers use today, and the name it will have.
@@ -32,6 +36,13 @@ HISTORY_CAPS = frozenset({"draft/chathistory", "chathistory"})
 HISTORY_ON_JOIN = 50
 # Messages per older page the UI asks for by default.
 HISTORY_PAGE = 100
+# On connecting while logged in, private conversations with a message this
+# recent are opened with their latest messages (CHATHISTORY TARGETS)...
+PRIVATE_HISTORY_WINDOW = timedelta(days=7)
+# ...at most this many of them, the most recent first.
+PRIVATE_TARGETS_LIMIT = 20
+# The batch a TARGETS reply comes in.
+TARGETS_BATCH_TYPE = "draft/chathistory-targets"
 
 
 def history_enabled(caps: set[str]) -> bool:
@@ -53,6 +64,11 @@ def latest_request(target: str, after_msgid: str | None, limit: int, isupport: I
     """CHATHISTORY LATEST: the newest messages, or only those after `after_msgid`."""
     bound = f"msgid={after_msgid}" if after_msgid else "*"
     return Message("CHATHISTORY", ["LATEST", target, bound, str(_limit(limit, isupport))])
+
+
+def targets_request(since: datetime, until: datetime, limit: int) -> Message:
+    """CHATHISTORY TARGETS: the conversations with a message between the two times."""
+    return Message("CHATHISTORY", ["TARGETS", _timestamp(since), _timestamp(until), str(limit)])
 
 
 def before_request(target: str, before: str | datetime, limit: int, isupport: Isupport) -> Message:

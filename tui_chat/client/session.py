@@ -968,6 +968,12 @@ class ClientSession:
             self._dispatcher.note_history_request()
         await self._command_message(before_request(target, before, limit, self._state.isupport))
 
+    async def load_conversation(self, nick: str) -> None:
+        """Fetch the latest of the private conversation with `nick`, when logged in
+        (the server files private history by account)."""
+        if self._dispatcher is not None and self._state.conn_state is ConnState.CONNECTED:
+            self._dispatcher.request_conversation(nick)
+
     async def ignore(self, mask: str) -> None:
         """Drop messages, notices and invites from `mask`.
 

@@ -131,6 +131,7 @@ class ChatSession(SessionActions, Protocol):
         self, target: str, before: str | datetime, limit: int = HISTORY_PAGE
     ) -> None: ...
     async def login(self, account: str, password: str, allow_plaintext: bool = False) -> None: ...
+    async def load_conversation(self, nick: str) -> None: ...
     async def register_account(
         self, password: str, account: str | None = None, allow_plaintext: bool = False
     ) -> None: ...
@@ -935,8 +936,10 @@ class ChatApp(App[None]):
         self.run_worker(self._open_query(nick), group="windows")
 
     async def _open_query(self, nick: str) -> None:
-        window, _ = await self._ensure_window(nick)
+        window, created = await self._ensure_window(nick)
         self.switch_to(window.key)
+        if created and self._session is not None:
+            await self._session.load_conversation(nick)
 
     def close_query(self, nick: str) -> None:
         self._close_window(nick)
