@@ -196,12 +196,7 @@ async def test_private_conversations_come_back_when_logged_in(accounts_server: A
     async with running(options(accounts_server, "bob", sasl=("bob", PASSWORD))) as bob:
         # alice is gone: TARGETS names her by her account, and her words come back.
         said = await bob.events.wait(MessageReceived, lambda e: e.text == "psst, bob")
-        assert (said.target, said.sender, said.is_private, said.is_history) == (
-            "alice",
-            "alice",
-            True,
-            True,
-        )
+        assert said.target == said.sender == "alice" and said.is_private and said.is_history
 
         def ended() -> int:
             return len(bob.events.of(HistoryBatchEnded, lambda e: e.target == "alice"))
