@@ -503,6 +503,8 @@ async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, A
             on_event(message_event(seq))
         await wait_displayed(app, lines - 1)
         filled = time.perf_counter() - started
+        # Before Home: at the top, the full log's first line says older ones are not kept.
+        kept = len(app.log_lines(ROOM))
         log = room_log(app)
         up = [await timed_key(app, log, "pageup") for _ in range(presses)]
         moved_up = log.max_scroll_y - log.scroll_y
@@ -514,7 +516,7 @@ async def scroll(lines: int, size: tuple[int, int], presses: int) -> dict[str, A
         return {
             "scenario": "tui_scroll",
             "lines": lines,
-            "log_entries": len(app.log_lines(ROOM)),
+            "log_entries": kept,
             "log_rows": len(log.lines),
             "oldest_reachable_seq": oldest_reachable(log),
             "fill_s": round(filled, 3),
