@@ -445,6 +445,8 @@ def join(
     settings = _chat_settings(nick)
     rooms = tuple(_room_name(name) for name in room or ())
     login = _login_from_flags(account, password_stdin)
+    if password_stdin:
+        _keyboard_from_terminal()
     chat_app(
         settings,
         host,
@@ -464,7 +466,6 @@ def _login_from_flags(account: str | None, password_stdin: bool) -> tuple[str, s
         return None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        _keyboard_from_terminal()
     else:
         import getpass
 
