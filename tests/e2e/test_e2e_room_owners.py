@@ -26,6 +26,15 @@ async def emptied(peer: IrcPeer) -> None:
     await peer.closed()
 
 
+async def left_behind(peer: IrcPeer, room: str, *modes: str) -> None:
+    """`peer` creates `room`, sets `modes` (one MODE line each) and quits."""
+    await peer.join(room)
+    for mode in modes:
+        await peer.send(f"MODE {room} {mode}")
+        await peer.expect(match("MODE", peer.nick, room))
+    await emptied(peer)
+
+
 async def logged_in(connect: Connect, address: Address, account: str) -> IrcPeer:
     """A connection logged in to `account` with SASL PLAIN, registered as `account`."""
     peer = await connect(address)
@@ -43,10 +52,7 @@ async def test_an_emptied_room_keeps_its_ban_key_and_limit(
     """QA F30's first repro: the banned troll walked in and got op."""
     address = start_server(history_db=":memory:", default_room=None)
     founder = await connect(address, "founder2")
-    await founder.join("#locked")
-    await founder.send("MODE #locked +kb sekrit troll2!*@*", "MODE #locked +l 1")
-    await founder.expect(match("MODE", "founder2", "#locked", "+l", "1"))
-    await emptied(founder)
+    await left_behind(founder, "#locked", "+kb sekrit troll2!*@*", "+l 1")
     troll = await connect(address, "troll2")
     assert (await troll.request("JOIN #locked sekrit", "474")).params[1] == "#locked"
     keyless = await connect(address, "keyless")
@@ -62,11 +68,7 @@ async def test_an_emptied_invite_only_room_stays_closed(
     connect: Connect, start_server: StartServer
 ) -> None:
     address = start_server(history_db=":memory:", default_room=None)
-    owner = await connect(address, "owner")
-    await owner.join("#owned")
-    await owner.send("MODE #owned +i")
-    await owner.expect(match("MODE", "owner", "#owned", "+i"))
-    await emptied(owner)
+    await left_behind(await connect(address, "owner"), "#owned", "+i")
     stranger = await connect(address, "stranger")
     assert (await stranger.request("JOIN #owned", "473")).params[1] == "#owned"
     assert (await stranger.request("TOPIC #owned :mine now", "403")).params[1] == "#owned"
@@ -163,11 +165,7 @@ async def test_a_dropped_founder_account_runs_no_room(
 
 async def test_server_operators_run_every_room(connect: Connect, start_server: StartServer) -> None:
     address = start_server(history_db=":memory:", default_room=None, operators=OPERATORS)
-    founder = await register_account(connect, address, "owner")
-    await founder.join("#closed")
-    await founder.send("MODE #closed +ik door")
-    await founder.expect(match("MODE", "owner", "#closed", "+ik", "door"))
-    await emptied(founder)
+    await left_behind(await register_account(connect, address, "owner"), "#closed", "+ik door")
     admin = await connect(address, "admin")
     await admin.request("OPER admin pw", "381")
     assert names_of(await admin.join("#closed")) == ["@admin"]
