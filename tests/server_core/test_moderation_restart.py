@@ -39,3 +39,30 @@ def test_lists_come_back_and_what_expired_meanwhile_is_dropped(files: Store) -> 
         "keep!*@*",
         "other!*@*",
     ]
+
+
+def _access_rows(store: Store) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(store.path) as conn:
+        return conn.execute(
+            "SELECT channel, account, role FROM channel_access ORDER BY account"
+        ).fetchall()
+
+
+def test_room_owners_are_kept_and_minus_o_forgets_an_op_account(files: Store) -> None:  # noqa: F811
+    first = files.core()
+    alice = register(first, "alice")
+    first.set_account(alice.client, "Alice")
+    bob = register(first, "bob")
+    first.set_account(bob.client, "bob")
+    carol = register(first, "carol")
+    first.set_account(carol.client, "carol")
+    guest = register(first, "guest")
+    for peer in (alice, bob, carol, guest):
+        peer.send("JOIN #Room")
+    alice.send("MODE #Room +ooo bob carol guest", "MODE #Room -oo carol alice")
+    files.commit()
+    assert _access_rows(files) == [("#room", "alice", "founder"), ("#room", "bob", "op")]
+    second = files.core()
+    access = second.moderation.access("#room")
+    assert access is not None and (access.founder, access.ops) == ("alice", {"bob"})
+    assert access.runs("ALICE") and access.runs("Bob") and not access.runs("carol")
