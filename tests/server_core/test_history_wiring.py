@@ -146,3 +146,33 @@ def test_resend_key_delivers_once_and_empty_key_is_no_key(files: Store) -> None:
     echoes = alice.take()
     assert [m.params[-1] for m in echoes] == ["once", "once", "a", "b"]
     assert echoes[0].tags["msgid"] == echoes[1].tags["msgid"]
+
+
+def test_part_with_nothing_in_flight_needs_no_commit(files: Store) -> None:
+    core = files.core()
+    alice = register(core, "alice")
+    bob = register(core, "bob")
+    (store,) = files.opened
+    assert store.writer.flush(FLUSH_TIMEOUT)
+    batches = store.writer.batches
+    alice.send("PART #lobby :bye")
+    assert [m.command for m in bob.take()] == ["PART"]
+    assert store.writer.flush(FLUSH_TIMEOUT)
+    # Only flush()'s own marker went through the writer: no round trip for the PART.
+    assert store.writer.batches == batches + 1
+
+
+def test_waits_keep_their_order_behind_each_message(files: Store) -> None:
+    core = files.core()
+    alice = register(core, "alice")
+    bob = register(core, "bob")
+    carol = register(core, "carol")
+    bob.send("JOIN #side")
+    carol.send("JOIN #side")
+    bob.take()
+    alice.send("PRIVMSG #lobby :first", "PART #lobby :one")
+    carol.send("PRIVMSG #side :second", "PART #side :two")
+    assert bob.take() == []
+    files.commit()
+    said = [(m.command, m.params[-1]) for m in bob.take()]
+    assert said == [("PRIVMSG", "first"), ("PART", "one"), ("PRIVMSG", "second"), ("PART", "two")]

@@ -49,6 +49,7 @@ class ServerConfig:
     whowas_history: int = limits.WHOWAS_HISTORY
     max_query_replies: int = limits.MAX_QUERY_REPLIES
     max_sendq: int = limits.MAX_SENDQ
+    gc_threshold: int = limits.GC_THRESHOLD
     flood_burst: int = limits.FLOOD_BURST
     flood_rate: float = limits.FLOOD_RATE
     flood_max_backlog: int = limits.FLOOD_MAX_BACKLOG

@@ -42,6 +42,13 @@ WHOWAS_HISTORY = 200
 MAX_QUERY_REPLIES = 500
 # Bytes waiting in a client's transport before the core drops it as a stalled reader.
 MAX_SENDQ = 1024 * 1024
+# Python's youngest-generation GC threshold in `tui-chat serve` (net container
+# allocations between collections; CPython's default is 700). The server makes
+# almost no cyclic garbage, so frequent collections only re-scan live
+# objects: at 700 they cost ~13 µs of every churned connection
+# (docs/benchmarks.md). `serve` also freezes its start-up objects
+# (`gc.freeze()`) so full collections skip them. 0 keeps CPython's defaults.
+GC_THRESHOLD = 10_000
 
 # Flood control (ergo's fakelag defaults, which irssi, WeeChat and our own
 # client's pacing stay under): a client may send FLOOD_BURST lines at once,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import ssl
@@ -51,6 +52,7 @@ __all__ = [
     "ServerThread",
     "new_event_loop",
     "run_foreground",
+    "tune_gc",
 ]
 
 log = logging.getLogger("tui_chat.server")
@@ -107,6 +109,10 @@ class ServerThread:
         self._wake: asyncio.Event | None = None
         self._stop_reason: str | None = None
         self._start_error: BaseException | None = None
+
+    @property
+    def config(self) -> ServerConfig:
+        return self._config
 
     @property
     def address(self) -> tuple[str, int] | None:
@@ -237,6 +243,23 @@ class ServerThread:
             await listener.close(self._stop_reason or SHUTDOWN_REASON)
 
 
+def tune_gc(threshold: int) -> None:
+    """Collect cyclic garbage the way a long-running server needs it.
+
+    Start-up objects (modules, the CLI, the handlers) live as long as the
+    process: frozen, full collections no longer walk them. A higher
+    youngest-generation threshold makes collections rare, as the server frees
+    nearly everything by reference counting. Process-wide, so only the
+    headless `serve` calls it: `host` shares its process with the app.
+    """
+    if threshold <= 0:
+        return
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(threshold, middle, oldest)
+
+
 def run_foreground(
     server: ServerThread, *, on_ready: Callable[[ServerThread], None] | None = None
 ) -> bool:
@@ -255,6 +278,7 @@ def run_foreground(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.start()
+        tune_gc(server.config.gc_threshold)
         if on_ready is not None:
             on_ready(server)
         # join() is interrupted by signals on POSIX, runs on_signal, then resumes.

@@ -1,0 +1,35 @@
+"""`tune_gc`: what `tui-chat serve` does to the cyclic GC once it started."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from tui_chat.server.config import ServerConfig
+from tui_chat.server.limits import GC_THRESHOLD
+from tui_chat.server.thread import tune_gc
+
+
+@pytest.fixture
+def restored_gc() -> Iterator[None]:
+    before = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+def test_freezes_start_up_objects_and_raises_the_threshold(restored_gc: None) -> None:
+    _, middle, oldest = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    tune_gc(ServerConfig().gc_threshold)
+    assert gc.get_threshold() == (GC_THRESHOLD, middle, oldest)
+    assert gc.get_freeze_count() > 0
+
+
+def test_zero_keeps_python_defaults(restored_gc: None) -> None:
+    before = gc.get_threshold()
+    tune_gc(0)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
