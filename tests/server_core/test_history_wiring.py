@@ -7,6 +7,7 @@ test sees exactly what happens before and after a commit.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from tui_chat.server.core import ServerCore
 from tui_chat.server.handlers.chathistory import ServerHistory
 from tui_chat.server.history import History, HistoryConfig
 
-from .fakes import Clock, lobby_op, register
+from .fakes import Clock, Peer, lobby_op, register
 
 # Seconds a test waits for the writer thread to commit.
 FLUSH_TIMEOUT = 10.0
@@ -31,13 +32,29 @@ class Store:
         self.path = path
         self.callbacks: list[Callable[[], None]] = []
         self.opened: list[History] = []
+        self._arrived = threading.Condition()
+
+    def deliver(self, callback: Callable[[], None]) -> None:
+        """The loop's `call_soon_threadsafe`, as seen by the store's threads."""
+        with self._arrived:
+            self.callbacks.append(callback)
+            self._arrived.notify_all()
 
     def core(self, **history: Any) -> ServerCore:
-        store = History.open(self.path, HistoryConfig(**history), deliver=self.callbacks.append)
+        store = History.open(self.path, HistoryConfig(**history), deliver=self.deliver)
         self.opened.append(store)
         saved = store.reader.load_channels().result(timeout=FLUSH_TIMEOUT)
-        server = ServerHistory(store, saved, self.callbacks.append)
+        server = ServerHistory(store, saved, self.deliver)
         return ServerCore(ServerConfig(), clock=Clock(), history=server)
+
+    def answered(self, core: ServerCore) -> None:
+        """Commit, then run callbacks until every history read of `core` is answered."""
+        self.commit()
+        assert core.history is not None
+        while core.history.replies:
+            with self._arrived:
+                assert self._arrived.wait_for(lambda: self.callbacks, FLUSH_TIMEOUT)
+            self.commit()
 
     def commit(self) -> None:
         """Wait for every submitted write, then run the callbacks (the loop's turn)."""
@@ -176,3 +193,72 @@ def test_waits_keep_their_order_behind_each_message(files: Store) -> None:
     files.commit()
     said = [(m.command, m.params[-1]) for m in bob.take()]
     assert said == [("PRIVMSG", "first"), ("PART", "one"), ("PRIVMSG", "second"), ("PART", "two")]
+
+
+def _replay_on_joining(
+    core: ServerCore, nick: str, files: Store | None
+) -> list[tuple[str, str, str]]:
+    """(msgid, time, text) of each message a new user is replayed on entering #lobby.
+
+    Without `files`, only what arrives before the store's thread answers anything.
+    """
+    peer = Peer(core)
+    peer.send("CAP LS 302", "CAP REQ :message-tags server-time")
+    peer.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END")
+    if files is not None:
+        files.answered(core)
+    return [
+        (m.tags["msgid"], m.tags["time"], m.params[1])
+        for m in peer.take()
+        if m.command == "PRIVMSG"
+    ]
+
+
+# The fake clock is in 2023: with the default retention a store opened now
+# would sweep those messages away at once.
+FOREVER: dict[str, Any] = {"retention_max_age_days": 0}
+
+
+def test_join_replay_from_memory_is_what_the_store_returns(files: Store) -> None:
+    core = files.core(**FOREVER)
+    alice = register(core, "alice")
+    alice.send(*(f"PRIVMSG #lobby :before {i}" for i in range(25)))
+    files.commit()
+    assert isinstance(core.clock, Clock)
+    core.clock.now += 1
+    from_memory = _replay_on_joining(core, "bob", None)
+    assert [text for _, _, text in from_memory] == [f"before {i}" for i in range(5, 25)]
+    uncached = files.core(replay_cache_rooms=0, **FOREVER)
+    assert isinstance(uncached.clock, Clock)
+    uncached.clock.now += 1
+    assert _replay_on_joining(uncached, "carol", None) == []
+    assert _replay_on_joining(uncached, "dave", files) == from_memory
+
+
+def test_join_replay_reads_the_store_until_memory_has_enough(files: Store) -> None:
+    core = files.core(**FOREVER)
+    alice = register(core, "alice")
+    alice.send(*(f"PRIVMSG #lobby :old {i}" for i in range(25)))
+    files.commit()
+    assert isinstance(core.clock, Clock)
+    core.clock.now += 1
+    # A restarted server remembers nothing yet: three new messages are not enough.
+    again = files.core(**FOREVER)
+    bob = register(again, "bob")
+    bob.send("PRIVMSG #lobby :new 0", "PRIVMSG #lobby :new 1", "PRIVMSG #lobby :new 2")
+    files.commit()
+    assert isinstance(again.clock, Clock)
+    again.clock.now += 1
+    texts = [text for _, _, text in _replay_on_joining(again, "carol", files)]
+    assert texts == [f"old {i}" for i in range(8, 25)] + ["new 0", "new 1", "new 2"]
+
+
+def test_join_replay_never_from_memory_past_the_retention_age(files: Store) -> None:
+    core = files.core(retention_max_age_days=1)
+    alice = register(core, "alice")
+    alice.send(*(f"PRIVMSG #lobby :stale {i}" for i in range(25)))
+    files.commit()
+    assert isinstance(core.clock, Clock)
+    core.clock.now += 2 * 86_400
+    # The store may have deleted them by now: only the store can say.
+    assert _replay_on_joining(core, "bob", None) == []

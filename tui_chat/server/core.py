@@ -98,6 +98,10 @@ log = logging.getLogger("tui_chat.server")
 VERSION = "tui-chat-0.1.0"
 # labeled-response: labels longer than this are ignored (the spec's limit).
 MAX_LABEL_BYTES = 64
+# Peer addresses whose shown host and limit key are remembered, so a
+# reconnecting address is not parsed again (and its host string is shared);
+# past this many the memo starts over.
+PEER_MEMO_SIZE = 4096
 
 
 class Transport(Protocol):
@@ -154,6 +158,8 @@ class ServerCore:
         )
         # Clients whose flood gate holds lines back.
         self._held: set[Client] = set()
+        # Peer address -> (host shown in its source, limit key or None if trusted).
+        self._peers: dict[str, tuple[str, str | None]] = {}
         self.started = clock()
         self.clients: set[Client] = set()
         # folded nick -> client, registered or not (a NICK reserves it).
@@ -186,16 +192,14 @@ class ServerCore:
     ) -> Client:
         now = self.clock()
         cfg = self.config
-        # Shown to others as written on the wire ("::1" would read as a
-        # trailing parameter); limits below key on the raw address.
-        client = Client(transport, host_for_source(host), port, tls, now)
+        source_host, key = self._peers.get(host) or self._remember_peer(host)
+        client = Client(transport, source_host, port, tls, now)
         ban = self.moderation.address_ban(host, now)
         if ban is not None:
             log.info("refused %s:%s: server ban on %s", host, port, ban.target)
             self._close(client, ban_text(ban, now))
             return client
-        if not is_exempt(host, self._exempt):
-            key = address_key(host, cfg.connection_ipv6_prefix)
+        if key is not None:
             refusal = self.addresses.admit(key, now)
             if refusal is not None:
                 log.info("refused %s:%s: %s", host, port, refusal)
@@ -206,6 +210,17 @@ class ServerCore:
         self.clients.add(client)
         log.info("connect %s:%s%s", host, port, " (tls)" if tls else "")
         return client
+
+    def _remember_peer(self, host: str) -> tuple[str, str | None]:
+        if len(self._peers) >= PEER_MEMO_SIZE:
+            self._peers.clear()
+        # Shown to others as written on the wire ("::1" would read as a
+        # trailing parameter); limits key on the raw address.
+        key = None
+        if not is_exempt(host, self._exempt):
+            key = address_key(host, self.config.connection_ipv6_prefix)
+        peer = self._peers[host] = (host_for_source(host), key)
+        return peer
 
     def data_received(self, client: Client, data: bytes) -> None:
         if client.gone:

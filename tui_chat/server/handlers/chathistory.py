@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from functools import partial
@@ -114,6 +114,47 @@ class ServerHistory:
         self._last_ticket = 0
         self._unsettled: dict[int, None] = {}
         self._waiting: deque[tuple[int, Callable[[], None]]] = deque()
+        # Conversation key -> the room's newest stored chat messages (see `recent`).
+        self._recent: OrderedDict[str, deque[HistoryRecord]] = OrderedDict()
+
+    def remember(self, conversation: Conversation, record: HistoryRecord) -> None:
+        """Keep a just-stored room message for the replay of later joins."""
+        config = self.store.config
+        if (
+            config.replay_cache_rooms <= 0
+            or config.join_replay_messages <= 0
+            or conversation.parties is not None
+            or record.command not in CHAT_COMMANDS
+        ):
+            return
+        ring = self._recent.get(conversation.key)
+        if ring is None:
+            if len(self._recent) >= config.replay_cache_rooms:
+                self._recent.popitem(last=False)
+            ring = self._recent[conversation.key] = deque(maxlen=config.join_replay_messages)
+        else:
+            self._recent.move_to_end(conversation.key)
+        ring.append(record)
+
+    def recent(self, conversation: Conversation, before_ms: int) -> list[HistoryRecord] | None:
+        """The room's last `join_replay_messages` before `before_ms`, when memory has them all.
+
+        Memory sees every message stored since the room's entry was made, so
+        once it holds that many, all older than `before_ms`, they are the ones
+        the store would return; unless retention may already have deleted
+        some. None: ask the store.
+        """
+        config = self.store.config
+        limit = config.join_replay_messages
+        ring = self._recent.get(conversation.key)
+        if ring is None or len(ring) < limit or ring[-1].time_ms >= before_ms:
+            return None
+        if 0 < config.retention_max_per_target < limit:
+            return None
+        max_age_ms = config.retention_max_age_days * 86_400_000
+        if max_age_ms > 0 and ring[0].time_ms < before_ms - max_age_ms:
+            return None
+        return list(ring)
 
     def submit(
         self,
@@ -153,6 +194,19 @@ class ServerHistory:
             then()
             return
         self._waiting.append((self._last_ticket, then))
+
+    def after_committed(self, then: Callable[[], None]) -> None:
+        """Run `then` (on the loop) once every write submitted before is committed.
+
+        Events (`record_event`) and channel states included: a round trip
+        through the writer thread, for CHATHISTORY reads, which must find
+        all of it.
+        """
+        try:
+            self.store.writer.after_pending(then)
+        except RuntimeError:
+            # The writer closed (shutting down): nothing is pending any more.
+            then()
 
     def _run_waiting(self) -> None:
         waiting = self._waiting
@@ -323,6 +377,7 @@ def store_then_relay(
                 finish(partial(refuse, result))
             return
         if result.status is StoreStatus.STORED:
+            server.remember(conversation, record)
             to = recipients if on_stored is None else on_stored()
         else:  # a resend: only its sender learns it arrived
             to = [client] if answered else []
@@ -456,12 +511,19 @@ def replay_on_join(core: ServerCore, client: Client, channel: Channel) -> None:
     limit = server.store.config.join_replay_messages
     if limit <= 0:
         return
-    joined = Selector("timestamp", time_ms=int(core.clock() * 1000))
+    joined_ms = int(core.clock() * 1000)
+    joined = Selector("timestamp", time_ms=joined_ms)
     request = HistoryRequest("BEFORE", channel.name, joined, None, limit)
     conversation = Conversation.channel(channel.name)
 
     def fetch() -> None:
         if client.gone or client not in channel.members:
+            return
+        # From memory only when no earlier read of this client is still
+        # being answered: answers keep the order they were asked in.
+        records = None if client in server.replies else server.recent(conversation, joined_ms)
+        if records is not None:
+            send(records)
             return
         future = server.store.reader.fetch(conversation, request, CHAT_COMMANDS)
         _reply_later(core, client, future, send, report_errors=False)
@@ -519,7 +581,7 @@ def chathistory(core: ServerCore, client: Client, msg: Message) -> None:
 
     # Read once everything said before is committed: a client sees what it
     # just said, and a message relayed to it is never missing from a page.
-    server.after_pending(read)
+    server.after_committed(read)
 
 
 def _answer(

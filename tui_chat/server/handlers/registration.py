@@ -323,7 +323,9 @@ def try_register(core: ServerCore, client: Client) -> None:
         guest = guest_nick(core)
         change_nick(core, client, guest, casefold(guest))
     core.mark_registered(client)
-    client.last_message = core.clock()
+    # The line that completed registration was just stamped: sharing its time
+    # saves a float per idle client.
+    client.last_message = client.last_activity
     log.info("registered %s (%s)", client.nick, client.source)
     core.reply(
         client, RPL_WELCOME, text=f"Welcome to the {cfg.network} IRC Network {client.source}"

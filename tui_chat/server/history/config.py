@@ -16,6 +16,10 @@ CHATHISTORY_LIMIT = 100
 # Room messages replayed on JOIN to a client that did not negotiate
 # draft/chathistory (one that did asks itself); 0 turns the replay off.
 JOIN_REPLAY_MESSAGES = 20
+# Rooms whose last JOIN_REPLAY_MESSAGES stored messages are also kept in
+# memory, so a join replay is answered without a read on the store's thread
+# pool (the least recently written room is dropped first); 0 always reads.
+REPLAY_CACHE_ROOMS = 1000
 # Most writes committed in one transaction (group commit). Whatever queued
 # up while the previous commit was syncing goes into the next one, up to this.
 BATCH_MAX_MESSAGES = 1000
@@ -68,6 +72,7 @@ BUSY_TIMEOUT_MS = 5000
 class HistoryConfig:
     chathistory_limit: int = CHATHISTORY_LIMIT
     join_replay_messages: int = JOIN_REPLAY_MESSAGES
+    replay_cache_rooms: int = REPLAY_CACHE_ROOMS
     batch_max_messages: int = BATCH_MAX_MESSAGES
     max_pending_writes: int = MAX_PENDING_WRITES
     batch_linger_seconds: float = BATCH_LINGER_SECONDS
