@@ -170,3 +170,26 @@ def test_a_client_gone_before_the_flush_gets_nothing_more() -> None:
     core.connection_lost(peer.client)
     loop.run()
     assert peer.transport.chunks == []
+
+
+def test_join_echo_names_and_the_others_copy() -> None:
+    core, loop = looped_core()
+    (alice,) = in_room(core, loop, "alice")
+    bob = register(core, "bob", port=40001)
+    loop.run()
+    bob.transport.chunks.clear()
+    bob.send("JOIN #room")
+    assert bob.transport.chunks == []
+    loop.run()
+    assert [commands(chunk) for chunk in bob.transport.chunks] == [["JOIN", "353", "366"]]
+    # Others still get a relay at once: no queueing per delivery.
+    assert [commands(chunk) for chunk in alice.transport.chunks] == [["JOIN"]]
+
+
+def test_a_command_that_answers_nothing_writes_nothing() -> None:
+    core, loop = looped_core()
+    alice, bob = in_room(core, loop, "alice", "bob")
+    alice.send("PRIVMSG #room :hi")
+    loop.run()
+    assert alice.transport.chunks == []
+    assert [commands(chunk) for chunk in bob.transport.chunks] == [["PRIVMSG"]]

@@ -329,8 +329,11 @@ class ServerCore:
         for client in dirty:
             if client.pending is None or client.gone:
                 continue
+            data = self._take_pending(client)
+            if not data:
+                continue
             transport = client.transport
-            transport.write(self._take_pending(client))
+            transport.write(data)
             if transport.get_write_buffer_size() > max_sendq:
                 self._drops.append(client)
 
@@ -700,6 +703,13 @@ class ServerCore:
         if label is not None:
             self.labeled = LabeledReply(label)
             client.outbox = self.labeled.lines
+        elif client.pending is None and self._call_soon is not None:
+            # What the command relays to its own client (a JOIN's echo before
+            # its NAMES) queues with the replies: one write, not two.
+            client.pending = []
+            self._dirty.append(client)
+            if not self._flush_scheduled:
+                self._schedule_flush()
         try:
             spec.func(self, client, msg)
         except Exception:
