@@ -161,7 +161,9 @@ class ServerCore:
         # Peer address -> (host shown in its source, limit key or None if trusted).
         self._peers: dict[str, tuple[str, str | None]] = {}
         self.started = clock()
-        self.clients: set[Client] = set()
+        # Every connection, registered or not; a dict for its smaller table
+        # (about 29 bytes an entry at 10,000 against a set's 52).
+        self.clients: dict[Client, None] = {}
         # folded nick -> client, registered or not (a NICK reserves it).
         self.nicks: dict[str, Client] = {}
         self.channels: dict[str, Channel] = {}
@@ -207,7 +209,7 @@ class ServerCore:
                 return client
             client.address_key = key
             client.flood = FloodGate(cfg.flood_burst, cfg.flood_rate, now)
-        self.clients.add(client)
+        self.clients[client] = None
         log.info("connect %s:%s%s", host, port, " (tls)" if tls else "")
         return client
 
@@ -514,7 +516,7 @@ class ServerCore:
         client.transport.close()
 
     def _remove(self, client: Client, reason: str) -> None:
-        self.clients.discard(client)
+        self.clients.pop(client, None)
         if self.accounts is not None:
             self.accounts.forget(client)
         if client.address_key is not None:
@@ -569,7 +571,7 @@ class ServerCore:
     def leave_channel(self, client: Client, channel: Channel) -> None:
         """Drop the membership (no message); an emptied channel ceases to exist."""
         channel.members.pop(client, None)
-        client.channels.pop(channel.folded, None)
+        client.parted(channel.folded)
         if not channel.members:
             self.channels.pop(channel.folded, None)
 

@@ -23,7 +23,7 @@ import logging
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 if TYPE_CHECKING:
     from tui_chat.server.core import Client, ServerCore
@@ -36,6 +36,7 @@ __all__ = [
     "Endpoint",
     "Listener",
     "ServerStartError",
+    "TlsCoreProtocol",
 ]
 
 log = logging.getLogger("tui_chat.server")
@@ -90,14 +91,17 @@ def _lost_reason(exc: Exception | None) -> str:
 
 
 class CoreProtocol(asyncio.Protocol):
-    """One connection: hands its transport and bytes to the core, nothing more."""
+    """One connection: hands its transport and bytes to the core, nothing more.
 
-    __slots__ = ("_client", "_core", "_owner", "_tls", "_transport")
+    One per connection, so it keeps only what differs between connections
+    (the TLS flag is the class's: `TlsCoreProtocol`).
+    """
 
-    def __init__(self, owner: Listener, *, tls: bool) -> None:
+    __slots__ = ("_client", "_owner", "_transport")
+    tls: ClassVar[bool] = False
+
+    def __init__(self, owner: Listener) -> None:
         self._owner = owner
-        self._core = owner.core
-        self._tls = tls
         self._client: Client | None = None
         self._transport: asyncio.Transport | None = None
 
@@ -105,11 +109,11 @@ class CoreProtocol(asyncio.Protocol):
         # uvloop's transports quack like asyncio.Transport without subclassing it.
         transport = cast(asyncio.Transport, transport)
         self._transport = transport
-        self._owner.live.add(self)
+        self._owner.live[self] = None
         peer = transport.get_extra_info("peername")
         host, port = (peer[0], peer[1]) if isinstance(peer, tuple) else ("unknown", 0)
         try:
-            self._client = self._core.connection_made(transport, host, port, tls=self._tls)
+            self._client = self._owner.core.connection_made(transport, host, port, tls=self.tls)
         except Exception:
             self._fail("connection_made")
 
@@ -117,7 +121,7 @@ class CoreProtocol(asyncio.Protocol):
         if self._client is None:
             return
         try:
-            self._core.data_received(self._client, data)
+            self._owner.core.data_received(self._client, data)
         except Exception:
             # A core bug must cost one connection, never the server.
             self._fail("data_received")
@@ -130,7 +134,7 @@ class CoreProtocol(asyncio.Protocol):
         client, self._client = self._client, None
         if client is not None:
             try:
-                self._core.connection_lost(client, _lost_reason(exc))
+                self._owner.core.connection_lost(client, _lost_reason(exc))
             except Exception:
                 log.exception("server core failed in connection_lost")
         self._owner.forget(self)
@@ -148,6 +152,13 @@ class CoreProtocol(asyncio.Protocol):
         self.abort()
 
 
+class TlsCoreProtocol(CoreProtocol):
+    """A connection on a TLS listening socket."""
+
+    __slots__ = ()
+    tls = True
+
+
 class Listener:
     """The listening sockets, tick timer and shutdown of one server core."""
 
@@ -160,7 +171,8 @@ class Listener:
         backlog: int = LISTEN_BACKLOG,
     ) -> None:
         self.core = core
-        self.live: set[CoreProtocol] = set()
+        # Connections not yet lost; a dict for its smaller table (see ServerCore.clients).
+        self.live: dict[CoreProtocol, None] = {}
         self._tick_interval = tick_interval
         self._shutdown_grace = shutdown_grace
         self._backlog = backlog
@@ -174,7 +186,7 @@ class Listener:
         return len(self.live)
 
     def forget(self, protocol: CoreProtocol) -> None:
-        self.live.discard(protocol)
+        self.live.pop(protocol, None)
         if not self.live and self._all_gone is not None:
             self._all_gone.set()
 
@@ -187,9 +199,10 @@ class Listener:
         """
         loop = asyncio.get_running_loop()
         tls = ssl_context is not None
+        protocol = TlsCoreProtocol if tls else CoreProtocol
         try:
             server = await loop.create_server(
-                lambda: CoreProtocol(self, tls=tls),
+                lambda: protocol(self),
                 host,
                 port,
                 ssl=ssl_context,

@@ -31,6 +31,29 @@ USER_MODES = "io"
 NO_FLAGS: frozenset[str] = frozenset()
 
 
+class _NoChannels(dict[str, "Channel"]):
+    """The channel map of every client in no channel: shared, so never filled.
+
+    An empty dict per idle client costs 64 bytes; joining gives the client a
+    dict of its own (`Client.joined`). Filling this one by mistake raises
+    instead of putting every such client in the channel.
+    """
+
+    __slots__ = ()
+
+    def __setitem__(self, key: str, value: Channel) -> None:
+        raise TypeError("a client's first channel goes in through Client.joined")
+
+    def setdefault(self, key: str, default: Channel | None = None) -> Channel:  # type: ignore[override]
+        raise TypeError("a client's first channel goes in through Client.joined")
+
+    def update(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a client's first channel goes in through Client.joined")
+
+
+NO_CHANNELS: dict[str, Channel] = _NoChannels()
+
+
 class Client:
     """One connection, registered or not."""
 
@@ -86,7 +109,8 @@ class Client:
         self.form = 0
         self.modes: frozenset[str] = NO_FLAGS
         self.away: str | None = None
-        self.channels: dict[str, Channel] = {}
+        # Folded name -> channel; the shared NO_CHANNELS while in none.
+        self.channels: dict[str, Channel] = NO_CHANNELS
         # Bytes received after the last LF.
         self.buffer = b""
         self.discarding = False
@@ -110,6 +134,19 @@ class Client:
         # The account this connection is logged in to (as registered, not
         # folded); None when not logged in.
         self.account: str | None = None
+
+    def joined(self, channel: Channel) -> None:
+        """Record a membership (the channel's side is the caller's)."""
+        if self.channels is NO_CHANNELS:
+            self.channels = {}
+        self.channels[channel.folded] = channel
+
+    def parted(self, folded: str) -> None:
+        """Forget a membership; the last one gives back the client's own dict."""
+        channels = self.channels
+        channels.pop(folded, None)
+        if not channels:
+            self.channels = NO_CHANNELS
 
     @property
     def source(self) -> str:

@@ -109,7 +109,7 @@ def join_channel(core: ServerCore, client: Client, name: str, key: str | None) -
             if client.account is not None:
                 core.moderation.found(channel.folded, client.account)
     channel.members[client] = prefix
-    client.channels[channel.folded] = channel
+    client.joined(channel)
     log.info("join %s %s", channel.name, client.nick)
     plain = Message("JOIN", [channel.name], client.source)
     account = client.account
