@@ -5,6 +5,8 @@ from /proc/<pid> while the load generator (this process) drives it:
 
 - `ours`: `tui-chat serve 127.0.0.1 PORT --no-room`, with `--quiet` and
   `--flood-exempt 127.0.0.1/32` when this build of the CLI has them;
+- `floor` (`benchmarks/floor.py`): uvloop answering churn and idle with canned
+  bytes, the least any uvloop server pays per connection (not in `suite`);
 - `miniircd` (PyPI, Python, uses select(): at most ~1,000 connections);
 - `ngircd` and `inspircd` (Debian packages), each given a generated config in a
   temp dir with its flood limits lifted for loopback (see `docs/benchmarks.md`).
@@ -153,6 +155,10 @@ def _ours(port: int, workdir: Path) -> list[str]:
     return argv
 
 
+def _floor(port: int, workdir: Path) -> list[str]:
+    return [sys.executable, str(Path(__file__).with_name("floor.py")), str(port)]
+
+
 def _miniircd(port: int, workdir: Path) -> list[str]:
     argv = [str(_VENV_BIN / "miniircd"), "--listen", "127.0.0.1", "--ports", str(port)]
     if os.geteuid() == 0:
@@ -230,6 +236,8 @@ class _Kind:
     version: list[str]
     installed: Callable[[], bool]
     registration_burst: int | None = None
+    # Part of `suite` (every real IRC server is; the floor answers churn and idle only).
+    in_suite: bool = True
 
 
 SERVER_KINDS: dict[str, _Kind] = {
@@ -241,6 +249,9 @@ SERVER_KINDS: dict[str, _Kind] = {
     ),
     "ngircd": _Kind(
         _ngircd, ["/usr/sbin/ngircd", "--version"], lambda: Path("/usr/sbin/ngircd").exists()
+    ),
+    "floor": _Kind(
+        _floor, [sys.executable, "-c", "print('uvloop floor')"], lambda: True, in_suite=False
     ),
     "inspircd": _Kind(
         _inspircd,
@@ -260,7 +271,8 @@ def _has_serve_command() -> bool:
 
 
 def available_servers() -> list[str]:
-    return [name for name, kind in SERVER_KINDS.items() if kind.installed()]
+    """The IRC servers installed here, the ones `suite` compares."""
+    return [name for name, kind in SERVER_KINDS.items() if kind.in_suite and kind.installed()]
 
 
 @contextmanager

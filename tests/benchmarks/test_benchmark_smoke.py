@@ -72,3 +72,10 @@ def test_more_senders_than_clients_is_refused() -> None:
     done = run_cli("fanout", "--clients", "2", "--senders", "3", "--seconds", "0.1")
     assert done.returncode != 0
     assert "senders" in done.stderr
+
+
+def test_the_uvloop_floor_answers_churn_and_idle() -> None:
+    churn = run_scenario("churn", "--server", "floor", "--seconds", "1", "--concurrency", "4")
+    assert churn["server"] == "floor" and churn["connections"] > 0 and churn["failed"] == 0
+    idle = run_scenario("idle", "--server", "floor", "--clients", "20", "--idle-seconds", "0.2")
+    assert idle["registered"] == 20 and idle["failed"] == 0
