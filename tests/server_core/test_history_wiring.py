@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -219,46 +219,42 @@ def _replay_on_joining(
 FOREVER: dict[str, Any] = {"retention_max_age_days": 0}
 
 
-def test_join_replay_from_memory_is_what_the_store_returns(files: Store) -> None:
-    core = files.core(**FOREVER)
-    alice = register(core, "alice")
-    alice.send(*(f"PRIVMSG #lobby :before {i}" for i in range(25)))
-    files.commit()
+def _later(core: ServerCore, seconds: float) -> ServerCore:
     assert isinstance(core.clock, Clock)
-    core.clock.now += 1
+    core.clock.now += seconds
+    return core
+
+
+def _lobby_heard(files: Store, texts: Iterable[str], **history: Any) -> ServerCore:
+    """A core whose #lobby heard `texts` from alice, all committed, a second ago."""
+    core = files.core(**history)
+    register(core, "alice").send(*(f"PRIVMSG #lobby :{text}" for text in texts))
+    files.commit()
+    return _later(core, 1)
+
+
+def test_join_replay_from_memory_is_what_the_store_returns(files: Store) -> None:
+    core = _lobby_heard(files, (f"before {i}" for i in range(25)), **FOREVER)
     from_memory = _replay_on_joining(core, "bob", None)
     assert [text for _, _, text in from_memory] == [f"before {i}" for i in range(5, 25)]
-    uncached = files.core(replay_cache_rooms=0, **FOREVER)
-    assert isinstance(uncached.clock, Clock)
-    uncached.clock.now += 1
+    uncached = _later(files.core(replay_cache_rooms=0, **FOREVER), 1)
     assert _replay_on_joining(uncached, "carol", None) == []
     assert _replay_on_joining(uncached, "dave", files) == from_memory
 
 
 def test_join_replay_reads_the_store_until_memory_has_enough(files: Store) -> None:
-    core = files.core(**FOREVER)
-    alice = register(core, "alice")
-    alice.send(*(f"PRIVMSG #lobby :old {i}" for i in range(25)))
-    files.commit()
-    assert isinstance(core.clock, Clock)
-    core.clock.now += 1
+    _lobby_heard(files, (f"old {i}" for i in range(25)), **FOREVER)
     # A restarted server remembers nothing yet: three new messages are not enough.
     again = files.core(**FOREVER)
     bob = register(again, "bob")
     bob.send("PRIVMSG #lobby :new 0", "PRIVMSG #lobby :new 1", "PRIVMSG #lobby :new 2")
     files.commit()
-    assert isinstance(again.clock, Clock)
-    again.clock.now += 1
-    texts = [text for _, _, text in _replay_on_joining(again, "carol", files)]
+    texts = [text for _, _, text in _replay_on_joining(_later(again, 1), "carol", files)]
     assert texts == [f"old {i}" for i in range(8, 25)] + ["new 0", "new 1", "new 2"]
 
 
 def test_join_replay_never_from_memory_past_the_retention_age(files: Store) -> None:
-    core = files.core(retention_max_age_days=1)
-    alice = register(core, "alice")
-    alice.send(*(f"PRIVMSG #lobby :stale {i}" for i in range(25)))
-    files.commit()
-    assert isinstance(core.clock, Clock)
-    core.clock.now += 2 * 86_400
+    core = _lobby_heard(files, (f"stale {i}" for i in range(25)), retention_max_age_days=1)
+    _later(core, 2 * 86_400)
     # The store may have deleted them by now: only the store can say.
     assert _replay_on_joining(core, "bob", None) == []
