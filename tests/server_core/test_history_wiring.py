@@ -20,6 +20,7 @@ from tui_chat.server.handlers.chathistory import ServerHistory
 from tui_chat.server.history import History, HistoryConfig
 
 from .fakes import Clock, Peer, lobby_op, register
+from .test_write_coalescing import Loop
 
 # Seconds a test waits for the writer thread to commit.
 FLUSH_TIMEOUT = 10.0
@@ -258,3 +259,23 @@ def test_join_replay_never_from_memory_past_the_retention_age(files: Store) -> N
     _later(core, 2 * 86_400)
     # The store may have deleted them by now: only the store can say.
     assert _replay_on_joining(core, "bob", None) == []
+
+
+def test_writes_wait_for_the_end_of_the_loop_iteration_in_order(files: Store) -> None:
+    core = files.core()
+    loop = Loop()
+    core.attach_loop(loop.call_soon, loop.call_later)
+    alice = register(core, "alice")
+    alice.send("PRIVMSG #lobby :one", "PRIVMSG #lobby :two", "PART #lobby :bye")
+    (store,) = files.opened
+    assert store.writer.flush(FLUSH_TIMEOUT)
+
+    def stored() -> list[str]:
+        with sqlite3.connect(files.path) as conn:
+            rows = conn.execute("SELECT command, text FROM messages ORDER BY time_ms, seq")
+            return [f"{command} {text or ''}".strip() for command, text in rows]
+
+    assert stored() == []
+    loop.run()
+    files.commit()
+    assert stored() == ["JOIN", "PRIVMSG one", "PRIVMSG two", "PART"]

@@ -188,6 +188,8 @@ class ServerCore:
         self._call_soon = call_soon
         if self._call_later is None:
             self._call_later = call_later
+        if self.history is not None:
+            self.history.attach_loop(call_soon)
 
     def connection_made(
         self, transport: Transport, host: str, port: int, *, tls: bool = False

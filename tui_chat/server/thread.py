@@ -194,6 +194,8 @@ class ServerThread:
             await self._serve_with(history)
         finally:
             if history is not None:
+                # Writes of the last loop iteration, then the store's own flush.
+                history.send_outgoing()
                 history.store.close()
 
     def _open_history(self, loop: asyncio.AbstractEventLoop) -> ServerHistory | None:
