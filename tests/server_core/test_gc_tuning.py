@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from tui_chat.server.config import ServerConfig
+from tui_chat.server.gc_tuning import tune_gc
 from tui_chat.server.limits import GC_THRESHOLD
-from tui_chat.server.thread import tune_gc
 
 
 @pytest.fixture

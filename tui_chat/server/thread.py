@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import ssl
@@ -28,6 +27,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from tui_chat.server.core import ServerCore
+from tui_chat.server.gc_tuning import tune_gc
 from tui_chat.server.handlers.chathistory import ServerHistory
 from tui_chat.server.history import History
 from tui_chat.server.listener import (
@@ -52,7 +52,6 @@ __all__ = [
     "ServerThread",
     "new_event_loop",
     "run_foreground",
-    "tune_gc",
 ]
 
 log = logging.getLogger("tui_chat.server")
@@ -243,23 +242,6 @@ class ServerThread:
             await wake.wait()
         finally:
             await listener.close(self._stop_reason or SHUTDOWN_REASON)
-
-
-def tune_gc(threshold: int) -> None:
-    """Collect cyclic garbage the way a long-running server needs it.
-
-    Start-up objects (modules, the CLI, the handlers) live as long as the
-    process: frozen, full collections no longer walk them. A higher
-    youngest-generation threshold makes collections rare, as the server frees
-    nearly everything by reference counting. Process-wide, so only the
-    headless `serve` calls it: `host` shares its process with the app.
-    """
-    if threshold <= 0:
-        return
-    gc.collect()
-    gc.freeze()
-    _, middle, oldest = gc.get_threshold()
-    gc.set_threshold(threshold, middle, oldest)
 
 
 def run_foreground(
