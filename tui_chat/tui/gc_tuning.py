@@ -20,7 +20,7 @@ process and leave the collector alone; `tui-chat host` and `join` ask for it.
 
 from __future__ import annotations
 
-import gc
+from tui_chat.server.gc_tuning import tune_gc
 
 __all__ = ["GC_YOUNG_THRESHOLD", "settle_after_start"]
 
@@ -32,7 +32,4 @@ GC_YOUNG_THRESHOLD = 10_000
 def settle_after_start() -> None:
     """Freeze what start-up built and collect young objects less often."""
     # Garbage made during start-up is collected first, not frozen forever.
-    gc.collect()
-    gc.freeze()
-    _young, middle, old = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    tune_gc(GC_YOUNG_THRESHOLD)
