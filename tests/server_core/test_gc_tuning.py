@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-
-import pytest
 
 from tui_chat.server.config import ServerConfig
 from tui_chat.server.gc_tuning import tune_gc
 from tui_chat.server.limits import GC_THRESHOLD
 
 
-@pytest.fixture
-def restored_gc() -> Iterator[None]:
-    before = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*before)
-
-
-def test_freezes_start_up_objects_and_raises_the_threshold(restored_gc: None) -> None:
+def test_freezes_start_up_objects_and_raises_the_threshold(collector_restored: None) -> None:
     _, middle, oldest = gc.get_threshold()
     assert gc.get_freeze_count() == 0
     tune_gc(ServerConfig().gc_threshold)
@@ -28,7 +17,7 @@ def test_freezes_start_up_objects_and_raises_the_threshold(restored_gc: None) ->
     assert gc.get_freeze_count() > 0
 
 
-def test_zero_keeps_python_defaults(restored_gc: None) -> None:
+def test_zero_keeps_python_defaults(collector_restored: None) -> None:
     before = gc.get_threshold()
     tune_gc(0)
     assert gc.get_threshold() == before
