@@ -3,14 +3,9 @@
 Every test gets XDG dirs of its own under pytest's tmp dir, and subprocesses
 (`tui-chat serve`, `host`) inherit them, so a server started without `--db`
 creates its history file there, never in ~/.local/share/tui-chat.
-
-`collector_restored`: for tests of GC tuning, which is process-wide.
 """
 
 from __future__ import annotations
-
-import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -26,12 +21,3 @@ def private_xdg_dirs(
         path = base / name.removeprefix("XDG_").removesuffix("_HOME").lower()
         path.mkdir()
         monkeypatch.setenv(name, str(path))
-
-
-@pytest.fixture
-def collector_restored() -> Iterator[None]:
-    """Put the garbage collector's thresholds back and unfreeze after the test."""
-    thresholds = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*thresholds)
