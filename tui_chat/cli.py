@@ -48,6 +48,12 @@ SERVE_LOG_LEVELS = ("debug", "info", "warning", "error")
 NO_NETWORKS = "none"
 # Where `serve --oper NAME` reads the operator's password (never a flag: ps shows those).
 OPER_PASSWORD_ENV = "TUI_CHAT_OPER_PASSWORD"
+# Where `--password` (serve, host, join) reads the server password (PASS).
+SERVER_PASSWORD_ENV = "TUI_CHAT_SERVER_PASSWORD"
+_PASSWORD_HELP = (
+    "Require a server password (PASS) from everyone who joins; it comes from "
+    f"${SERVER_PASSWORD_ENV}, or is asked for."
+)
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -182,6 +188,7 @@ def serve(
             f"password comes from ${OPER_PASSWORD_ENV}, or is asked for.",
         ),
     ] = None,
+    password: Annotated[bool, typer.Option("--password", help=_PASSWORD_HELP)] = False,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
@@ -199,6 +206,7 @@ def serve(
             flood_exempt=_trusted_networks(flood_exempt),
             sasl_scram=scram,
             operators=_operator(oper),
+            password=_server_password() if password else None,
         )
     except ValueError as exc:
         _fail(f"bad --flood-exempt: {exc}", 2)
@@ -235,7 +243,7 @@ def serve(
         for i, (bound, bound_port) in enumerate(running.addresses):
             reachable = _reachable(bound)
             mode = " (TLS)" if i in secure else ""
-            flag = " --tls" if i in secure else ""
+            flag = (" --tls" if i in secure else "") + _password_flag(config.password)
             typer.echo(f"tui-chat server listening on {bound}:{bound_port}{mode}")
             typer.echo(f"Join with: tui-chat join {reachable} {bound_port}{flag}")
         if fingerprint:
@@ -258,17 +266,35 @@ def _operator(name: str | None) -> dict[str, str]:
         return {}
     if not name or " " in name:
         _fail(f"bad --oper name {name!r}: one word", 2)
-    password = os.environ.get(OPER_PASSWORD_ENV)
-    if password is None:
+    return {name: _secret(OPER_PASSWORD_ENV, f"OPER password for {name}: ", "OPER password")}
+
+
+def _server_password() -> str:
+    """`--password`: the server password from the environment or a prompt."""
+    password = _secret(SERVER_PASSWORD_ENV, "Server password: ", "server password")
+    if " " in password:
+        _fail("the server password cannot contain spaces (IRC's PASS takes one word)", 2)
+    return password
+
+
+def _password_flag(password: str | None) -> str:
+    """What the join hint adds when the server wants a password."""
+    return "" if password is None else " --password"
+
+
+def _secret(env: str, prompt: str, what: str) -> str:
+    """A secret from `env`, else typed at a prompt (never an argument: ps shows those)."""
+    secret = os.environ.get(env)
+    if secret is None:
         import getpass
 
         try:
-            password = getpass.getpass(f"OPER password for {name}: ")
+            secret = getpass.getpass(prompt)
         except (EOFError, KeyboardInterrupt):
-            _fail(f"no OPER password: set ${OPER_PASSWORD_ENV} or type it", 2)
-    if not password:
-        _fail("the OPER password is empty", 2)
-    return {name: password}
+            _fail(f"no {what}: set ${env} or type it", 2)
+    if not secret:
+        _fail(f"the {what} is empty", 2)
+    return secret
 
 
 def _trusted_networks(given: list[str] | None) -> list[str]:
@@ -336,12 +362,13 @@ def chat_app(
     ca_file: Path | None = None,
     login: tuple[str, str] | None = None,
     allow_plaintext_password: bool = False,
+    server_password: str | None = None,
 ) -> ChatApp:
     """The chat app, connecting to host:port once it knows the nick.
 
     `ca_file` is a certificate to trust besides the system's (TLS only).
     `login` (account, password) logs in while connecting; without it, a login
-    remembered for this server is used.
+    remembered for this server is used. `server_password` is sent as PASS.
     """
     from tui_chat.client.session import ClientSession, ConnectOptions
     from tui_chat.config import SettingsError
@@ -365,8 +392,9 @@ def chat_app(
             host,
             port,
             nick,
-            # `host`'s own server knows its OPER password as the host key.
-            password=oper[1] if oper is not None else None,
+            # `host`'s own server knows its OPER password as the host key,
+            # which passes any server password.
+            password=oper[1] if oper is not None else server_password,
             tls=tls,
             rooms=rooms,
             oper=oper,
@@ -396,11 +424,13 @@ def start_host_server(
     ssl_context: ssl.SSLContext | None = None,
     *,
     scram: bool = False,
+    password: str | None = None,
 ) -> tuple[ServerThread, tuple[str, int], tuple[str, str]]:
     """Start the server `host` runs: (server, bound address, the host's OPER login).
 
     `history_db` is the SQLite file of its history; None keeps none (tests).
-    With `ssl_context` the port speaks TLS only; `scram` offers SASL SCRAM-SHA-256.
+    With `ssl_context` the port speaks TLS only; `scram` offers SASL SCRAM-SHA-256;
+    `password` is the server password everyone else must send.
     """
     import secrets
 
@@ -411,7 +441,11 @@ def start_host_server(
     # The OPER password is also the host key: sent as PASS, it makes the
     # host's nick its own account (server/handlers/host_account.py).
     config = ServerConfig(
-        operators=dict([oper]), history_db=history_db, sasl_scram=scram, host_key=oper[1]
+        operators=dict([oper]),
+        history_db=history_db,
+        sasl_scram=scram,
+        host_key=oper[1],
+        password=password,
     )
     server = ServerThread(config, host, port, ssl_context=ssl_context)
     return server, server.start(), oper
@@ -440,11 +474,19 @@ def join(
             help="Let the password cross an unencrypted connection to another machine.",
         ),
     ] = False,
+    password: Annotated[
+        bool,
+        typer.Option(
+            "--password",
+            help=f"The server wants a password (PASS): from ${SERVER_PASSWORD_ENV}, or asked for.",
+        ),
+    ] = False,
 ) -> None:
     """Join a chat room: any IRC server, or one that `tui-chat host` runs."""
     settings = _chat_settings(nick)
     rooms = tuple(_room_name(name) for name in room or ())
     login = _login_from_flags(account, password_stdin)
+    server_password = _server_password() if password else None
     if password_stdin:
         _keyboard_from_terminal()
     chat_app(
@@ -455,6 +497,7 @@ def join(
         tls=tls,
         login=login,
         allow_plaintext_password=allow_plaintext_password,
+        server_password=server_password,
     ).run()
 
 
@@ -522,6 +565,7 @@ def host(
             "one, weaker if the database is stolen (docs/security.md).",
         ),
     ] = False,
+    password: Annotated[bool, typer.Option("--password", help=_PASSWORD_HELP)] = False,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
     from tui_chat.server.history.store import default_history_db
@@ -530,6 +574,7 @@ def host(
 
     settings = _chat_settings(nick)
     port = _check_port(port, allow_zero=True)
+    server_password = _server_password() if password else None
     # As serve does: one file per port, so two rooms on one machine never mix.
     history = db if db is not None else default_history_db(port)
     context = fingerprint = None
@@ -537,7 +582,7 @@ def host(
         context, fingerprint = _tls_context(cert, key)
     try:
         server, (bound_host, bound_port), oper = start_host_server(
-            host, port, history, context, scram=scram
+            host, port, history, context, scram=scram, password=server_password
         )
     except ServerStartError as exc:
         _fail(str(exc))
@@ -547,7 +592,10 @@ def host(
             _local_address_of(bound_host),
             bound_port,
             oper=oper,
-            banner=(*_how_friends_join(bound_host, bound_port, fingerprint), f"History: {history}"),
+            banner=(
+                *_how_friends_join(bound_host, bound_port, fingerprint, server_password),
+                f"History: {history}",
+            ),
             tls=context is not None,
             # The app checks its own server against the certificate it serves
             # (the self-signed one names 127.0.0.1 and ::1).
@@ -570,10 +618,10 @@ def _local_address_of(bound_host: str) -> str:
 
 
 def _how_friends_join(
-    bound_host: str, port: int, fingerprint: str | None = None
+    bound_host: str, port: int, fingerprint: str | None = None, password: str | None = None
 ) -> tuple[str, ...]:
     """The host's first lines; with TLS, the fingerprint friends compare on joining."""
-    tls = " --tls" if fingerprint else ""
+    tls = (" --tls" if fingerprint else "") + _password_flag(password)
     check = ("Friends can check the certificate:", fingerprint) if fingerprint else ()
     if bound_host.startswith("127.") or bound_host in ("localhost", "::1"):
         return (
