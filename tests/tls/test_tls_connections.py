@@ -223,6 +223,25 @@ async def test_our_server_over_tls_closes_a_plain_client_and_serves_a_pinned_one
     await quit_irc(connection)
 
 
+async def test_a_tls_port_closes_a_connection_that_never_starts_its_handshake(
+    tmp_path: Path,
+) -> None:
+    """Half-open TLS: the core never sees it, so only the handshake timeout can close it."""
+    cert = self_signed(tmp_path)
+    listener = Listener(ServerCore(ServerConfig(tls_handshake_timeout=0.3)))
+    try:
+        address = await listener.listen(
+            "127.0.0.1", 0, ssl_context=server_context(cert.cert_path, cert.key_path)
+        )
+        reader, writer = await asyncio.open_connection(*address)
+        # Well before asyncio's default of 60 s, and before this step's timeout.
+        async with asyncio.timeout(STEP):
+            assert await reader.read() == b""
+        writer.close()
+    finally:
+        await listener.close()
+
+
 async def test_a_tls_client_on_a_plain_port_fails_fast_and_readably(
     irc_server: Listener, known: KnownServers
 ) -> None:

@@ -31,6 +31,7 @@ class ServerConfig:
     ping_interval: float = limits.PING_INTERVAL
     ping_timeout: float = limits.PING_TIMEOUT
     registration_timeout: float = limits.REGISTRATION_TIMEOUT
+    tls_handshake_timeout: float = limits.TLS_HANDSHAKE_TIMEOUT
     linelen: int = limits.LINELEN
     client_tags_len: int = limits.CLIENT_TAGS_LEN
     nicklen: int = limits.NICKLEN

@@ -13,6 +13,10 @@ PING_INTERVAL = 60.0
 PING_TIMEOUT = 120.0
 # Seconds a connection may take to register (slowloris guard).
 REGISTRATION_TIMEOUT = 30.0
+# Seconds a TLS handshake may take. The core only sees a TLS connection once
+# its handshake is done, so the registration timeout cannot close one that
+# never finishes it; asyncio's own default would hold such a socket 60 s.
+TLS_HANDSHAKE_TIMEOUT = 10.0
 # Bytes of one line without its tags, CR LF included (RFC 1459, LINELEN).
 LINELEN = 512
 # Bytes of the tag section a client may send, "@" and the trailing space

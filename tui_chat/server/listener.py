@@ -206,6 +206,7 @@ class Listener:
                 host,
                 port,
                 ssl=ssl_context,
+                ssl_handshake_timeout=self.core.config.tls_handshake_timeout if tls else None,
                 backlog=self._backlog,
                 reuse_address=True,
             )
