@@ -236,6 +236,16 @@ async def test_bad_password_is_fatal() -> None:
         await asyncio.wait_for(run.task, 5)
 
 
+async def test_a_password_asked_but_not_given_says_how_to_give_one() -> None:
+    async with FakeServer() as server, running(server.options()) as run:
+        conn = await server.next_connection()
+        await conn.expect("NICK")
+        await conn.send(":s 464 * :Password incorrect")
+        final = await run.events.wait(ConnectionStateChanged, lambda e: e.fatal)
+        assert final.detail == "This server needs a password: join again with --password"
+        await asyncio.wait_for(run.task, 5)
+
+
 async def test_banned_error_is_fatal() -> None:
     async with registered() as (conn, run):
         await conn.send("ERROR :Closing Link: You are banned (K-lined)")

@@ -101,6 +101,10 @@ _REFUSED_MESSAGE = frozenset(
 _END_OF_BURST = frozenset({numerics.RPL_ENDOFMOTD, numerics.ERR_NOMOTD})
 
 
+# A 464 when we sent no PASS: the server wants one (tui-chat's own flag named).
+NEEDS_SERVER_PASSWORD = "This server needs a password: join again with --password"
+
+
 class SessionLink(Protocol):
     """What the dispatcher needs from the session that owns the connection."""
 
@@ -246,6 +250,8 @@ class Dispatcher:
         elif msg.command == numerics.ERR_PASSWDMISMATCH and self._registered:
             # After registration only OPER asks for a password.
             self._link.emit(ErrorReply("That operator password is wrong", code=msg.command))
+        elif msg.command == numerics.ERR_PASSWDMISMATCH and not self._registration.sends_password:
+            self._link.fatal(NEEDS_SERVER_PASSWORD)
         elif msg.command in (numerics.ERR_PASSWDMISMATCH, _ERR_YOUREBANNEDCREEP):
             self._link.fatal(describe_error(msg).text)
         elif msg.command == "421" and msg.param(1).upper() == "CAP":

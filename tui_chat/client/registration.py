@@ -117,6 +117,11 @@ class Registration:
         # until taken: registration goes on without it (take_login_problem).
         self._login_problem: tuple[str, str] | None = None
 
+    @property
+    def sends_password(self) -> bool:
+        """Whether this connection gives the server a password (PASS)."""
+        return bool(self._password)
+
     def opening_lines(self) -> list[Message]:
         lines = [Message("CAP", ["LS", "302"])]
         if self._password:
