@@ -726,7 +726,7 @@ class ChatApp(App[None]):
 
         question = (
             f"Remember the password of {account} for {self.server_label} on this computer? "
-            "You will be logged in by yourself next time."
+            "You will be logged in automatically next time."
         )
         if same:
             # Remembered for the server's old certificate, so not sent to this one.
