@@ -50,10 +50,23 @@ NO_NETWORKS = "none"
 OPER_PASSWORD_ENV = "TUI_CHAT_OPER_PASSWORD"
 # Where `--password` (serve, host, join) reads the server password (PASS).
 SERVER_PASSWORD_ENV = "TUI_CHAT_SERVER_PASSWORD"
-_PASSWORD_HELP = (
-    "Require a server password (PASS) from everyone who joins; it comes from "
-    f"${SERVER_PASSWORD_ENV}, or is asked for."
-)
+# Options `serve` and `host` share.
+ServerPasswordFlag = Annotated[
+    bool,
+    typer.Option(
+        "--password",
+        help="Require a server password (PASS) from everyone who joins; it comes from "
+        f"${SERVER_PASSWORD_ENV}, or is asked for.",
+    ),
+]
+ScramFlag = Annotated[
+    bool,
+    typer.Option(
+        "--scram",
+        help="Also offer SASL SCRAM-SHA-256: stores a PBKDF2 verifier beside the scrypt "
+        "one, weaker if the database is stolen (docs/security.md).",
+    ),
+]
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -172,14 +185,7 @@ def serve(
             f"default {', '.join(FLOOD_EXEMPT)}. '{NO_NETWORKS}' trusts none.",
         ),
     ] = None,
-    scram: Annotated[
-        bool,
-        typer.Option(
-            "--scram",
-            help="Also offer SASL SCRAM-SHA-256: stores a PBKDF2 verifier beside the scrypt "
-            "one, weaker if the database is stolen (docs/security.md).",
-        ),
-    ] = False,
+    scram: ScramFlag = False,
     oper: Annotated[
         str | None,
         typer.Option(
@@ -188,7 +194,7 @@ def serve(
             f"password comes from ${OPER_PASSWORD_ENV}, or is asked for.",
         ),
     ] = None,
-    password: Annotated[bool, typer.Option("--password", help=_PASSWORD_HELP)] = False,
+    password: ServerPasswordFlag = False,
 ) -> None:
     """Run the chat server without a screen, until Ctrl+C or SIGTERM."""
     from tui_chat.server.config import ServerConfig
@@ -557,15 +563,8 @@ def host(
     ] = False,
     cert: Annotated[Path | None, typer.Option(help="TLS certificate chain (PEM).")] = None,
     key: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --cert.")] = None,
-    scram: Annotated[
-        bool,
-        typer.Option(
-            "--scram",
-            help="Also offer SASL SCRAM-SHA-256: stores a PBKDF2 verifier beside the scrypt "
-            "one, weaker if the database is stolen (docs/security.md).",
-        ),
-    ] = False,
-    password: Annotated[bool, typer.Option("--password", help=_PASSWORD_HELP)] = False,
+    scram: ScramFlag = False,
+    password: ServerPasswordFlag = False,
 ) -> None:
     """Host a chat room: start a server here and open the chat, as its operator."""
     from tui_chat.server.history.store import default_history_db
