@@ -39,3 +39,18 @@ async def test_keys_typed_fast_behind_an_enter_go_to_the_next_box() -> None:
             first.post_message(events.Key(key, key if len(key) == 1 else None))
         await pilot.pause(0.2)
     assert answers == [PasswordAnswer("alice", "sesame-1")]
+
+
+async def test_keys_typed_fast_behind_a_tab_go_to_the_next_box() -> None:
+    # tmux send-keys "pw" Tab "pw": the second password landed in the first box too.
+    app = make_app(factory=SessionBox())
+    answers: list[PasswordAnswer | None] = []
+    async with app.run_test(size=WIDE) as pilot:
+        prompt = PasswordPrompt("Register alice", "", account="alice", confirm=True)
+        app.push_screen(prompt, answers.append)
+        await pilot.pause()
+        first = prompt.query_one("#password", Input)
+        for key in [*"sesame-1", "tab", *"sesame-1", "enter"]:
+            first.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.2)
+    assert answers == [PasswordAnswer("alice", "sesame-1")]

@@ -28,7 +28,7 @@ class PasswordAnswer:
 
 
 class _Box(Input):
-    """An input whose Enter moves on as it arrives, even in a burst of keys.
+    """An input whose Enter and Tab move on as they arrive, even in a burst of keys.
 
     Textual hands a burst of keys to the box focused when they came in, so
     what was typed fast behind an Enter still lands here: it is passed on to
@@ -46,6 +46,16 @@ class _Box(Input):
             event.stop()
             event.prevent_default()
             self.screen.advance()
+            return
+        if event.key in ("tab", "shift+tab"):
+            # Moved here and now: the screen's binding would run only after
+            # this box has taken the keys typed behind the Tab.
+            event.stop()
+            event.prevent_default()
+            if event.key == "tab":
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
             return
         await super()._on_key(event)
 
