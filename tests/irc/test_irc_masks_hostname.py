@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from parser_tests.data import mask_match, userhost_split, validate_hostname
 
-from tui_chat.irc.hostname import host_for_source, valid_hostname
+from tui_chat.irc.hostname import host_for_source, peer_ip, valid_hostname
 from tui_chat.irc.masks import Hostmask, canonical_mask, join_hostmask, match_mask, split_hostmask
 
 USERHOSTS = userhost_split["tests"]
@@ -127,3 +127,20 @@ def test_valid_hostname_limits() -> None:
 )
 def test_host_for_source(address: str, host: str) -> None:
     assert host_for_source(address) == host
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("::ffff:192.0.2.1", "192.0.2.1"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("2001:db8::1", "2001:db8::1"),
+        ("unknown", None),
+    ],
+)
+def test_peer_ip_sees_one_address_whichever_socket_it_came_in_on(
+    reported: str, expected: str | None
+) -> None:
+    ip = peer_ip(reported)
+    assert (None if ip is None else str(ip)) == expected

@@ -12,7 +12,16 @@ from __future__ import annotations
 import ipaddress
 import re
 
-__all__ = ["MAX_HOSTNAME_LENGTH", "MAX_LABEL_LENGTH", "host_for_source", "valid_hostname"]
+__all__ = [
+    "MAX_HOSTNAME_LENGTH",
+    "MAX_LABEL_LENGTH",
+    "Address",
+    "host_for_source",
+    "peer_ip",
+    "valid_hostname",
+]
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 MAX_HOSTNAME_LENGTH = 253
 MAX_LABEL_LENGTH = 63
@@ -29,6 +38,21 @@ def valid_hostname(host: str, max_length: int = MAX_HOSTNAME_LENGTH) -> bool:
     return all(
         len(label) <= MAX_LABEL_LENGTH and _LABEL.fullmatch(label) is not None for label in labels
     )
+
+
+def peer_ip(text: str) -> Address | None:
+    """A peer's address as a socket reports it (or as shown); None if it is none.
+
+    A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d: those come back
+    as IPv4, so limits and bans see one address whichever socket it came in on.
+    """
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
 
 
 def host_for_source(address: str) -> str:

@@ -19,6 +19,8 @@ import ipaddress
 from collections import deque
 from collections.abc import Iterable
 
+from tui_chat.irc.hostname import peer_ip
+
 __all__ = [
     "AddressBook",
     "FloodGate",
@@ -30,7 +32,6 @@ __all__ = [
 ]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class TokenBucket:
@@ -93,28 +94,17 @@ def parse_networks(cidrs: Iterable[str]) -> list[Network]:
     return networks
 
 
-def _address(host: str) -> Address | None:
-    try:
-        ip = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return None
-    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
 def is_exempt(host: str, networks: Iterable[Network]) -> bool:
     """Whether `host` lies in a trusted network; a host that is no IP address
     (a Unix socket's "unknown") is local, hence trusted."""
-    ip = _address(host)
+    ip = peer_ip(host)
     return ip is None or any(ip in net for net in networks)
 
 
 def address_key(host: str, ipv6_prefix: int) -> str:
     """What per-address limits count by: the IPv4 address, or the IPv6 /`ipv6_prefix`
     network (one home or VPS gets a whole /64, so one address per host is meaningless)."""
-    ip = _address(host)
+    ip = peer_ip(host)
     if isinstance(ip, ipaddress.IPv6Address):
         return str(ipaddress.ip_network(f"{ip}/{ipv6_prefix}", strict=False))
     return str(ip) if ip is not None else host

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
+from tui_chat.irc.hostname import peer_ip
 from tui_chat.irc.numerics import ERR_NOPRIVILEGES
 from tui_chat.server.core import log
 from tui_chat.server.handlers import command
@@ -38,7 +39,6 @@ from tui_chat.server.moderation import (
     parse_target,
 )
 from tui_chat.server.moderation.registry import until_text
-from tui_chat.server.moderation.server_bans import parse_ip
 
 if TYPE_CHECKING:
     from tui_chat.irc.message import Message
@@ -192,7 +192,7 @@ def _ban_account_addresses(
         return []
     # Only IP addresses: a host of another shape must never become a target
     # of another kind (an account, a mask).
-    addresses = sorted({str(ip) for c in logins if (ip := parse_ip(c.host)) is not None})
+    addresses = sorted({str(ip) for c in logins if (ip := peer_ip(c.host)) is not None})
     moderation = core.moderation
     added: list[ServerBan] = []
     for address in addresses:

@@ -23,6 +23,7 @@ from itertools import count
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold
+from tui_chat.irc.hostname import peer_ip
 from tui_chat.irc.message import Message
 from tui_chat.irc.numerics import ERR_YOUREBANNEDCREEP
 from tui_chat.server.history.store import Database, connect
@@ -33,7 +34,6 @@ from tui_chat.server.moderation.entries import ListEntry, Subject, make_entry
 from tui_chat.server.moderation.server_bans import (
     ServerBan,
     ServerBans,
-    parse_ip,
     parse_target,
 )
 from tui_chat.server.state import LIST_MODES
@@ -211,11 +211,11 @@ class Moderation:
 
     def address_ban(self, host: str, now: float) -> ServerBan | None:
         """The ban refusing a connection from `host` (the raw peer address), if any."""
-        return _live(self.server_bans.for_address(parse_ip(host)), now)
+        return _live(self.server_bans.for_address(peer_ip(host)), now)
 
     def client_ban(self, client: Client, now: float) -> ServerBan | None:
         """The ban matching a connected client by address, hostmask or account, if any."""
-        ban = self.server_bans.for_address(parse_ip(client.host))
+        ban = self.server_bans.for_address(peer_ip(client.host))
         if _live(ban, now) is None:
             ban = self.server_bans.for_subject(Subject.of(client))
         return _live(ban, now)

@@ -16,16 +16,16 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tui_chat.irc.casemap import casefold, valid_nick
+from tui_chat.irc.hostname import Address, peer_ip
 from tui_chat.server.limits import MASK_LEN
 from tui_chat.server.moderation.entries import ListEntry, Subject, make_entry, mask_key
 
 if TYPE_CHECKING:
     from tui_chat.server.state import Client
 
-__all__ = ["BanKind", "ServerBan", "ServerBans", "Target", "parse_ip", "parse_target"]
+__all__ = ["BanKind", "ServerBan", "ServerBans", "Target", "parse_target"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class BanKind(StrEnum):
@@ -61,7 +61,7 @@ class ServerBan:
 
     def matches(self, client: Client) -> bool:
         if self.network is not None:
-            address = parse_ip(client.host)
+            address = peer_ip(client.host)
             return address is not None and address in self.network
         return self.entry is not None and self.entry.matches(Subject.of(client))
 
@@ -77,17 +77,6 @@ class Target:
     shown: str  # "10.0.0.0/8", "*!*@evil.example", "mallory"
     network: Network | None
     entry: ListEntry | None
-
-
-def parse_ip(text: str) -> Address | None:
-    """An address as the listener reports it (or as shown), IPv4-mapped IPv6 as IPv4."""
-    try:
-        address = ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 def parse_target(text: str, max_len: int = MASK_LEN) -> Target | None:
