@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -26,8 +27,10 @@ def test_register_prompt_on_an_unencrypted_link(snap_compare) -> None:  # type: 
     assert snap_compare(make_app(factory=box), terminal_size=WIDE, run_before=run_before)
 
 
-async def test_keys_typed_fast_behind_an_enter_go_to_the_next_box() -> None:
-    # tmux send-keys "pw" Enter "pw" Enter: the whole burst reached the first box.
+@pytest.mark.parametrize("between", ["enter", "tab"])
+async def test_keys_typed_fast_behind_a_move_go_to_the_next_box(between: str) -> None:
+    # tmux send-keys "pw" Enter "pw" Enter (or Tab between): the whole burst
+    # reached the first box.
     app = make_app(factory=SessionBox())
     answers: list[PasswordAnswer | None] = []
     async with app.run_test(size=WIDE) as pilot:
@@ -35,22 +38,7 @@ async def test_keys_typed_fast_behind_an_enter_go_to_the_next_box() -> None:
         app.push_screen(prompt, answers.append)
         await pilot.pause()
         first = prompt.query_one("#password", Input)
-        for key in [*"sesame-1", "enter", *"sesame-1", "enter"]:
-            first.post_message(events.Key(key, key if len(key) == 1 else None))
-        await pilot.pause(0.2)
-    assert answers == [PasswordAnswer("alice", "sesame-1")]
-
-
-async def test_keys_typed_fast_behind_a_tab_go_to_the_next_box() -> None:
-    # tmux send-keys "pw" Tab "pw": the second password landed in the first box too.
-    app = make_app(factory=SessionBox())
-    answers: list[PasswordAnswer | None] = []
-    async with app.run_test(size=WIDE) as pilot:
-        prompt = PasswordPrompt("Register alice", "", account="alice", confirm=True)
-        app.push_screen(prompt, answers.append)
-        await pilot.pause()
-        first = prompt.query_one("#password", Input)
-        for key in [*"sesame-1", "tab", *"sesame-1", "enter"]:
+        for key in [*"sesame-1", between, *"sesame-1", "enter"]:
             first.post_message(events.Key(key, key if len(key) == 1 else None))
         await pilot.pause(0.2)
     assert answers == [PasswordAnswer("alice", "sesame-1")]
