@@ -159,6 +159,51 @@ def test_a_write_that_raises_fails_alone_and_the_writer_goes_on(history: History
     assert store_all(history, LOBBY, [record("later", BASE_MS)])[0].status is StoreStatus.STORED
 
 
+def test_one_batch_of_many_records_keeps_each_result_and_the_order(
+    history: History, db_path: Path
+) -> None:
+    gate = threading.Event()
+    # Hold the writer in the first batch's callback, so that all the rest,
+    # more records than one INSERT statement takes, form one batch.
+    history.writer.submit(LOBBY, record("first", BASE_MS), lambda _r: gate.wait(TIMEOUT))
+    results: list[StoreResult] = []
+    submitted = []
+    for i in range(600):
+        if i == 300:
+            item, key = record("first", BASE_MS), None  # a msgid already stored
+        elif i == 450:
+            item, key = record("bad", BASE_MS, tags={"+x": object()}), None  # type: ignore[dict-item]
+        else:
+            # Every tenth record is a resend of the record before it.
+            item, key = record(f"m{i}", BASE_MS + i), f"k{i - (i % 10 == 9)}"
+        submitted.append(item.msgid)
+        history.writer.submit(LOBBY, item, results.append, idempotency_key=key)
+    batches_before = history.writer.batches
+    gate.set()
+    assert history.writer.flush(TIMEOUT)
+    assert history.writer.batches - batches_before <= 3
+
+    statuses = [r.status for r in results]
+    expected = [
+        StoreStatus.FAILED
+        if i in (300, 450)
+        else StoreStatus.DUPLICATE
+        if i % 10 == 9
+        else StoreStatus.STORED
+        for i in range(600)
+    ]
+    assert statuses == expected
+    # A resend is answered with the msgid of the copy that was stored.
+    assert [r.msgid for r in results[8:10]] == ["m8", "m8"]
+    with sqlite3.connect(db_path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT msgid FROM messages ORDER BY seq")]
+    assert stored == ["first"] + [
+        msgid
+        for msgid, status in zip(submitted, expected, strict=True)
+        if status is StoreStatus.STORED
+    ]
+
+
 def test_a_batch_fails_whole_when_the_database_refuses_it(open_history: OpenHistory) -> None:
     history = open_history(busy_timeout_ms=50)
     store_all(history, LOBBY, [record("first", BASE_MS)])
