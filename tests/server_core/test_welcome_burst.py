@@ -7,8 +7,13 @@ import pytest
 from tests.server_core.fakes import Clock, Peer, make_core
 from tui_chat.irc.message import Message
 from tui_chat.server.core import ServerCore
-from tui_chat.server.handlers import registration
-from tui_chat.server.handlers.server_info import LineWriter, NickTemplate, send_cached
+from tui_chat.server.handlers import registration, server_info
+from tui_chat.server.handlers.server_info import (
+    TEMPLATE_VARIANTS,
+    LineWriter,
+    NickTemplate,
+    send_cached,
+)
 from tui_chat.server.state import Client
 
 NICKS = ("a", "alice", "[x]^_", "Zed-9", "n" * 30)
@@ -36,7 +41,7 @@ def _burst(core: ServerCore, nick: str, caps: str) -> bytes:
     return b"".join(peer.transport.chunks)
 
 
-def _uncached(core: ServerCore, client: Client, writer: LineWriter) -> None:
+def _uncached(core: ServerCore, client: Client, writer: LineWriter, variant: object = None) -> None:
     writer(core, client)
 
 
@@ -50,6 +55,7 @@ def test_cached_burst_is_byte_identical_to_the_uncached_one(
     plain_core = make_core(clock, default_room=None, motd=["line one", "line: two"])
     cached = [_burst(cached_core, nick, caps) for nick in NICKS]
     monkeypatch.setattr(registration, "send_cached", _uncached)
+    monkeypatch.setattr(server_info, "send_cached", _uncached)
     plain = [_burst(plain_core, nick, caps) for nick in NICKS]
     assert cached == plain
     for nick, data in zip(NICKS, cached, strict=True):
@@ -75,6 +81,44 @@ def test_a_changed_motd_is_sent_to_the_next_client() -> None:
     assert b"fresh news" in data and b"old news" not in data
     core.config.motd = []
     assert b" 422 third :" in _burst(core, "third", "")
+
+
+def _lusers_line(data: bytes, code: str) -> bytes:
+    return next(line for line in data.split(b"\r\n") if f" {code} ".encode() in line)
+
+
+def test_lusers_counts_are_those_of_the_moment_each_client_registers() -> None:
+    core = make_core(default_room=None)
+    first = _burst(core, "first", "")
+    assert _lusers_line(first, "251").endswith(b"There are 1 users and 0 invisible on 1 servers")
+    second = _burst(core, "second", "")
+    assert _lusers_line(second, "255").endswith(b" 255 second :I have 2 clients and 0 servers")
+    # Back to one client: the template of that count serves again, correctly.
+    core.disconnect(core.find_client("second"), "bye")
+    assert _lusers_line(_burst(core, "third", ""), "255").endswith(
+        b"I have 2 clients and 0 servers"
+    )
+    core.disconnect(core.find_client("first"), "bye")
+    core.disconnect(core.find_client("third"), "bye")
+    assert _lusers_line(_burst(core, "fourth", ""), "265").endswith(b"Current local users 1")
+
+
+def test_variants_of_a_template_are_bounded() -> None:
+    made: list[int] = []
+
+    def writer(core: ServerCore, client: Client) -> None:
+        made.append(1)
+        core.reply(client, "372", text="- hello")
+
+    core = make_core(default_room=None)
+    peer = Peer(core)
+    peer.client.nick = "n"
+    for variant in range(TEMPLATE_VARIANTS + 10):
+        send_cached(core, peer.client, writer, variant)
+    send_cached(core, peer.client, writer, TEMPLATE_VARIANTS + 9)  # still kept
+    assert len(made) == TEMPLATE_VARIANTS + 10
+    send_cached(core, peer.client, writer, 0)  # the oldest, dropped
+    assert len(made) == TEMPLATE_VARIANTS + 11
 
 
 def test_a_template_records_its_writer_once_per_server() -> None:

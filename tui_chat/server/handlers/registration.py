@@ -50,7 +50,7 @@ from tui_chat.server.handlers.sasl import abort_on_registration
 from tui_chat.server.handlers.server_info import (
     send_cached,
     send_isupport,
-    send_lusers,
+    send_lusers_cached,
     send_motd,
 )
 from tui_chat.server.moderation.checks import nick_change_refusal
@@ -335,8 +335,7 @@ def try_register(core: ServerCore, client: Client) -> None:
         client, RPL_WELCOME, text=f"Welcome to the {cfg.network} IRC Network {client.source}"
     )
     send_cached(core, client, send_server_intro)
-    # LUSERS counts change with every connection: built per client.
-    send_lusers(core, client)
+    send_lusers_cached(core, client)
     send_cached(core, client, send_motd)
     if owned is not None:
         core.notice(

@@ -1,15 +1,16 @@
 """What the server tells about itself: MOTD, LUSERS, VERSION, TIME, INFO.
 
 Lines that differ between clients only in the nick (the welcome burst's
-002-005 and the MOTD) are serialized once per server as `NickTemplate`s
-and spliced per client: building them one by one cost ~20 µs of every
-connection (docs/benchmarks.md).
+002-005, the MOTD, and LUSERS for each set of its counts) are serialized
+once per server as `NickTemplate`s and spliced per client: building them
+one by one cost ~20 µs of every connection, LUSERS ~15 µs more
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -125,13 +126,25 @@ class NickTemplate:
                 core.write(client, line)
 
 
-# core -> writer -> (what the lines were made from, the template).
-_TEMPLATES: WeakKeyDictionary[ServerCore, dict[LineWriter, tuple[tuple[object, ...], NickTemplate]]]
+# Templates kept per writer for its varying part (LUSERS: one per combination
+# of its counts, which on a busy server cycle through a few neighbouring
+# values); the oldest made goes first.
+TEMPLATE_VARIANTS = 64
+
+# core -> writer -> (what the lines were made from, variant -> its template).
+_Variants = dict[Hashable, NickTemplate]
+_TEMPLATES: WeakKeyDictionary[ServerCore, dict[LineWriter, tuple[tuple[object, ...], _Variants]]]
 _TEMPLATES = WeakKeyDictionary()
 
 
-def send_cached(core: ServerCore, client: Client, writer: LineWriter) -> None:
-    """`writer(core, client)`, from a template made again when its inputs change."""
+def send_cached(
+    core: ServerCore, client: Client, writer: LineWriter, variant: Hashable = None
+) -> None:
+    """`writer(core, client)`, from a template made again when its inputs change.
+
+    `variant`: whatever else the lines depend on (LUSERS' counts); each
+    variant gets a template of its own, up to TEMPLATE_VARIANTS.
+    """
     cfg = core.config
     # Everything the templated lines are made of; the ISUPPORT lines already
     # say whether the server keeps history.
@@ -139,8 +152,26 @@ def send_cached(core: ServerCore, client: Client, writer: LineWriter) -> None:
     templates = _TEMPLATES.setdefault(core, {})
     cached = templates.get(writer)
     if cached is None or cached[0] != inputs:
-        cached = templates[writer] = (inputs, NickTemplate(core, writer))
-    cached[1].send(core, client)
+        cached = templates[writer] = (inputs, {})
+    variants = cached[1]
+    template = variants.get(variant)
+    if template is None:
+        if len(variants) >= TEMPLATE_VARIANTS:
+            del variants[next(iter(variants))]
+        template = variants[variant] = NickTemplate(core, writer)
+    template.send(core, client)
+
+
+def send_lusers_cached(core: ServerCore, client: Client) -> None:
+    """LUSERS from a template per set of counts: 7 lines on every registration."""
+    counts = (
+        core.user_count,
+        core.mode_counts["i"],
+        core.mode_counts["o"],
+        len(core.clients),
+        len(core.channels),
+    )
+    send_cached(core, client, send_lusers, counts)
 
 
 @command("MOTD")
@@ -150,7 +181,7 @@ def motd(core: ServerCore, client: Client, msg: Message) -> None:
 
 @command("LUSERS")
 def lusers(core: ServerCore, client: Client, msg: Message) -> None:
-    send_lusers(core, client)
+    send_lusers_cached(core, client)
 
 
 @command("VERSION")
