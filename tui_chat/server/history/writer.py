@@ -264,13 +264,19 @@ class HistoryWriter:
     def _commit(self, batch: list[_Write]) -> None:
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            results = self._apply_all(batch)
-            if not conn.in_transaction:
-                # Some errors (disk full, I/O) make SQLite roll the whole
-                # transaction back: then nothing of the batch is stored.
-                raise sqlite3.OperationalError("SQLite rolled the batch back")
-            conn.execute("COMMIT")
+            lone = batch[0].op if len(batch) == 1 else None
+            if isinstance(lone, _Insert) and lone.conversation.key in self._conversations:
+                # One statement is its own transaction: BEGIN and COMMIT would
+                # be two more GIL hand-overs for the same sync to disk.
+                results = self._insert_chunk([lone])
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                results = self._apply_all(batch)
+                if not conn.in_transaction:
+                    # Some errors (disk full, I/O) make SQLite roll the whole
+                    # transaction back: then nothing of the batch is stored.
+                    raise sqlite3.OperationalError("SQLite rolled the batch back")
+                conn.execute("COMMIT")
         except sqlite3.Error as error:
             log.error("history: a batch of %d writes failed: %s", len(batch), error)
             self._rollback()
