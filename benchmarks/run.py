@@ -4,6 +4,7 @@
     python -m benchmarks.run idle --server ngircd --clients 10000
     python -m benchmarks.run churn --server inspircd --seconds 10
     python -m benchmarks.run suite --out benchmarks/results/run.jsonl   # the issue's matrix
+    python -m benchmarks.run suite --repeat 3 --out ...                 # 3 times, round-robin
     python -m benchmarks.run table benchmarks/results/run.jsonl        # Markdown tables
     python -m benchmarks.run plot benchmarks/results/run.jsonl docs/benchmarks.png
 
@@ -52,6 +53,8 @@ SUITE: list[tuple[str, list[str]]] = [
     ("idle", ["--clients", "10000"]),
     ("churn", ["--seconds", "5"]),
 ]
+# `suite --repeat` default: the whole matrix once.
+SUITE_REPEAT = 1
 # Churn keeps this many registration bursts' worth of cycles in flight.
 CHURN_BURSTS = 4
 # A whole scenario, setup included, may not run longer than this.
@@ -107,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     suite = sub.add_parser("suite", help="the issue's cases against every installed server")
     suite.add_argument("--servers", help="comma-separated kinds (default: all installed)")
     suite.add_argument("--out", type=Path, required=True, help="JSON lines file to append to")
+    suite.add_argument(
+        "--repeat",
+        type=_at_least_one,
+        default=SUITE_REPEAT,
+        help="run every case this many times, servers round-robin; `table` and `plot` "
+        f"show medians (default: {SUITE_REPEAT})",
+    )
 
     table = sub.add_parser("table", help="Markdown tables of a results file")
     table.add_argument("results", type=Path)
@@ -115,6 +125,33 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("results", type=Path)
     plot.add_argument("png", type=Path)
     return cli
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def suite_plan(
+    cases: list[tuple[str, list[str]]], kinds: list[str], repeat: int
+) -> list[tuple[tuple[str, list[str]], str, int]]:
+    """(case, server kind, repetition from 1) in run order.
+
+    The repetitions of a case run back to back and the server order rotates each
+    time, so a drift of the machine (other VMs, CPU frequency) over a few minutes
+    spreads over every server instead of landing on whichever always runs first.
+    """
+    plan: list[tuple[tuple[str, list[str]], str, int]] = []
+    for case in cases:
+        for rep in range(1, repeat + 1):
+            shift = (rep - 1) % len(kinds) if kinds else 0
+            plan += [(case, kind, rep) for kind in kinds[shift:] + kinds[:shift]]
+    return plan
 
 
 def _scenario(args: argparse.Namespace, server: RunningServer) -> tuple[Scenario, int]:
@@ -187,27 +224,27 @@ def _suite(args: argparse.Namespace) -> None:
     }
     with args.out.open("a") as out:
         out.write(json.dumps(machine) + "\n")
-    for name, extra in SUITE:
-        for kind in kinds:
-            argv = [sys.executable, "-m", "benchmarks.run", name, "--server", kind, *extra]
-            done = subprocess.run(argv, capture_output=True, text=True)
-            line = (
-                done.stdout.strip().splitlines()[-1]
-                if done.stdout.strip()
-                else json.dumps(
-                    {
-                        "scenario": name,
-                        "server": kind,
-                        "args": extra,
-                        "error": done.stderr.strip().splitlines()[-1]
-                        if done.stderr.strip()
-                        else "?",
-                    }
-                )
-            )
-            print(line, flush=True)
-            with args.out.open("a") as out:
-                out.write(line + "\n")
+    for (name, extra), kind, rep in suite_plan(SUITE, kinds, args.repeat):
+        result = _suite_case(name, extra, kind)
+        line = json.dumps({**result, "repeat": rep} if args.repeat > 1 else result)
+        print(line, flush=True)
+        with args.out.open("a") as out:
+            out.write(line + "\n")
+
+
+def _suite_case(name: str, extra: list[str], kind: str) -> dict[str, Any]:
+    """One case as its own process: its result, or an error line if it printed none."""
+    argv = [sys.executable, "-m", "benchmarks.run", name, "--server", kind, *extra]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    try:
+        result = json.loads(last)
+    except json.JSONDecodeError:
+        result = None
+    if isinstance(result, dict):
+        return result
+    error = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else last or "?"
+    return {"scenario": name, "server": kind, "args": extra, "error": error}
 
 
 def _cpu_model() -> str:

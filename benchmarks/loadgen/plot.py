@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.loadgen.report import latest_rows
+from benchmarks.loadgen.report import median_row, result_groups
 
 __all__ = ["fanout_points", "plot_results"]
 
-# (server, clients) -> (cpu µs per delivery, p99 ms); the last run of a case wins.
+# (server, clients) -> (cpu µs per delivery, p99 ms): medians over a `suite --repeat` run's
+# results, so one drifting repetition does not move the line; otherwise the last run wins.
 Points = dict[str, dict[int, tuple[float, float]]]
 
 
 def fanout_points(results: Path) -> Points:
     points: Points = {}
-    for row in latest_rows(results):
+    for row in map(median_row, result_groups(results)):
         if row["scenario"] == "fanout" and row.get("server_cpu_us_per_delivery") is not None:
             cpu, p99 = row["server_cpu_us_per_delivery"], row["latency_p99_ms"]
             points.setdefault(row["server"], {})[int(row["clients"])] = (cpu, p99)
