@@ -1,18 +1,19 @@
-"""The floor under churn and idle: uvloop with the least a server could do per connection.
+"""The floor under churn, idle and fanout: uvloop with the least a server could do.
 
     python benchmarks/floor.py PORT        # then, from another shell:
     python -m benchmarks.run churn --address 127.0.0.1:PORT --pid <its pid>
     python -m benchmarks.run idle --clients 10000 --address 127.0.0.1:PORT --pid <its pid>
 
-Or simply `python -m benchmarks.run churn --server floor`.
+Or simply `python -m benchmarks.run churn --server floor` (also `idle`, `fanout`).
 
 Not an IRC server: a protocol object per connection that frames lines and
 answers the load generator's steps with canned bytes (001 after USER, a JOIN
-echo with NAMES after JOIN, PONG, ERROR and close after QUIT) and nothing
-else. No parsing, no state, no history, no logging. What a connection costs
-here (accept, reads, writes, close, uvloop's transport) is what any server on
-uvloop pays before its first line of IRC; docs/benchmarks.md compares ours
-with it.
+echo with NAMES after JOIN, PONG, ERROR and close after QUIT), and writes a
+PRIVMSG to a room to the room's other members, one `write` each. No parsing
+beyond the command word, no checks, no history, no logging. What a connection
+or a delivery costs here (accept, reads, writes, close, uvloop's transport;
+the kernel's TCP work) is what any server on uvloop pays before its first
+line of IRC; docs/benchmarks.md compares ours with it.
 """
 
 from __future__ import annotations
@@ -27,16 +28,21 @@ __all__ = ["FloorProtocol", "serve"]
 
 _WELCOME = b":floor 001 %s :Welcome\r\n"
 _JOINED = b":%s!~u@127.0.0.1 JOIN %s\r\n:floor 353 %s = %s :%s\r\n:floor 366 %s %s :End\r\n"
+_SAID = b":%s!~u@127.0.0.1 PRIVMSG %s\r\n"
+
+# Room name as sent -> its members, in joining order.
+_rooms: dict[bytes, dict[FloorProtocol, None]] = {}
 
 
 class FloorProtocol(asyncio.Protocol):
     """One connection: answer each expected line with canned bytes."""
 
-    __slots__ = ("_buffer", "_nick", "_transport")
+    __slots__ = ("_buffer", "_nick", "_rooms", "_transport")
 
     def __init__(self) -> None:
         self._buffer = b""
         self._nick = b"*"
+        self._rooms: list[bytes] = []
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -55,6 +61,14 @@ class FloorProtocol(asyncio.Protocol):
             elif command == b"JOIN":
                 nick = self._nick
                 transport.write(_JOINED % (nick, rest, nick, rest, nick, nick, rest))
+                _rooms.setdefault(rest, {})[self] = None
+                self._rooms.append(rest)
+            elif command == b"PRIVMSG":
+                room = rest.partition(b" ")[0]
+                data = _SAID % (self._nick, rest)
+                for member in _rooms.get(room, ()):
+                    if member is not self and member._transport is not None:
+                        member._transport.write(data)
             elif command == b"PING":
                 transport.write(b"PONG floor " + rest + b"\r\n")
             elif command == b"QUIT":
@@ -64,6 +78,15 @@ class FloorProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        for room in self._rooms:
+            members = _rooms.get(room)
+            if members is not None:
+                members.pop(self, None)
+                if not members:
+                    del _rooms[room]
 
 
 async def serve(port: int) -> None:

@@ -6,7 +6,8 @@ from /proc/<pid> while the load generator (this process) drives it:
 - `ours`: `tui-chat serve 127.0.0.1 PORT --no-room`, with `--quiet` and
   `--flood-exempt 127.0.0.1/32` when this build of the CLI has them;
 - `floor` (`benchmarks/floor.py`): uvloop answering churn and idle with canned
-  bytes, the least any uvloop server pays per connection (not in `suite`);
+  bytes and relaying fanout's lines one write per member, the least any uvloop
+  server pays per connection and per delivery (not in `suite`);
 - `miniircd` (PyPI, Python, uses select(): at most ~1,000 connections);
 - `ngircd` and `inspircd` (Debian packages), each given a generated config in a
   temp dir with its flood limits lifted for loopback (see `docs/benchmarks.md`).
@@ -236,7 +237,7 @@ class _Kind:
     version: list[str]
     installed: Callable[[], bool]
     registration_burst: int | None = None
-    # Part of `suite` (every real IRC server is; the floor answers churn and idle only).
+    # Part of `suite` (every real IRC server is; the floor is a reference, not a server).
     in_suite: bool = True
 
 

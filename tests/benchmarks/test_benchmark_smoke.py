@@ -74,8 +74,23 @@ def test_more_senders_than_clients_is_refused() -> None:
     assert "senders" in done.stderr
 
 
-def test_the_uvloop_floor_answers_churn_and_idle() -> None:
+def test_the_uvloop_floor_answers_churn_idle_and_fanout() -> None:
     churn = run_scenario("churn", "--server", "floor", "--seconds", "1", "--concurrency", "4")
     assert churn["server"] == "floor" and churn["connections"] > 0 and churn["failed"] == 0
     idle = run_scenario("idle", "--server", "floor", "--clients", "20", "--idle-seconds", "0.2")
     assert idle["registered"] == 20 and idle["failed"] == 0
+    fanout = run_scenario(
+        "fanout",
+        "--server",
+        "floor",
+        "--clients",
+        "6",
+        "--senders",
+        "2",
+        "--rate",
+        "20",
+        "--seconds",
+        "1",
+    )
+    assert fanout["messages_sent"] == 20
+    assert fanout["deliveries"] == 20 * 5 and fanout["lost"] == 0 and fanout["duplicated"] == 0
