@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui_chat.irc.ctcp import ACTION, Ctcp, action, decode_ctcp, encode_ctcp, is_ctcp
+from tui_chat.irc.ctcp import ACTION, Ctcp, action, decode_ctcp, encode_ctcp
 from tui_chat.irc.message import Message, parse, serialize
 
 
@@ -30,7 +30,6 @@ from tui_chat.irc.message import Message, parse, serialize
 )
 def test_decode(text: str, expected: Ctcp | None) -> None:
     assert decode_ctcp(text) == expected
-    assert is_ctcp(text) is text.startswith("\x01")
 
 
 def test_encode_and_action() -> None:

@@ -17,7 +17,6 @@ __all__ = [
     "action",
     "decode_ctcp",
     "encode_ctcp",
-    "is_ctcp",
 ]
 
 DELIMITER = "\x01"
@@ -27,10 +26,6 @@ ACTION = "ACTION"
 class Ctcp(NamedTuple):
     command: str
     params: str
-
-
-def is_ctcp(text: str) -> bool:
-    return text.startswith(DELIMITER)
 
 
 def decode_ctcp(text: str) -> Ctcp | None:
