@@ -77,7 +77,10 @@ def test_a_resent_message_is_a_duplicate_of_the_first(history: History) -> None:
     first = store_all(history, LOBBY, [record("orig", BASE_MS)], idempotency_key="k1")
     again = store_all(history, LOBBY, [record("resent", BASE_MS + 5)], idempotency_key="k1")
     assert first == [StoreResult(StoreStatus.STORED, "orig")]
-    assert again == [StoreResult(StoreStatus.DUPLICATE, "orig")]
+    # The resend is told what was stored: the first copy's msgid, time and words.
+    assert again == [
+        StoreResult(StoreStatus.DUPLICATE, "orig", time_ms=BASE_MS, text="text of orig")
+    ]
 
 
 def test_duplicates_inside_one_batch_are_caught_too(history: History) -> None:
@@ -86,7 +89,7 @@ def test_duplicates_inside_one_batch_are_caught_too(history: History) -> None:
     )
     assert results == [
         StoreResult(StoreStatus.STORED, "one"),
-        StoreResult(StoreStatus.DUPLICATE, "one"),
+        StoreResult(StoreStatus.DUPLICATE, "one", time_ms=BASE_MS, text="text of one"),
     ]
 
 

@@ -166,6 +166,26 @@ def test_resend_key_delivers_once_and_empty_key_is_no_key(files: Store) -> None:
     assert echoes[0].tags["msgid"] == echoes[1].tags["msgid"]
 
 
+def test_a_resend_is_echoed_as_the_copy_that_was_stored(files: Store) -> None:
+    core = files.core()
+    clock = core.clock
+    assert isinstance(clock, Clock)
+    alice = register(core, "alice", caps="message-tags echo-message server-time")
+    bob = register(core, "bob", caps="message-tags server-time")
+    alice.send("@+tui-chat/idem=k1 PRIVMSG #lobby :original")
+    files.commit()
+    (first,) = alice.take()
+    clock.now += 90
+    # A client that edited its words before resending under the same key.
+    alice.send("@+tui-chat/idem=k1 PRIVMSG #lobby :edited")
+    files.commit()
+    (again,) = alice.take()
+    assert again.tags["msgid"] == first.tags["msgid"]
+    assert again.tags["time"] == first.tags["time"]
+    assert again.params == ["#lobby", "original"]
+    assert [m.params[-1] for m in bob.take()] == ["original"]
+
+
 def test_part_with_nothing_in_flight_needs_no_commit(files: Store) -> None:
     core = files.core()
     alice = register(core, "alice")

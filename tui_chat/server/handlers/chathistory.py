@@ -387,14 +387,20 @@ def store_then_relay(
     answered = echoes and client in recipients
 
     def relay(to: list[Client], result: StoreResult) -> None:
-        stored = result.status is StoreStatus.STORED
-        # A resend goes out under the first copy's msgid.
+        message = out
+        server_time = stamp if result.status is StoreStatus.STORED else None
+        if result.status is StoreStatus.DUPLICATE and result.time_ms is not None:
+            # A resend is echoed as the copy that was stored: its msgid, its
+            # time and its words, so one msgid never shows two of either.
+            server_time = format_time(result.time_ms)
+            if result.text is not None and len(out.params) > 1:
+                message = Message(out.command, [out.params[0], result.text], out.source)
         core.relay(
             to,
-            out,
+            message,
             client_tags=client_tags,
             msgid=result.msgid,
-            server_time=stamp if stored else None,
+            server_time=server_time,
             account=account,
         )
 

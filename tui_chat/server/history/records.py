@@ -88,6 +88,9 @@ class StoreResult:
     status: StoreStatus
     msgid: str
     error: str | None = None
+    # A DUPLICATE's first copy, as stored: the resend is echoed as that.
+    time_ms: int | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,7 +153,7 @@ class HistoryWriter:
         With an `idempotency_key` (the client's, e.g. from a client-only tag),
         a second message from the same sender (account, else folded nick) with
         the same key in the same conversation is not stored: its result is
-        DUPLICATE with the first copy's msgid.
+        DUPLICATE with the first copy's msgid, time and text.
 
         With `max_pending_writes` already queued the record is refused at
         once: `on_done` gets FAILED with error OVERLOADED (through `deliver`).
@@ -384,10 +384,11 @@ class HistoryWriter:
     def _not_inserted(conn: sqlite3.Connection, insert: _Insert, conv: int) -> StoreResult:
         if insert.idem is not None:
             row = conn.execute(
-                "SELECT msgid FROM messages WHERE conv_id = ? AND idem = ?", (conv, insert.idem)
+                "SELECT msgid, time_ms, text FROM messages WHERE conv_id = ? AND idem = ?",
+                (conv, insert.idem),
             ).fetchone()
             if row is not None:
-                return StoreResult(StoreStatus.DUPLICATE, row[0])
+                return StoreResult(StoreStatus.DUPLICATE, row[0], time_ms=row[1], text=row[2])
         return StoreResult(StoreStatus.FAILED, insert.record.msgid, "msgid already stored")
 
     def _retention_step(self) -> None:
