@@ -13,9 +13,9 @@ once; under load one sync serves hundreds of messages.
 A batch's records go in with a few multi-row INSERTs rather than one each
 (`_insert_run`). Every statement releases the GIL while SQLite runs it and
 must take it back from a busy event loop after: with one statement per
-record, a saturated loop held the writer to about 80 µs of waiting per
-record, far behind the traffic, and the queue grew to 40,000 writes in 3 s
-of churn (docs/benchmarks.md).
+record, a saturated loop stretched each record to ~80 µs of wall time for
+~14 µs of CPU, far behind the traffic, and the queue grew to 40,000 writes
+in 3 s of churn (docs/benchmarks.md).
 
 `on_done` callbacks of one batch are handed together to `deliver`, once per
 batch: pass the event loop's `call_soon_threadsafe` and they all run on the
