@@ -8,11 +8,13 @@ from .fakes import Clock, lobby_op, register
 from .test_history_wiring import Store, files  # noqa: F401 (the fixture)
 
 
-def _rows(store: Store) -> list[tuple[str, str, str]]:
+def _select(store: Store, sql: str) -> list[tuple[str, str, str]]:
     with sqlite3.connect(store.path) as conn:
-        return conn.execute(
-            "SELECT channel, mode, mask FROM channel_lists ORDER BY mask"
-        ).fetchall()
+        return conn.execute(sql).fetchall()
+
+
+def _rows(store: Store) -> list[tuple[str, str, str]]:
+    return _select(store, "SELECT channel, mode, mask FROM channel_lists ORDER BY mask")
 
 
 def test_lists_come_back_and_what_expired_meanwhile_is_dropped(files: Store) -> None:  # noqa: F811
@@ -42,10 +44,7 @@ def test_lists_come_back_and_what_expired_meanwhile_is_dropped(files: Store) -> 
 
 
 def _access_rows(store: Store) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(store.path) as conn:
-        return conn.execute(
-            "SELECT channel, account, role FROM channel_access ORDER BY account"
-        ).fetchall()
+    return _select(store, "SELECT channel, account, role FROM channel_access ORDER BY account")
 
 
 def test_room_owners_are_kept_and_minus_o_forgets_an_op_account(files: Store) -> None:  # noqa: F811
